@@ -1,0 +1,14 @@
+"""Geometry shared by every package: rotations, cameras, skeletons, mesh rasterisation.
+
+Conventions used everywhere in herd (see docs/conventions.md):
+
+- Object (canonical) space: +y up, +z forward (the animal or person faces +z), +x to its left,
+  metres. This is glTF's convention, so exported assets need no axis change.
+- Camera space: OpenCV, +x right, +y down, +z forward (into the image).
+- A transform is named after the frames it maps between: ``obj2cam`` maps object-space points
+  to camera space, ``(4, 4)`` homogeneous, applied as ``x_cam = obj2cam @ x_obj``.
+- Quaternions are ``(w, x, y, z)``, scalar first.
+
+Shape letters: ``F`` frames, ``J`` joints, ``B`` bones, ``V`` vertices, ``T`` triangles,
+``N`` points, ``R`` rays, ``S`` samples per ray, ``H, W`` image size.
+"""

@@ -1,0 +1,81 @@
+"""Rigid transforms and rotations in NumPy (float64). Quaternions are (w, x, y, z).
+
+Transforms are ``(..., 4, 4)`` homogeneous matrices named ``a2b``: ``x_b = a2b @ x_a``.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+
+def axis_angle_to_matrix(rotvec: np.ndarray) -> np.ndarray:
+    """Rodrigues' formula: ``(..., 3)`` rotation vectors (radians) to ``(..., 3, 3)`` matrices."""
+    rotvec = np.asarray(rotvec, dtype=np.float64)
+    theta = np.linalg.norm(rotvec, axis=-1, keepdims=True)
+    small = theta < 1e-12
+    axis = rotvec / np.where(small, 1.0, theta)
+    x, y, z = axis[..., 0], axis[..., 1], axis[..., 2]
+    zero = np.zeros_like(x)
+    Kx = np.stack([np.stack([zero, -z, y], -1), np.stack([z, zero, -x], -1), np.stack([-y, x, zero], -1)], -2)
+    s = np.sin(theta)[..., None]
+    c = np.cos(theta)[..., None]
+    eye = np.broadcast_to(np.eye(3), Kx.shape)
+    R = eye + s * Kx + (1.0 - c) * (Kx @ Kx)
+    return np.where(small[..., None], eye, R)
+
+
+def euler_xyz_to_matrix(angles: np.ndarray) -> np.ndarray:
+    """``(..., 3)`` angles (radians) about x, then y, then z (extrinsic): ``Rz @ Ry @ Rx``."""
+    a = np.asarray(angles, dtype=np.float64)
+    e = np.eye(3)
+    Rx = axis_angle_to_matrix(a[..., 0:1] * e[0])
+    Ry = axis_angle_to_matrix(a[..., 1:2] * e[1])
+    Rz = axis_angle_to_matrix(a[..., 2:3] * e[2])
+    return Rz @ Ry @ Rx
+
+
+def make_transform(R: np.ndarray, t: np.ndarray) -> np.ndarray:
+    """``(..., 4, 4)`` from ``(..., 3, 3)`` rotation and ``(..., 3)`` translation."""
+    R = np.asarray(R, dtype=np.float64)
+    T = np.zeros(R.shape[:-2] + (4, 4))
+    T[..., :3, :3] = R
+    T[..., :3, 3] = t
+    T[..., 3, 3] = 1.0
+    return T
+
+
+def invert_transform(T: np.ndarray) -> np.ndarray:
+    """Inverse of rigid ``(..., 4, 4)`` transforms."""
+    R = T[..., :3, :3]
+    t = T[..., :3, 3]
+    Rt = np.swapaxes(R, -1, -2)
+    return make_transform(Rt, -np.einsum("...ij,...j->...i", Rt, t))
+
+
+def apply_transform(T: np.ndarray, points: np.ndarray) -> np.ndarray:
+    """Apply ``(4, 4)`` to ``(N, 3)`` points (or ``(..., 4, 4)`` to ``(..., N, 3)``)."""
+    return np.einsum("...ij,...nj->...ni", T[..., :3, :3], points) + T[..., None, :3, 3]
+
+
+def look_at(eye: np.ndarray, target: np.ndarray, up: np.ndarray = np.array([0.0, 1.0, 0.0])) -> np.ndarray:
+    """``(4, 4)`` world2cam of an OpenCV camera at ``eye`` looking at ``target``; world +y is up
+    (so image y points down)."""
+    fwd = target - eye
+    fwd = fwd / np.linalg.norm(fwd)
+    right = np.cross(fwd, up)
+    right = right / np.linalg.norm(right)
+    down = np.cross(fwd, right)
+    cam2world = make_transform(np.stack([right, down, fwd], axis=1), eye)
+    return invert_transform(cam2world)
+
+
+def random_rotation_noise(rng: np.random.Generator, rms_deg: float, size: int) -> np.ndarray:
+    """``(size, 3, 3)`` random rotations whose angle has root-mean-square ``rms_deg``."""
+    rv = rng.normal(0.0, np.deg2rad(rms_deg) / np.sqrt(3.0), size=(size, 3))
+    return axis_angle_to_matrix(rv)
+
+
+def rotation_angle_deg(R: np.ndarray) -> np.ndarray:
+    """Angle in degrees of ``(..., 3, 3)`` rotations."""
+    c = (np.trace(R, axis1=-2, axis2=-1) - 1.0) / 2.0
+    return np.rad2deg(np.arccos(np.clip(c, -1.0, 1.0)))

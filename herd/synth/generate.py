@@ -1,0 +1,215 @@
+"""Render a synthetic category into the dataset format, with ground truth under ``gt/``."""
+
+from __future__ import annotations
+
+import dataclasses
+from pathlib import Path
+
+import numpy as np
+from tqdm import tqdm
+
+from herd.data import format as fmt
+from herd.data.skeletons import get_skeleton
+from herd.data.writer import DatasetWriter, write_json, write_png
+from herd.geometry.raster import project
+from herd.geometry.transforms import apply_transform, make_transform, random_rotation_noise
+from herd.synth.cameras import body_centre_world, make_orbit_camera
+from herd.synth.flow import exact_flow
+from herd.synth.render import render_body
+
+
+@dataclasses.dataclass
+class SynthConfig:
+    """Options of ``herd synth``.
+
+    Attributes:
+        out: dataset folder to create.
+        category: ``human`` or ``quad`` (procedural bodies); ignored with ``asset``.
+        asset: a rigged, animated glTF 2.0 file to take bodies and motion from.
+        videos: number of individuals, one video each.
+        frames: frames per video.
+        res: image size in pixels (square).
+        seed: random seed; the same seed gives byte-identical output.
+        fps: frame rate of the motion.
+        init_rot_noise_deg: RMS rotation error of the initial poses (emulates a viewpoint network).
+        kp_noise_px: standard deviation of noise added to the 2D keypoints.
+        heldout_views: held-out cameras per video for novel-view metrics.
+        transfer_pairs: how many (A, B) motion-transfer targets to render.
+        name: dataset name (default: the folder name).
+        overwrite: replace an existing dataset folder.
+        progress: show progress bars.
+    """
+
+    out: Path
+    category: str = "quad"
+    asset: Path | None = None
+    videos: int = 6
+    frames: int = 32
+    res: int = 96
+    seed: int = 0
+    fps: float = 10.0
+    init_rot_noise_deg: float = 15.0
+    kp_noise_px: float = 0.0
+    heldout_views: int = 2
+    transfer_pairs: int = 3
+    name: str | None = None
+    overwrite: bool = False
+    progress: bool = True
+
+
+@dataclasses.dataclass
+class _Video:
+    body: object
+    motion: object
+    camera: object
+    light: np.ndarray
+    background: np.ndarray
+
+
+def _make_individual(cfg: SynthConfig, rng: np.random.Generator, asset):
+    if asset is not None:
+        from herd.synth.asset import make_asset_body, make_asset_motion
+
+        body = make_asset_body(asset, rng)
+        motion = make_asset_motion(asset, rng, cfg.frames, cfg.fps)
+        return body, motion
+    from herd.synth.bodies import ProceduralBody, sample_morphology
+    from herd.synth.motion import make_motion
+
+    base = get_skeleton(cfg.category)
+    body = ProceduralBody(base, sample_morphology(base, rng))
+    motion = make_motion(body.skeleton, cfg.frames, rng, fps=cfg.fps)
+    return body, motion
+
+
+def _posed(body, motion) -> tuple[np.ndarray, np.ndarray]:
+    """``(F, V, 3)`` vertices and ``(F, J, 3)`` joints in world space."""
+    vs, js = zip(*(body.pose(motion, t) for t in range(motion.num_frames)))
+    return (apply_transform(motion.obj2world, np.stack(vs)), apply_transform(motion.obj2world, np.stack(js)))
+
+
+def _render_view_folder(root: Path, body, verts_world: np.ndarray, world2cam: np.ndarray, obj2world: np.ndarray,
+                        K: np.ndarray, res: int, light: np.ndarray, bg: np.ndarray) -> None:
+    """Render every frame of a ground-truth view into ``root`` (images, masks, cameras)."""
+    (root / "images").mkdir(parents=True)
+    (root / "masks").mkdir()
+    for t in range(len(verts_world)):
+        rgb, r = render_body(body, apply_transform(world2cam[t], verts_world[t]), K, res, light, bg)
+        write_png(root / "images" / fmt.frame_name(t), rgb)
+        write_png(root / "masks" / fmt.frame_name(t), r.mask.astype(np.uint8) * 255)
+    np.save(root / "obj2cam.npy", world2cam @ obj2world)
+    np.save(root / "intrinsics.npy", np.tile(K, (len(verts_world), 1)))
+
+
+def synthesize(cfg: SynthConfig) -> Path:
+    """Generate the dataset described by ``cfg``; returns its folder.
+
+    Everything random comes from ``numpy.random.default_rng([seed, video])``, so videos are
+    independent of each other and of the number of videos.
+    """
+    asset = None
+    if cfg.asset is not None:
+        from herd.synth.asset import load_asset
+
+        asset = load_asset(cfg.asset)
+        skeleton, category, builtin = asset.skeleton, Path(cfg.asset).stem.lower(), False
+    else:
+        skeleton, category, builtin = get_skeleton(cfg.category), cfg.category, True
+    F, res = cfg.frames, cfg.res
+    name = cfg.name or Path(cfg.out).name
+    videos: list[_Video] = []
+    source = {"generator": "herd synth", "seed": cfg.seed, "category": category, "res": res, "frames": F,
+              "asset": Path(cfg.asset).name if cfg.asset else None}
+    with DatasetWriter(cfg.out, name=name, category=category, skeleton=skeleton, overwrite=cfg.overwrite,
+                       builtin_skeleton=builtin, source=source) as writer:
+        gt = writer.gt_dir
+        for i in tqdm(range(cfg.videos), desc="synth videos", unit="video", disable=not cfg.progress):
+            rng = np.random.default_rng([cfg.seed, i])
+            body, motion = _make_individual(cfg, rng, asset)
+            centres, radius = body_centre_world(motion.obj2world, body.rest_verts)
+            elev = (0.0, 25.0) if category == "human" else (5.0, 35.0)
+            cam = make_orbit_camera(rng, res, centres, radius, cfg.fps, elev)
+            light = np.array([rng.uniform(-0.5, 0.5), -rng.uniform(0.4, 0.8), -rng.uniform(0.4, 0.7)])
+            light /= np.linalg.norm(light)
+            bg = rng.uniform(0.55, 0.85, size=3)
+            vid = _Video(body, motion, cam, light, bg)
+            videos.append(vid)
+            _write_video(writer, gt, f"v{i:03d}", vid, cfg, rng)
+        pairs = _transfer_pairs(cfg.videos, cfg.transfer_pairs)
+        for a, b in pairs:
+            A, B = videos[a], videos[b]
+            verts_world, _ = _posed(B.body, A.motion)
+            root = gt / "transfer" / f"v{a:03d}_on_v{b:03d}"
+            _render_view_folder(root, B.body, verts_world, A.camera.world2cam(), A.motion.obj2world,
+                                A.camera.intrinsics, res, A.light, A.background)
+            write_json(root / "pair.json", {"motion": f"v{a:03d}", "body": f"v{b:03d}"})
+        write_json(gt / "info.json", {
+            "videos": [f"v{i:03d}" for i in range(cfg.videos)],
+            "heldout_views": cfg.heldout_views,
+            "transfer": [{"name": f"v{a:03d}_on_v{b:03d}", "motion": f"v{a:03d}", "body": f"v{b:03d}"} for a, b in pairs],
+            "fps": cfg.fps, "init_rot_noise_deg": cfg.init_rot_noise_deg, "kp_noise_px": cfg.kp_noise_px,
+        })
+    return Path(cfg.out)
+
+
+def _transfer_pairs(n: int, k: int) -> list[tuple[int, int]]:
+    """``(motion video A, body video B)`` pairs: (0, 1), (1, 2), ... up to ``k`` of them."""
+    if n < 2:
+        return []
+    return [(i, (i + 1) % n) for i in range(min(k, n))]
+
+
+def _write_video(writer: DatasetWriter, gt: Path, name: str, vid: _Video, cfg: SynthConfig,
+                 rng: np.random.Generator) -> None:
+    F, res = cfg.frames, cfg.res
+    body, motion, cam = vid.body, vid.motion, vid.camera
+    K = cam.intrinsics
+    verts_world, joints_world = _posed(body, motion)
+    world2cam = cam.world2cam()
+    obj2cam = world2cam @ motion.obj2world
+    verts_cam = apply_transform(world2cam, verts_world)
+    joints_cam = apply_transform(world2cam, joints_world)
+    v = writer.video(name)
+    rasters = []
+    for t in range(F):
+        rgb, r = render_body(body, verts_cam[t], K, res, vid.light, vid.background)
+        rasters.append(r)
+        v.write_frame(t, rgb, r.mask)
+    for g in fmt.FLOW_GAPS:
+        if F <= g:
+            continue
+        fw = np.stack([exact_flow(rasters[t], body.faces, verts_cam[t + g], rasters[t + g], K) for t in range(F - g)])
+        bw = np.stack([exact_flow(rasters[t + g], body.faces, verts_cam[t], rasters[t], K) for t in range(F - g)])
+        v.write_flow("fw", g, fw)
+        v.write_flow("bw", g, bw)
+    kp = project(joints_cam, K)
+    conf = ((kp[..., 0] >= 0) & (kp[..., 0] <= res - 1) & (kp[..., 1] >= 0) & (kp[..., 1] <= res - 1)
+            & (joints_cam[..., 2] > 0)).astype(np.float32)
+    if cfg.kp_noise_px > 0:
+        kp = kp + rng.normal(0, cfg.kp_noise_px, size=kp.shape)
+    keypoints = np.concatenate([kp, conf[..., None]], axis=-1)
+    noise = random_rotation_noise(rng, cfg.init_rot_noise_deg, F) if cfg.init_rot_noise_deg > 0 else np.tile(np.eye(3), (F, 1, 1))
+    init = obj2cam.copy()
+    init[:, :3, :3] = noise @ obj2cam[:, :3, :3]
+    depth = np.stack([r.depth for r in rasters])
+    v.finish(intrinsics=K, detected=np.array([r.mask.any() for r in rasters]), init_obj2cam=init,
+             keypoints=keypoints, keypoint_names=list(body.skeleton.joint_names), depth=depth,
+             extra={"fps": cfg.fps})
+    # ground truth
+    g = gt / name
+    g.mkdir(parents=True)
+    np.savez(g / "rest_mesh.npz", verts=body.rest_verts.astype(np.float32), faces=body.faces.astype(np.int32),
+             weights=getattr(body, "weights", np.zeros((len(body.rest_verts), 0))).astype(np.float32))
+    np.save(g / "posed_verts_cam.npy", verts_cam.astype(np.float32))
+    np.save(g / "joints_cam.npy", joints_cam.astype(np.float32))
+    np.save(g / "obj2cam.npy", obj2cam)
+    if hasattr(motion, "local_rot"):
+        np.save(g / "local_rot.npy", motion.local_rot.astype(np.float32))
+    write_json(g / "body.json", {"params": body.params, "bone_lengths": np.round(body.bone_lengths(), 6).tolist(),
+                                 "rest_joints": np.round(body.skeleton.rest_joints, 6).tolist(),
+                                 "motion": motion.name})
+    for k in range(cfg.heldout_views):
+        az = 2 * np.pi * (k + 1) / (cfg.heldout_views + 1)
+        el = np.deg2rad(10.0) * (1 if k % 2 == 0 else -0.5)
+        _render_view_folder(g / "heldout" / str(k), body, verts_world, cam.world2cam(az, el, shake=False),
+                            motion.obj2world, K, res, vid.light, vid.background)
