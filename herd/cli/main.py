@@ -12,6 +12,7 @@ from herd.errors import HerdInputError
 COMMANDS = {
     "synth": ("synth_cmd", "render a synthetic category with ground truth"),
     "info": ("info_cmd", "summarise a dataset or a training run"),
+    "train": ("train_cmd", "fit the category model to a dataset"),
 }
 
 

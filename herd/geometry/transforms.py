@@ -79,3 +79,32 @@ def rotation_angle_deg(R: np.ndarray) -> np.ndarray:
     """Angle in degrees of ``(..., 3, 3)`` rotations."""
     c = (np.trace(R, axis1=-2, axis2=-1) - 1.0) / 2.0
     return np.rad2deg(np.arccos(np.clip(c, -1.0, 1.0)))
+
+
+def smooth_poses(obj2cam: np.ndarray, groups: np.ndarray, sigma: float) -> np.ndarray:
+    """Gaussian smoothing in time of ``(F, 4, 4)`` rigid poses, within each group (video).
+
+    Rotations are averaged as sign-aligned quaternions (normalised weighted mean, accurate for the
+    small spreads of neighbouring frames), translations as vectors. ``sigma`` is in frames; 0
+    returns the poses unchanged. Used to remove the independent per-frame noise of initial poses
+    from a viewpoint network before a smooth correction is learned on top.
+    """
+    from scipy.spatial.transform import Rotation
+
+    if sigma <= 0:
+        return obj2cam.copy()
+    out = obj2cam.copy()
+    for g in np.unique(groups):
+        idx = np.nonzero(groups == g)[0]
+        q = Rotation.from_matrix(obj2cam[idx, :3, :3]).as_quat()  # (n, 4) x, y, z, w
+        t = obj2cam[idx, :3, 3]
+        n = len(idx)
+        r = int(np.ceil(3 * sigma))
+        for i in range(n):
+            js = np.arange(max(0, i - r), min(n, i + r + 1))
+            w = np.exp(-0.5 * ((js - i) / sigma) ** 2)
+            qs = q[js] * np.sign(q[js] @ q[i])[:, None]
+            qm = (w[:, None] * qs).sum(0)
+            out[idx[i], :3, :3] = Rotation.from_quat(qm / np.linalg.norm(qm)).as_matrix()
+            out[idx[i], :3, 3] = (w[:, None] * t[js]).sum(0) / w.sum()
+    return out

@@ -1,0 +1,190 @@
+"""A training cache: a dataset converted once to the training resolution, memory-mapped.
+
+All videos' frames are concatenated into *global frames* ``0..T-1``. Arrays (``R`` = resolution)::
+
+    rgb.npy            (T, R, R, 3) uint8
+    mask.npy           (T, R, R) uint8, 1 = object
+    band.npy           (T, R, R) uint8, 1 = within a few pixels outside the object
+    fw_<g>.npy         (T, R, R, 3) float16 dx, dy, conf: frame t -> t+g (conf 0 where t+g is past the end)
+    bw_<g>.npy         (T, R, R, 3) float16 dx, dy, conf: frame t -> t-g (conf 0 where t-g < 0)
+    intrinsics.npy     (T, 4) at resolution R
+    init_obj2cam.npy   (T, 4, 4)
+    keypoints.npy      (T, K, 3) at resolution R (absent without keypoints)
+    meta.json          videos, frame counts, which cues exist, the dataset's fingerprint
+
+Images are resized to R x R (intrinsics scaled per axis), so an epoch decodes nothing.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+from pathlib import Path
+
+import cv2
+import numpy as np
+from tqdm import tqdm
+
+from herd.data.reader import Dataset
+
+CACHE_VERSION = 1
+
+
+def fingerprint(ds: Dataset, res: int) -> str:
+    """Hash of the dataset's files (names, sizes, modification times), outside ``gt/``."""
+    h = hashlib.sha1(f"v{CACHE_VERSION}-r{res}".encode())
+    for p in sorted(ds.root.rglob("*")):
+        rel = p.relative_to(ds.root)
+        if rel.parts[0] == "gt" or not p.is_file():
+            continue
+        st = p.stat()
+        h.update(f"{rel}:{st.st_size}:{int(st.st_mtime)}".encode())
+    return h.hexdigest()[:12]
+
+
+def _resize_flow(flow: np.ndarray, res: int) -> np.ndarray:
+    H, W = flow.shape[:2]
+    out = cv2.resize(flow.astype(np.float32), (res, res), interpolation=cv2.INTER_NEAREST)
+    out[..., 0] *= res / W
+    out[..., 1] *= res / H
+    return out
+
+
+def _upright_init(mask: np.ndarray, K: np.ndarray, radius: float) -> np.ndarray:
+    """An initial pose without a pose cue: upright, seen from its left side, placed by the mask."""
+    ys, xs = np.nonzero(mask)
+    R = np.array([[0.0, 0.0, 1.0], [0.0, -1.0, 0.0], [1.0, 0.0, 0.0]])  # obj +z -> image right, +y -> up
+    T = np.eye(4)
+    T[:3, :3] = R
+    if len(xs) == 0:
+        T[:3, 3] = [0, 0, 3 * radius]
+        return T
+    r_px = max(np.sqrt(len(xs) / np.pi), 1.0) * 1.6
+    z = K[0] * radius / r_px
+    T[:3, 3] = [(xs.mean() - K[2]) * z / K[0], (ys.mean() - K[3]) * z / K[1], z]
+    return T
+
+
+def build_cache(ds: Dataset, res: int, cache_root: Path, object_radius: float = 0.8, progress: bool = True) -> Path:
+    """Convert ``ds`` at resolution ``res`` into ``cache_root/<name>-<fingerprint>/``, once.
+
+    Returns the cache folder; an existing complete cache with the same fingerprint is reused.
+    """
+    key = fingerprint(ds, res)
+    out = Path(cache_root) / f"{ds.name}-r{res}-{key}"
+    if (out / "meta.json").is_file():
+        return out
+    tmp = out.with_name(out.name + f".partial{os.getpid()}")
+    if tmp.exists():
+        shutil.rmtree(tmp)
+    tmp.mkdir(parents=True)
+    T = sum(v.num_frames for v in ds.videos)
+    gaps = [g for g in ds.flow_gaps]
+    rgb = np.lib.format.open_memmap(tmp / "rgb.npy", "w+", np.uint8, (T, res, res, 3))
+    mask = np.lib.format.open_memmap(tmp / "mask.npy", "w+", np.uint8, (T, res, res))
+    band = np.lib.format.open_memmap(tmp / "band.npy", "w+", np.uint8, (T, res, res))
+    flows = {}
+    for g in gaps:
+        for d in ("fw", "bw"):
+            flows[d, g] = np.lib.format.open_memmap(tmp / f"{d}_{g}.npy", "w+", np.float16, (T, res, res, 3))
+            flows[d, g][:] = 0
+    intr = np.zeros((T, 4))
+    init = np.zeros((T, 4, 4))
+    kp_names = None
+    if ds.skeleton is not None and all(v.keypoints is not None for v in ds.videos):
+        kp_names = list(ds.skeleton.joint_names)
+        kps = np.zeros((T, len(kp_names), 3), np.float32)
+    frame_video, frame_index, detected = [], [], []
+    k = np.ones((3, 3), np.uint8)
+    start = 0
+    videos = []
+    for vi, v in enumerate(tqdm(ds.videos, desc="cache", unit="video", disable=not progress)):
+        F, H, W = v.num_frames, v.height, v.width
+        sx, sy = res / W, res / H
+        masks = v.load_masks()
+        for i in range(F):
+            t = start + i
+            rgb[t] = cv2.resize(v.load_frame(i), (res, res), interpolation=cv2.INTER_AREA)
+            m = cv2.resize(masks[i].astype(np.float32), (res, res), interpolation=cv2.INTER_AREA) > 0.5
+            mask[t] = m
+            band[t] = (cv2.dilate(m.astype(np.uint8), k, iterations=max(2, res // 24)) > 0) & ~m
+        # pixel centres at integers: x_new = (x + 0.5) * s - 0.5
+        K = np.stack([v.intrinsics[:, 0] * sx, v.intrinsics[:, 1] * sy,
+                      (v.intrinsics[:, 2] + 0.5) * sx - 0.5, (v.intrinsics[:, 3] + 0.5) * sy - 0.5], axis=1)
+        intr[start:start + F] = K
+        for g in v.flow_gaps:
+            fw, bw = v.load_flow("fw", g), v.load_flow("bw", g)
+            for i in range(F - g):
+                flows["fw", g][start + i] = _resize_flow(np.asarray(fw[i]), res)
+                flows["bw", g][start + i + g] = _resize_flow(np.asarray(bw[i]), res)
+        if v.init_obj2cam is not None:
+            init[start:start + F] = v.init_obj2cam
+        else:
+            init[start:start + F] = [_upright_init(mask[start + i], K[i], object_radius) for i in range(F)]
+        if kp_names is not None:
+            idx = {n: j for j, n in enumerate(v.keypoint_names)}
+            for j, n in enumerate(kp_names):
+                if n in idx:
+                    kps[start:start + F, j, 0] = (v.keypoints[:, idx[n], 0] + 0.5) * sx - 0.5
+                    kps[start:start + F, j, 1] = (v.keypoints[:, idx[n], 1] + 0.5) * sy - 0.5
+                    kps[start:start + F, j, 2] = v.keypoints[:, idx[n], 2]
+        frame_video += [vi] * F
+        frame_index += list(range(F))
+        detected += [bool(x) for x in v.detected]
+        videos.append({"name": v.name, "num_frames": F, "start": start})
+        start += F
+    for a in [rgb, mask, band, *flows.values()]:
+        a.flush()
+    np.save(tmp / "intrinsics.npy", intr)
+    np.save(tmp / "init_obj2cam.npy", init)
+    if kp_names is not None:
+        np.save(tmp / "keypoints.npy", kps)
+    np.save(tmp / "frame_video.npy", np.array(frame_video, np.int64))
+    np.save(tmp / "frame_index.npy", np.array(frame_index, np.int64))
+    np.save(tmp / "detected.npy", np.array(detected, bool))
+    meta = {"version": CACHE_VERSION, "dataset": str(ds.root), "name": ds.name, "res": res, "num_frames": T,
+            "videos": videos, "flow_gaps": gaps, "keypoint_names": kp_names,
+            "has_init_poses": all(v.init_obj2cam is not None for v in ds.videos), "fingerprint": key}
+    (tmp / "meta.json").write_text(json.dumps(meta, indent=1))
+    if out.exists():
+        shutil.rmtree(out)
+    os.replace(tmp, out)
+    return out
+
+
+class Cache:
+    """Read side of a training cache (arrays memory-mapped)."""
+
+    def __init__(self, root: Path):
+        self.root = Path(root)
+        self.meta = json.loads((self.root / "meta.json").read_text())
+        self.res = int(self.meta["res"])
+        load = lambda n: np.load(self.root / n, mmap_mode="r")  # noqa: E731
+        self.rgb, self.mask, self.band = load("rgb.npy"), load("mask.npy"), load("band.npy")
+        self.flow = {(d, g): load(f"{d}_{g}.npy") for g in self.meta["flow_gaps"] for d in ("fw", "bw")}
+        self.intrinsics = np.load(self.root / "intrinsics.npy")
+        self.init_obj2cam = np.load(self.root / "init_obj2cam.npy")
+        self.keypoints = np.load(self.root / "keypoints.npy") if (self.root / "keypoints.npy").exists() else None
+        self.frame_video = np.load(self.root / "frame_video.npy")
+        self.frame_index = np.load(self.root / "frame_index.npy")
+        self.detected = np.load(self.root / "detected.npy")
+
+    @property
+    def num_frames(self) -> int:
+        return int(self.meta["num_frames"])
+
+    @property
+    def num_videos(self) -> int:
+        return len(self.meta["videos"])
+
+    def video_frames(self, v: int) -> np.ndarray:
+        """Global frame indices of video ``v``."""
+        info = self.meta["videos"][v]
+        return np.arange(info["start"], info["start"] + info["num_frames"])
+
+    def frame_time(self) -> np.ndarray:
+        """``(T,)`` time of each frame within its video, in [0, 1]."""
+        n = np.array([self.meta["videos"][v]["num_frames"] for v in self.frame_video])
+        return self.frame_index / np.maximum(n - 1, 1)

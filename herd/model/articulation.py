@@ -1,0 +1,110 @@
+"""A skeleton in PyTorch: per-frame joint rotations from a time embedding, per-individual bone
+lengths (left/right symmetric) from the morphology code, and forward kinematics.
+
+Canonical space holds the category's rest pose with the mean bone lengths. An individual's bone
+lengths enter through the skinning transforms: ``skin_j = joint2obj_j @ inv(rest_joint2obj_j)``
+where ``joint2obj`` uses the individual's lengths and ``rest_joint2obj`` the canonical ones.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import torch
+from torch import nn
+
+from herd.geometry.skeleton import Skeleton
+from herd.model.encodings import mlp
+from herd.model.so3 import axis_angle_to_matrix
+
+
+class Articulation(nn.Module):
+    """Joint rotations and bone lengths.
+
+    Args:
+        skeleton: topology and canonical rest joints ``(J, 3)`` (object space, metres).
+        time_dim: width of the time embedding driving the rotations.
+        code_dim: width of the morphology code driving the bone lengths.
+        hidden: width of the rotation network.
+    """
+
+    def __init__(self, skeleton: Skeleton, time_dim: int, code_dim: int, hidden: int = 128):
+        super().__init__()
+        self.skeleton = skeleton
+        J = skeleton.num_joints
+        self.register_buffer("rest_joints", torch.tensor(skeleton.rest_joints, dtype=torch.float32))
+        self.parents = [int(p) for p in skeleton.parents]
+        # one bone-length parameter per left/right pair: bone b ends at joint b + 1
+        children = skeleton.bone_children
+        mirror = skeleton.symmetry[children] - 1
+        pair = np.minimum(np.arange(J - 1), mirror)
+        uniq, tie = np.unique(pair, return_inverse=True)
+        self.register_buffer("bone_tie", torch.tensor(tie, dtype=torch.long))
+        self.num_bone_params = len(uniq)
+        self.length_head = nn.Linear(code_dim, self.num_bone_params)
+        nn.init.zeros_(self.length_head.weight)
+        nn.init.zeros_(self.length_head.bias)
+        self.rot_net = mlp(time_dim, hidden, 2, (J - 1) * 3, zero_last=True)
+
+    @property
+    def num_joints(self) -> int:
+        return self.rest_joints.shape[0]
+
+    def bone_scale(self, code: torch.Tensor) -> torch.Tensor:
+        """``(K, code_dim)`` morphology codes to ``(K, J-1)`` bone-length factors (symmetric)."""
+        return torch.exp(self.length_head(code))[:, self.bone_tie]
+
+    def rest_joints_for(self, bone_scale: torch.Tensor) -> torch.Tensor:
+        """``(K, J-1)`` bone factors to ``(K, J, 3)`` the individuals' rest joints (root fixed)."""
+        rest = self.rest_joints
+        out = [rest[0].expand(bone_scale.shape[0], 3)]
+        for j in range(1, self.num_joints):
+            p = self.parents[j]
+            out.append(out[p] + bone_scale[:, j - 1, None] * (rest[j] - rest[p]))
+        return torch.stack(out, dim=1)
+
+    def local_rotations(self, time_embed: torch.Tensor) -> torch.Tensor:
+        """``(K, D)`` time embeddings to ``(K, J, 3, 3)`` local joint rotations (root: identity)."""
+        K = time_embed.shape[0]
+        rv = self.rot_net(time_embed).float().reshape(K, -1, 3)
+        rv = torch.cat([torch.zeros(K, 1, 3, dtype=rv.dtype, device=rv.device), rv], dim=1)
+        return axis_angle_to_matrix(rv)
+
+    def forward_kinematics(self, local_rot: torch.Tensor, rest: torch.Tensor) -> torch.Tensor:
+        """``(K, J, 3, 3)`` rotations and ``(K, J, 3)`` rest joints to ``(K, J, 4, 4)`` joint2obj."""
+        K = local_rot.shape[0]
+        Rs, ts = [], []
+        for j in range(self.num_joints):
+            p = self.parents[j]
+            if p < 0:
+                Rs.append(local_rot[:, j])
+                ts.append(rest[:, j])
+            else:
+                Rs.append(Rs[p] @ local_rot[:, j])
+                ts.append(ts[p] + (Rs[p] @ (rest[:, j] - rest[:, p])[..., None])[..., 0])
+        R = torch.stack(Rs, dim=1)
+        t = torch.stack(ts, dim=1)
+        T = torch.zeros(K, self.num_joints, 4, 4, dtype=R.dtype, device=R.device)
+        T[..., :3, :3] = R
+        T[..., :3, 3] = t
+        T[..., 3, 3] = 1
+        return T
+
+    def forward(self, time_embed: torch.Tensor, code: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+        """Pose K frames.
+
+        Args:
+            time_embed: ``(K, D)`` per-frame embeddings.
+            code: ``(K, code_dim)`` morphology code of each frame's individual.
+        Returns:
+            skin: ``(K, J, 4, 4)`` canonical rest -> posed object space, per joint.
+            joints: ``(K, J, 3)`` posed joint positions in object space.
+            bone_scale: ``(K, J-1)`` the individuals' bone factors.
+        """
+        scale = self.bone_scale(code)
+        rest = self.rest_joints_for(scale)
+        joint2obj = self.forward_kinematics(self.local_rotations(time_embed), rest)
+        skin = joint2obj.clone()
+        canon = self.rest_joints
+        skin_t = joint2obj[..., :3, 3] - (joint2obj[..., :3, :3] @ canon[None, :, :, None])[..., 0]
+        skin = torch.cat([torch.cat([joint2obj[..., :3, :3], skin_t[..., None]], dim=-1), joint2obj[..., 3:, :]], dim=-2)
+        return skin, joint2obj[..., :3, 3], scale

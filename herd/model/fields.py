@@ -1,0 +1,86 @@
+"""The canonical shape and colour: a signed-distance field and a colour field, and SDF -> density."""
+
+from __future__ import annotations
+
+import torch
+from torch import nn
+
+from herd.model.encodings import FourierEncoding, mlp
+
+
+class CanonicalField(nn.Module):
+    """SDF and colour in canonical space (+y up, +z forward, metres), conditioned on codes.
+
+    Args:
+        center, extent: ``(3,)`` and scalar normalising canonical points to about [-1, 1].
+        num_freqs: Fourier octaves of the position (annealed by the trainer).
+        hidden, depth: MLP width and hidden layers of the shared trunk.
+        code_dim: width of the morphology code that conditions the shape (0: none).
+        app_dim: width of the appearance code that conditions the colour (0: none).
+        feat_dim: width of the feature passed from the trunk to the colour head.
+    """
+
+    def __init__(self, center: torch.Tensor, extent: float, num_freqs: int = 6, hidden: int = 64, depth: int = 3,
+                 code_dim: int = 0, app_dim: int = 0, feat_dim: int = 16):
+        super().__init__()
+        self.register_buffer("center", center.float().clone())
+        self.extent = float(extent)
+        self.enc = FourierEncoding(3, num_freqs)
+        self.trunk = mlp(self.enc.out_dim + code_dim, hidden, depth, 1 + feat_dim)
+        self.color_head = mlp(feat_dim + app_dim, hidden, 1, 3)
+
+    def _trunk(self, x: torch.Tensor, code: torch.Tensor | None) -> torch.Tensor:
+        h = self.enc((x - self.center) / self.extent)
+        if code is not None:
+            h = torch.cat([h, code.to(h.dtype)], dim=-1)
+        return self.trunk(h)
+
+    def sdf(self, x: torch.Tensor, code: torch.Tensor | None = None) -> torch.Tensor:
+        """``(N, 3)`` canonical points to ``(N,)`` signed distance in metres (negative inside)."""
+        return self._trunk(x, code)[..., 0].float() * self.extent
+
+    def forward(self, x: torch.Tensor, code: torch.Tensor | None = None,
+                app: torch.Tensor | None = None) -> tuple[torch.Tensor, torch.Tensor]:
+        """``(N, 3)`` canonical points to ``(N,)`` SDF (metres) and ``(N, 3)`` RGB in [0, 1]."""
+        out = self._trunk(x, code)
+        feat = out[..., 1:]
+        if app is not None:
+            feat = torch.cat([feat, app.to(feat.dtype)], dim=-1)
+        rgb = torch.sigmoid(self.color_head(feat).float())
+        return out[..., 0].float() * self.extent, rgb
+
+
+class SdfDensity(nn.Module):
+    """VolSDF density ``sigma = Psi_beta(-sdf) / beta`` (Laplace CDF) with a learnable sharpness.
+
+    Args:
+        beta_init: initial ``beta`` in metres (the width of the surface's transition).
+        beta_min: lower bound of ``beta``.
+    """
+
+    def __init__(self, beta_init: float, beta_min: float):
+        super().__init__()
+        self.log_beta = nn.Parameter(torch.tensor(float(beta_init)).log())
+        self.beta_min = float(beta_min)
+
+    @property
+    def beta(self) -> torch.Tensor:
+        return self.log_beta.exp() + self.beta_min
+
+    def forward(self, sdf: torch.Tensor) -> torch.Tensor:
+        """``(...)`` SDF to ``(...)`` density (1 / metres)."""
+        beta = self.beta
+        s = sdf / beta
+        # Psi(-s): 0.5 exp(-s) outside (s > 0), 1 - 0.5 exp(s) inside
+        psi = torch.where(s > 0, 0.5 * torch.exp(-s.clamp(min=0)), 1 - 0.5 * torch.exp(s.clamp(max=0)))
+        return psi / beta
+
+
+def capsule_sdf(x: torch.Tensor, a: torch.Tensor, b: torch.Tensor, radius: torch.Tensor) -> torch.Tensor:
+    """Distance of ``(N, 3)`` points to a union of capsules ``(C, 3)`` a->b with ``(C,)`` radii: ``(N,)``."""
+    ab = b - a
+    t = (((x[:, None] - a[None]) * ab[None]).sum(-1) / (ab * ab).sum(-1).clamp(min=1e-9)).clamp(0, 1)
+    d = (x[:, None] - (a[None] + t[..., None] * ab[None])).norm(dim=-1) - radius[None]
+    k = 0.02
+    return -k * torch.logsumexp(-d / k, dim=1)
+

@@ -1,0 +1,288 @@
+"""The articulated neural field of a category: configuration, per-frame state and the warps.
+
+Spaces: *posed* object space of frame f (where camera rays live after ``cam2obj``) and
+*canonical* space (the category's rest pose). Warps go posed -> canonical (``to_canonical``, for
+rendering) and canonical -> posed (``to_posed``, for flow, cycle losses, export).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+
+import numpy as np
+import torch
+from torch import nn
+
+from herd.geometry.skeleton import Skeleton
+from herd.model.articulation import Articulation
+from herd.model.deformation import SoftDeformation
+from herd.model.encodings import TimeEmbedding
+from herd.model.fields import CanonicalField, SdfDensity
+from herd.model.root_pose import RootPose
+from herd.model.skinning import GaussianBones, blend
+
+FG_MOTIONS = ("rigid", "dense", "skel-human", "skel-quad", "comp_skel-human_dense", "comp_skel-quad_dense")
+
+
+def motion_parts(fg_motion: str) -> tuple[str | None, bool]:
+    """``fg_motion`` to (skeleton name or None, whether soft deformation is on)."""
+    if fg_motion not in FG_MOTIONS:
+        raise ValueError(f"unknown fg_motion {fg_motion!r}; choose one of {', '.join(FG_MOTIONS)}")
+    if fg_motion == "rigid":
+        return None, False
+    if fg_motion == "dense":
+        return None, True
+    skel = fg_motion.split("skel-")[1].split("_")[0]
+    return skel, fg_motion.startswith("comp_")
+
+
+@dataclasses.dataclass
+class ModelConfig:
+    """Sizes of the model (chosen by benchmark on 2 CPU cores; see docs/model.md).
+
+    Attributes:
+        fg_motion: rigid, dense, skel-human, skel-quad, comp_skel-human_dense, comp_skel-quad_dense.
+        single_inst: one shared morphology code for all videos (else one per video).
+        num_freqs: Fourier octaves of the canonical position.
+        hidden, depth: width and hidden layers of the canonical SDF/colour MLP.
+        code_dim: morphology code width (shape, bone lengths, skinning, soft deformation).
+        app_dim: appearance code width (colour), one per video.
+        time_freqs, time_code_dim: the time embedding (Fourier octaves, learned residual width).
+        skin_correction: learn a correction to the Gaussian skinning weights.
+        learn_focal: learn a per-video focal-length factor.
+        beta_init: initial VolSDF sharpness, as a fraction of the object extent.
+    """
+
+    fg_motion: str = "comp_skel-quad_dense"
+    single_inst: bool = True
+    num_freqs: int = 6
+    hidden: int = 64
+    depth: int = 3
+    code_dim: int = 16
+    app_dim: int = 8
+    time_freqs: int = 5
+    time_code_dim: int = 8
+    skin_correction: bool = True
+    learn_focal: bool = False
+    beta_init: float = 0.02
+
+
+@dataclasses.dataclass
+class SceneMeta:
+    """What the model needs to know about the data (from the training cache).
+
+    Attributes:
+        frame_video: ``(T,)`` video of every global frame.
+        frame_time: ``(T,)`` time of the frame within its video, in [0, 1].
+        init_obj2cam: ``(T, 4, 4)`` initial object-to-camera poses.
+        intrinsics: ``(T, 4)`` fx, fy, cx, cy at the training resolution.
+        num_videos: ``V``.
+        skeleton: the skeleton for skeletal motion, or None.
+        center, extent: canonical bounding box centre ``(3,)`` and half-size (metres).
+    """
+
+    frame_video: np.ndarray
+    frame_time: np.ndarray
+    init_obj2cam: np.ndarray
+    intrinsics: np.ndarray
+    num_videos: int
+    skeleton: Skeleton | None
+    center: np.ndarray
+    extent: float
+
+
+@dataclasses.dataclass
+class FrameState:
+    """Everything per frame for a batch of ``K`` frames.
+
+    Attributes:
+        frames, video: ``(K,)`` global frame and video indices.
+        obj2cam: ``(K, 4, 4)``; intrinsics: ``(K, 4)``.
+        time_embed: ``(K, D)``; code: ``(K, C)`` morphology; app: ``(K, A)`` appearance.
+        skin: ``(K, J, 4, 4)`` canonical -> posed bone transforms (None without a skeleton).
+        skin_inv: their inverses; posed_coef: ``(K, 10, J)`` posed Gaussian coefficients.
+        joints: ``(K, J, 3)`` posed joints in object space; bone_scale: ``(K, J-1)``.
+    """
+
+    frames: torch.Tensor
+    video: torch.Tensor
+    obj2cam: torch.Tensor
+    intrinsics: torch.Tensor
+    time_embed: torch.Tensor
+    code: torch.Tensor
+    app: torch.Tensor
+    skin: torch.Tensor | None = None
+    skin_inv: torch.Tensor | None = None
+    posed_coef: torch.Tensor | None = None
+    joints: torch.Tensor | None = None
+    bone_scale: torch.Tensor | None = None
+
+    def select(self, index: slice | torch.Tensor) -> "FrameState":
+        """The state of a subset of the frames."""
+        return FrameState(**{f.name: (None if getattr(self, f.name) is None else getattr(self, f.name)[index])
+                             for f in dataclasses.fields(self)})
+
+
+def bone_gaussian_init(skeleton: Skeleton) -> tuple[torch.Tensor, torch.Tensor]:
+    """Initial Gaussian centres ``(J, 3)`` (midway to the children) and radii ``(J, 3)``."""
+    rest = skeleton.rest_joints
+    centers, radii = [], []
+    for j in range(skeleton.num_joints):
+        ch = skeleton.children(j)
+        if ch:
+            end = rest[ch].mean(0)
+            centers.append((rest[j] + end) / 2)
+            radii.append(np.clip(np.linalg.norm(end - rest[j]) / 2, 0.03, 0.2))
+        else:
+            centers.append(rest[j])
+            radii.append(0.04)
+    return torch.tensor(np.array(centers), dtype=torch.float32), torch.tensor(np.array(radii), dtype=torch.float32)[:, None].repeat(1, 3)
+
+
+class HerdModel(nn.Module):
+    """Canonical field + motion of every frame of every video.
+
+    Args:
+        cfg: :class:`ModelConfig`.
+        meta: :class:`SceneMeta` of the training data.
+    """
+
+    def __init__(self, cfg: ModelConfig, meta: SceneMeta):
+        super().__init__()
+        self.cfg = cfg
+        skel_name, soft = motion_parts(cfg.fg_motion)
+        self.skeleton = meta.skeleton if skel_name else None
+        self.num_videos = meta.num_videos
+        self.extent = float(meta.extent)
+        self.register_buffer("center", torch.tensor(meta.center, dtype=torch.float32))
+        self.register_buffer("frame_video", torch.tensor(meta.frame_video, dtype=torch.long))
+        self.register_buffer("base_intrinsics", torch.tensor(meta.intrinsics, dtype=torch.float32))
+        n_inst = 1 if cfg.single_inst else meta.num_videos
+        self.morph_codes = nn.Parameter(torch.randn(n_inst, cfg.code_dim) * 0.01)
+        self.app_codes = nn.Parameter(torch.zeros(meta.num_videos, cfg.app_dim))
+        self.time = TimeEmbedding(self.frame_video, torch.tensor(meta.frame_time), cfg.time_freqs, cfg.time_code_dim)
+        tdim = self.time.out_dim
+        self.field = CanonicalField(self.center, self.extent, cfg.num_freqs, cfg.hidden, cfg.depth,
+                                    code_dim=cfg.code_dim, app_dim=cfg.app_dim)
+        self.density = SdfDensity(cfg.beta_init * self.extent, 1e-3 * self.extent)
+        self.root = RootPose(torch.tensor(meta.init_obj2cam), self.time.smooth_dim, self.extent)
+        self.log_focal = nn.Parameter(torch.zeros(meta.num_videos), requires_grad=cfg.learn_focal)
+        self.articulation = self.bones = None
+        if self.skeleton is not None:
+            self.articulation = Articulation(self.skeleton, tdim, cfg.code_dim)
+            c, r = bone_gaussian_init(self.skeleton)
+            self.bones = GaussianBones(c, r, cfg.code_dim, self.extent, correction=cfg.skin_correction)
+        self.soft = SoftDeformation(tdim, cfg.code_dim, self.extent) if soft else None
+
+    # ---- per-frame state -------------------------------------------------------------------
+    def video_code(self, video: torch.Tensor) -> torch.Tensor:
+        """``(K,)`` video indices to ``(K, C)`` morphology codes (shared with ``single_inst``)."""
+        if self.morph_codes.shape[0] == 1:
+            return self.morph_codes.expand(video.shape[0], -1)
+        return self.morph_codes[video]
+
+    def frame_state(self, frames: torch.Tensor, code_video: torch.Tensor | None = None) -> FrameState:
+        """State of ``(K,)`` global frames. ``code_video`` overrides whose morphology code (and
+        bone lengths) each frame uses, for code swapping and re-animation."""
+        video = self.frame_video[frames]
+        temb = self.time(frames)
+        code = self.video_code(video if code_video is None else code_video)
+        K = self.base_intrinsics[frames].clone()
+        if self.cfg.learn_focal:
+            K[:, :2] = K[:, :2] * torch.exp(self.log_focal[video])[:, None]
+        st = FrameState(frames=frames, video=video, obj2cam=self.root_pose(frames), intrinsics=K,
+                        time_embed=temb, code=code, app=self.app_codes[video])
+        if self.articulation is not None:
+            skin, joints, scale = self.articulation(temb, code)
+            st.skin, st.joints, st.bone_scale = skin, joints, scale
+            R = skin[..., :3, :3].transpose(-1, -2)
+            t = -(R @ skin[..., :3, 3:4])
+            st.skin_inv = torch.cat([torch.cat([R, t], -1), skin[..., 3:, :]], -2)
+            st.posed_coef = self.bones.posed_coefficients(skin)
+        return st
+
+    def root_pose(self, frames: torch.Tensor) -> torch.Tensor:
+        """``(K,)`` global frames to ``(K, 4, 4)`` obj2cam."""
+        return self.root(frames, self.time.smooth(frames))
+
+    # ---- warps -------------------------------------------------------------------------------
+    def to_canonical_coarse(self, x: torch.Tensor, counts: list[int], st: FrameState) -> torch.Tensor:
+        """Posed ``(N, 3)`` points (grouped by frame) to approximate canonical points: skeleton only,
+        weights from the posed Gaussians. Used to skip empty space before the expensive part."""
+        if self.bones is None:
+            return x
+        w = self.bones.posed_weights(x, st.posed_coef, counts)
+        return blend(w, st.skin_inv, x, counts)
+
+    def _per_point(self, values: torch.Tensor, counts: list[int]) -> torch.Tensor:
+        return torch.repeat_interleave(values, torch.tensor(counts, device=values.device), dim=0)
+
+    def to_canonical(self, x: torch.Tensor, x_coarse: torch.Tensor, counts: list[int], st: FrameState) -> torch.Tensor:
+        """Posed ``(N, 3)`` points to canonical ``(N, 3)``: skinning weights re-evaluated at the coarse
+        canonical estimate (with the learned correction), then the backward soft deformation."""
+        xc = x
+        if self.bones is not None:
+            code = self._per_point(st.code, counts)
+            w = self.bones.canonical_weights(x_coarse, code)
+            xc = blend(w, st.skin_inv, x, counts)
+        if self.soft is not None:
+            cond = self._per_point(torch.cat([st.time_embed, st.code], -1), counts)
+            xc = xc + self.soft.backward_offset(xc, cond)
+        return xc
+
+    def to_posed(self, xc: torch.Tensor, counts: list[int], st: FrameState,
+                 return_offset: bool = False) -> torch.Tensor | tuple[torch.Tensor, torch.Tensor | None]:
+        """Canonical ``(N, 3)`` points to the posed object space of their frames (grouped by
+        ``counts``): forward soft deformation, then skinning. With ``return_offset`` also the
+        ``(N, 3)`` soft displacement (None without soft deformation)."""
+        x, offset = xc, None
+        if self.soft is not None:
+            cond = self._per_point(torch.cat([st.time_embed, st.code], -1), counts)
+            offset = self.soft.forward_offset(x, cond)
+            x = x + offset
+        if self.bones is not None:
+            w = self.bones.canonical_weights(x, self._per_point(st.code, counts))
+            x = blend(w, st.skin, x, counts)
+        return (x, offset) if return_offset else x
+
+    # ---- fields --------------------------------------------------------------------------
+    def sdf(self, xc: torch.Tensor, code: torch.Tensor) -> torch.Tensor:
+        """``(N, 3)`` canonical points with ``(N, C)`` codes to ``(N,)`` SDF in metres."""
+        return self.field.sdf(xc, code)
+
+    def shade(self, xc: torch.Tensor, code: torch.Tensor, app: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        """``(N, 3)`` canonical points to ``(N,)`` SDF and ``(N, 3)`` RGB."""
+        return self.field(xc, code, app)
+
+    # ---- training hooks ------------------------------------------------------------------
+    def set_bf16(self, enabled: bool) -> None:
+        """Run every MLP under bfloat16 autocast (geometry stays float32)."""
+        from herd.model.encodings import MLP
+
+        for m in self.modules():
+            if isinstance(m, MLP):
+                m.bf16 = enabled
+
+    def set_progress(self, progress: float) -> None:
+        """Coarse-to-fine schedule: position octaves open from 2 to all over the first half."""
+        L = self.field.enc.num_freqs
+        self.field.enc.set_alpha(2 + (L - 2) * min(progress / 0.5, 1.0))
+
+    def param_groups(self, lr: float) -> list[dict]:
+        """Optimiser groups with their learning rates (the model owns its rates)."""
+        groups: dict[str, list] = {"field": [], "codes": [], "motion": [], "root": [], "bones": []}
+        for name, p in self.named_parameters():
+            if not p.requires_grad:
+                continue
+            if name.startswith(("field.", "density.")):
+                groups["field"].append(p)
+            elif name.startswith(("morph_codes", "app_codes", "time.")):
+                groups["codes"].append(p)
+            elif name.startswith("root."):
+                groups["root"].append(p)
+            elif name.startswith("bones."):
+                groups["bones"].append(p)
+            else:
+                groups["motion"].append(p)
+        scale = {"field": 1.0, "codes": 1.0, "motion": 1.0, "root": 0.5, "bones": 0.5}
+        return [{"name": k, "params": v, "lr": lr * scale[k]} for k, v in groups.items() if v]

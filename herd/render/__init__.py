@@ -1,0 +1,6 @@
+"""Differentiable volume rendering of a :class:`herd.model.model.HerdModel`.
+
+Owns: rays from pixels, near/far bounds from the proxy shape, samples along rays, empty-space
+skipping with a canonical occupancy grid, and compositing of rgb, opacity, depth, canonical xyz
+and flow. Fields and warps are the model's; losses are the trainer's.
+"""

@@ -1,0 +1,158 @@
+"""Render rays of a batch of frames: sampling, empty-space skipping, warping, compositing, flow."""
+
+from __future__ import annotations
+
+import dataclasses
+
+import torch
+
+from herd.model.model import FrameState, HerdModel
+from herd.model.so3 import apply_transform
+from herd.render.occupancy import Proxy
+from herd.render.rays import pixel_rays, project, ray_box
+
+
+@dataclasses.dataclass
+class RenderConfig:
+    """Sampling settings.
+
+    Attributes:
+        num_samples: samples per ray between the near and far bounds.
+        bounds_margin: padding of the per-frame proxy box, as a fraction of the object extent.
+        eikonal_points: occupied canonical points per step that get the eikonal term.
+    """
+
+    num_samples: int = 48
+    bounds_margin: float = 0.08
+    eikonal_points: int = 1024
+    weight_threshold: float = 1e-3
+
+
+@dataclasses.dataclass
+class RayOutputs:
+    """Per-ray renders (``R`` rays) and what the losses need.
+
+    Attributes:
+        opacity: ``(R,)``; rgb: ``(R, 3)``; depth: ``(R,)`` camera z; xyz: ``(R, 3)`` canonical.
+        flow: ``(R, 2)`` pixels to the paired frame (None when not asked for).
+        cycle: weighted mean squared forward-backward warp residual (metres^2), or None.
+        soft: mean squared soft-deformation displacement (metres^2), or None.
+        eik_points, eik_codes: canonical points and their codes for the eikonal term.
+        occupied_fraction: share of samples that reached the networks.
+    """
+
+    opacity: torch.Tensor
+    rgb: torch.Tensor
+    depth: torch.Tensor
+    xyz: torch.Tensor
+    flow: torch.Tensor | None = None
+    cycle: torch.Tensor | None = None
+    soft: torch.Tensor | None = None
+    eik_points: torch.Tensor | None = None
+    eik_codes: torch.Tensor | None = None
+    occupied_fraction: float = 0.0
+
+
+@torch.no_grad()
+def frame_bounds(model: HerdModel, st: FrameState, proxy: Proxy, margin: float) -> tuple[torch.Tensor, torch.Tensor]:
+    """``(K, 3)`` lo/hi of each frame's posed proxy points (object space), padded by ``margin``."""
+    K, P = st.frames.shape[0], proxy.points.shape[0]
+    pts = proxy.points.repeat(K, 1)
+    posed = model.to_posed(pts, [P] * K, st).reshape(K, P, 3)
+    pad = margin * model.extent
+    return posed.amin(1) - pad, posed.amax(1) + pad
+
+
+def _segment_sums(values: torch.Tensor, counts: list[int]) -> list[int]:
+    return [int(v.sum()) for v in torch.split(values, counts)]
+
+
+def render_rays(model: HerdModel, st: FrameState, pix: torch.Tensor, counts: list[int], proxy: Proxy,
+                cfg: RenderConfig, training: bool = True, pair: FrameState | None = None,
+                generator: torch.Generator | None = None) -> RayOutputs:
+    """Volume-render rays grouped by frame.
+
+    Args:
+        model: the model.
+        st: state of the ``K`` frames the rays belong to.
+        pix: ``(R, 2)`` pixel coordinates, rays of frame k contiguous, ``counts[k]`` of them.
+        proxy: current proxy (occupancy grid and surface points).
+        training: stratified jitter of the samples and the regularisation terms.
+        pair: state of each frame's paired frame (same order), to render flow into it.
+    """
+    R, S = pix.shape[0], cfg.num_samples
+    dev = pix.device
+    origins, dirs = pixel_rays(pix, st.intrinsics, st.obj2cam, counts)
+    lo, hi = frame_bounds(model, st, proxy, cfg.bounds_margin)
+    rep = torch.tensor(counts, device=dev)
+    near, far = ray_box(origins, dirs, torch.repeat_interleave(lo, rep, 0), torch.repeat_interleave(hi, rep, 0))
+    hit = far > near
+    far = torch.where(hit, far, near + 1e-3)
+    u = torch.rand(R, S, generator=generator, device=dev) if training else torch.full((R, S), 0.5, device=dev)
+    z = near[:, None] + (far - near)[:, None] * (torch.arange(S, device=dev) + u) / S  # (R, S) camera depth
+    x = (origins[:, None] + z[..., None] * dirs[:, None]).reshape(-1, 3)  # posed object space
+    sample_counts = [c * S for c in counts]
+    with torch.no_grad():
+        xc0 = model.to_canonical_coarse(x, sample_counts, st)
+        occ = proxy.query(xc0) & hit.repeat_interleave(S)
+    idx = occ.nonzero()[:, 0]
+    occ_counts = _segment_sums(occ, sample_counts)
+    xo = x[idx]
+    xc = model.to_canonical(xo, xc0[idx], occ_counts, st)
+    code = model._per_point(st.code, occ_counts)
+    app = model._per_point(st.app, occ_counts)
+    sdf, rgb = model.shade(xc, code, app)
+    sigma = torch.zeros(R * S, device=dev).index_put((idx,), model.density(sdf))
+    delta = (far - near)[:, None] / S * dirs.norm(dim=-1, keepdim=True)  # metric step length
+    alpha = 1 - torch.exp(-sigma.reshape(R, S) * delta)
+    trans = torch.cumprod(torch.cat([torch.ones(R, 1, device=dev), 1 - alpha[:, :-1] + 1e-7], 1), 1)
+    w = alpha * trans  # (R, S)
+    wo = w.reshape(-1)[idx]
+    opacity = w.sum(1)
+    ray_of = idx // S
+    rgb_r = torch.zeros(R, 3, device=dev).index_add(0, ray_of, wo[:, None] * rgb)
+    xyz_r = torch.zeros(R, 3, device=dev).index_add(0, ray_of, wo[:, None] * xc)
+    depth = (w * z).sum(1)
+    out = RayOutputs(opacity=opacity, rgb=rgb_r, depth=depth, xyz=xyz_r,
+                     occupied_fraction=float(occ.float().mean()) if occ.numel() else 0.0)
+    # flow and warp regularisers only where the samples matter: weight above a threshold
+    sel = (wo.detach() > cfg.weight_threshold).nonzero()[:, 0] if len(idx) else idx
+    sel_counts = [int(c) for c in torch.bincount(torch.repeat_interleave(torch.arange(len(counts), device=dev),
+                                                                          torch.tensor(occ_counts, device=dev))[sel],
+                                                 minlength=len(counts))]
+    if pair is not None:
+        out.flow = torch.zeros(R, 2, device=dev)
+        if len(sel):
+            xp = model.to_posed(xc[sel], sel_counts, pair)
+            cam = torch.cat([apply_transform(pair.obj2cam[k], p) for k, p in enumerate(torch.split(xp, sel_counts))])
+            uv = project(cam, model._per_point(pair.intrinsics, sel_counts))
+            ws = wo[sel]
+            num = torch.zeros(R, 2, device=dev).index_add(0, ray_of[sel], ws[:, None] * uv)
+            den = torch.zeros(R, device=dev).index_add(0, ray_of[sel], ws)
+            out.flow = num / den.clamp(min=1e-4)[:, None] - pix
+    if training and len(sel):
+        if model.bones is not None or model.soft is not None:
+            back, offset = model.to_posed(xc[sel], sel_counts, st, return_offset=True)
+            wd = wo[sel].detach()
+            out.cycle = (wd * ((back - xo[sel]) ** 2).sum(-1)).sum() / wd.sum().clamp(min=1e-6)
+            if offset is not None:
+                out.soft = (wd * (offset ** 2).sum(-1)).sum() / wd.sum().clamp(min=1e-6)
+        m = min(cfg.eikonal_points, len(idx))
+        pick = torch.randperm(len(idx), generator=generator, device=dev)[:m]
+        out.eik_points, out.eik_codes = xc[pick].detach(), code[pick].detach()
+    return out
+
+
+@torch.no_grad()
+def render_image(model: HerdModel, st: FrameState, height: int, width: int, proxy: Proxy, cfg: RenderConfig,
+                 chunk: int = 8192) -> dict[str, torch.Tensor]:
+    """Render one frame (``st`` of a single frame) in chunks: ``opacity (H, W)``, ``rgb (H, W, 3)``,
+    ``depth (H, W)``, ``xyz (H, W, 3)``. Memory stays flat at any resolution."""
+    ys, xs = torch.meshgrid(torch.arange(height, dtype=torch.float32), torch.arange(width, dtype=torch.float32), indexing="ij")
+    pix = torch.stack([xs.reshape(-1), ys.reshape(-1)], -1)
+    outs = {"opacity": [], "rgb": [], "depth": [], "xyz": []}
+    for p in torch.split(pix, chunk):
+        o = render_rays(model, st, p, [p.shape[0]], proxy, cfg, training=False)
+        for k in outs:
+            outs[k].append(getattr(o, k))
+    return {k: torch.cat(v).reshape(height, width, -1).squeeze(-1) for k, v in outs.items()}

@@ -1,0 +1,115 @@
+"""Options of ``herd train`` (saved beside each run as ``opts.log``)."""
+
+from __future__ import annotations
+
+import dataclasses
+
+from herd.model.model import ModelConfig
+from herd.render.renderer import RenderConfig
+
+
+@dataclasses.dataclass
+class TrainConfig:
+    """Training options (tutorial flag names).
+
+    Attributes:
+        seqname: dataset folder name under --data_root, or a path to it.
+        logname: run name; the run goes to <logroot>/<seqname>-<logname>/.
+        data_root: where datasets live.
+        logroot: where runs go.
+        fg_motion: rigid, dense, skel-human, skel-quad, comp_skel-human_dense or comp_skel-quad_dense.
+        single_inst: one morphology code for all videos (--nosingle_inst: one per video).
+        num_rounds: rounds of training; the proxy, checkpoints and visualisations refresh each round.
+        iters_per_round: optimisation steps per round.
+        learning_rate: peak AdamW learning rate.
+        num_rays: rays per step.
+        frames_per_step: frames per step (rays are split evenly between them).
+        train_res: training resolution in pixels (square); 0 uses the dataset's (capped at 128).
+        num_samples: samples per ray.
+        mask_wt: weight of the balanced mask loss.
+        rgb_wt: weight of the colour loss (inside the mask).
+        flow_wt: weight of the confidence-weighted flow loss.
+        kp_wt: weight of the keypoint reprojection loss (when keypoints exist).
+        depth_wt: weight of the depth loss (when depth exists; 0 = off).
+        eikonal_wt: weight of the eikonal term on a subset of points.
+        cycle_wt: weight of the forward/backward warp cycle loss.
+        soft_deform_wt: weight of the soft-deformation size penalty.
+        skin_wt: weight of the skinning regulariser (Gaussian bones inside the shape).
+        prior_wt: weight of the pose and bone-length priors (fade out over the first half).
+        warmup_iters: learning-rate warm-up steps.
+        grad_clip: gradient-norm clip.
+        seed: random seed (data sampling, initialisation).
+        device: auto, cpu or cuda.
+        bf16: run MLPs under bfloat16 autocast.
+        threads: CPU threads (0: all cores).
+        load_suffix: resume from ckpt_<suffix>.pth of this run (latest or a round number).
+        init_pose: data (the dataset's initial poses) or search (try several root orientations).
+        init_smooth: Gaussian smoothing of the initial poses over time, in frames (0: off); removes
+            the independent per-frame noise of a viewpoint estimate.
+        quiet: no progress bar.
+    """
+
+    seqname: str
+    logname: str = "run"
+    data_root: str = "database"
+    logroot: str = "logdir"
+    fg_motion: str = "comp_skel-quad_dense"
+    single_inst: bool = True
+    num_rounds: int = 20
+    iters_per_round: int = 100
+    learning_rate: float = 3e-3
+    num_rays: int = 4096
+    frames_per_step: int = 16
+    train_res: int = 0
+    num_samples: int = 48
+    mask_wt: float = 1.0
+    rgb_wt: float = 0.2
+    flow_wt: float = 0.5
+    kp_wt: float = 0.5
+    depth_wt: float = 0.0
+    eikonal_wt: float = 1e-3
+    cycle_wt: float = 0.5
+    soft_deform_wt: float = 0.1
+    skin_wt: float = 0.1
+    prior_wt: float = 0.01
+    warmup_iters: int = 100
+    grad_clip: float = 10.0
+    seed: int = 0
+    device: str = "auto"
+    bf16: bool = True
+    threads: int = 0
+    load_suffix: str = ""
+    init_pose: str = "data"
+    init_smooth: float = 3.0
+    quiet: bool = False
+
+    @property
+    def total_iters(self) -> int:
+        return self.num_rounds * self.iters_per_round
+
+    def model_config(self, sizes: "ModelSizes") -> ModelConfig:
+        return ModelConfig(fg_motion=self.fg_motion, single_inst=self.single_inst, num_freqs=sizes.num_freqs,
+                           hidden=sizes.hidden, depth=sizes.depth, code_dim=sizes.code_dim,
+                           learn_focal=sizes.learn_focal)
+
+    def render_config(self) -> RenderConfig:
+        return RenderConfig(num_samples=self.num_samples)
+
+
+@dataclasses.dataclass
+class ModelSizes:
+    """Model sizes (defaults chosen by benchmark, docs/model.md).
+
+    Attributes:
+        hidden: width of the canonical SDF/colour MLP.
+        depth: hidden layers of the canonical MLP.
+        num_freqs: Fourier octaves of canonical positions.
+        code_dim: morphology code width.
+        learn_focal: learn a per-video focal-length factor.
+    """
+
+    hidden: int = 64
+    depth: int = 3
+    num_freqs: int = 6
+    code_dim: int = 16
+    learn_focal: bool = False

@@ -1,0 +1,148 @@
+"""Flags in the tutorial's spelling: ``--name=value``, ``--name value``, ``--name``/``--noname`` for
+booleans, and ``--flagfile=FILE`` (one flag per line, read in place, so later flags win).
+
+Options are typed dataclasses; the docstring's ``Attributes:`` lines double as ``--help``.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import inspect
+import re
+import typing
+from pathlib import Path
+
+from herd.errors import HerdInputError
+
+
+def _attribute_docs(cls) -> dict[str, str]:
+    doc = inspect.getdoc(cls) or ""
+    out, cur = {}, None
+    for line in doc.split("Attributes:", 1)[-1].splitlines():
+        m = re.match(r"\s{4}(\w+): (.*)", line)
+        if m:
+            cur = m.group(1)
+            out[cur] = m.group(2).strip()
+        elif cur and line.startswith("        "):
+            out[cur] += " " + line.strip()
+    return out
+
+
+def _fields(classes) -> dict[str, tuple[type, dataclasses.Field]]:
+    out = {}
+    for cls in classes:
+        hints = typing.get_type_hints(cls)
+        for f in dataclasses.fields(cls):
+            out[f.name] = (cls, f, hints[f.name])
+    return out
+
+
+def _convert(name: str, value: str, typ) -> object:
+    origin = typing.get_origin(typ)
+    if origin is typing.Union or str(origin) == "types.UnionType":
+        args = [a for a in typing.get_args(typ) if a is not type(None)]
+        if value.lower() in ("none", ""):
+            return None
+        typ = args[0]
+    try:
+        if typ is bool:
+            v = value.lower()
+            if v in ("1", "true", "yes"):
+                return True
+            if v in ("0", "false", "no"):
+                return False
+            raise ValueError
+        if typ in (int, float, str):
+            return typ(value)
+        if typ is Path:
+            return Path(value)
+    except ValueError:
+        pass
+    raise HerdInputError(f"--{name}={value}: expected {getattr(typ, '__name__', typ)}")
+
+
+def expand_flagfiles(argv: list[str]) -> list[str]:
+    """Replace every ``--flagfile=F`` by the flags in ``F`` (recursively)."""
+    out: list[str] = []
+    it = iter(argv)
+    for a in it:
+        if a == "--flagfile" or a.startswith("--flagfile="):
+            path = Path(a.split("=", 1)[1] if "=" in a else next(it, ""))
+            if not path.is_file():
+                raise HerdInputError(f"{path}: no such flagfile; pass --flagfile=logdir/<run>/opts.log of a trained run")
+            lines = [ln.strip() for ln in path.read_text().splitlines()]
+            out += expand_flagfiles([ln for ln in lines if ln and not ln.startswith("#")])
+        else:
+            out.append(a)
+    return out
+
+
+def parse_flags(argv: list[str], *classes, prog: str = "herd", positional: str | None = None):
+    """Parse flags into instances of ``classes`` (dataclasses; a flag belongs to the class that
+    declares it). Unknown flags and bad values raise :class:`HerdInputError`. ``--help`` prints
+    every option with its doc and exits."""
+    fields = _fields(classes)
+    values: dict[str, object] = {}
+    argv = expand_flagfiles(list(argv))
+    pos = []
+    i = 0
+    while i < len(argv):
+        a = argv[i]
+        i += 1
+        if a in ("-h", "--help"):
+            print(help_text(prog, *classes))
+            raise SystemExit(0)
+        if not a.startswith("--"):
+            pos.append(a)
+            continue
+        name, eq, val = a[2:].partition("=")
+        if name not in fields and name.startswith("no") and name[2:] in fields and fields[name[2:]][2] is bool and not eq:
+            values[name[2:]] = False
+            continue
+        if name not in fields:
+            raise HerdInputError(f"unknown flag --{name} (see '{prog} --help')")
+        typ = fields[name][2]
+        if not eq:
+            if typ is bool and (i >= len(argv) or argv[i].lower() not in ("true", "false", "1", "0")):
+                values[name] = True
+                continue
+            if i >= len(argv):
+                raise HerdInputError(f"--{name}: missing value")
+            val = argv[i]
+            i += 1
+        values[name] = _convert(name, val, typ)
+    if pos and positional is None:
+        raise HerdInputError(f"unexpected argument {pos[0]!r} (see '{prog} --help')")
+    out = []
+    for cls in classes:
+        kw = {f.name: values[f.name] for f in dataclasses.fields(cls) if f.name in values}
+        missing = [f.name for f in dataclasses.fields(cls)
+                   if f.name not in kw and f.default is dataclasses.MISSING and f.default_factory is dataclasses.MISSING]
+        if missing:
+            raise HerdInputError(f"missing flag --{missing[0]} (see '{prog} --help')")
+        out.append(cls(**kw))
+    if positional is not None:
+        out.append(pos)
+    return out
+
+
+def to_flagfile(*instances) -> str:
+    """Options as a flagfile: one ``--name=value`` per line."""
+    lines = []
+    for inst in instances:
+        for f in dataclasses.fields(inst):
+            v = getattr(inst, f.name)
+            lines.append(f"--{f.name}={'' if v is None else v}")
+    return "\n".join(lines) + "\n"
+
+
+def help_text(prog: str, *classes) -> str:
+    lines = [f"usage: {prog} [--flagfile=FILE] [--name=value ...]", ""]
+    for cls in classes:
+        docs = _attribute_docs(cls)
+        lines.append(f"{(inspect.getdoc(cls) or cls.__name__).splitlines()[0]}")
+        for f in dataclasses.fields(cls):
+            default = "" if f.default is dataclasses.MISSING else f" (default: {f.default})"
+            lines.append(f"  --{f.name:<22}{docs.get(f.name, '')}{default}")
+        lines.append("")
+    return "\n".join(lines)

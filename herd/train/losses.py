@@ -1,0 +1,62 @@
+"""Losses and regularisers of one step; each returns a scalar, weights are applied by the trainer."""
+
+from __future__ import annotations
+
+import torch
+
+from herd.model.model import FrameState, HerdModel
+from herd.render.rays import project
+from herd.render.renderer import RayOutputs
+from herd.train.sampler import Batch
+
+
+def mask_loss(out: RayOutputs, batch: Batch) -> torch.Tensor:
+    """Balanced squared error of opacity: object and background pixels weigh the same."""
+    m = batch.mask
+    fg = ((out.opacity - 1) ** 2 * m).sum() / m.sum().clamp(min=1)
+    bg = (out.opacity ** 2 * (1 - m)).sum() / (1 - m).sum().clamp(min=1)
+    return 0.5 * (fg + bg)
+
+
+def rgb_loss(out: RayOutputs, batch: Batch) -> torch.Tensor:
+    """Squared colour error inside the mask."""
+    m = batch.mask
+    return (((out.rgb - batch.rgb) ** 2).sum(-1) * m).sum() / m.sum().clamp(min=1)
+
+
+def flow_loss(out: RayOutputs, batch: Batch, res: int) -> torch.Tensor:
+    """Confidence-weighted L1 flow error inside the mask, in units of the image size."""
+    conf = batch.flow[:, 2] * batch.mask
+    err = (out.flow - batch.flow[:, :2]).abs().sum(-1) / res
+    return (err * conf).sum() / conf.sum().clamp(min=1)
+
+
+def keypoint_loss(st: FrameState, batch: Batch, res: int) -> torch.Tensor:
+    """Squared reprojection error of the posed skeleton joints, in units of the image size."""
+    kp = batch.keypoints
+    cam = (st.joints @ st.obj2cam[:, :3, :3].transpose(1, 2)) + st.obj2cam[:, None, :3, 3]
+    K, J = cam.shape[:2]
+    uv = project(cam.reshape(-1, 3), st.intrinsics.repeat_interleave(J, 0)).reshape(K, J, 2)
+    err = ((uv - kp[..., :2]) ** 2).sum(-1) / res ** 2
+    return (err * kp[..., 2]).sum() / kp[..., 2].sum().clamp(min=1)
+
+
+def eikonal_loss(model: HerdModel, out: RayOutputs) -> torch.Tensor:
+    """``(|grad sdf| - 1)^2`` on the sampled canonical points."""
+    x = out.eik_points.clone().requires_grad_(True)
+    sdf = model.sdf(x, out.eik_codes)
+    (g,) = torch.autograd.grad(sdf.sum(), x, create_graph=True)
+    return ((g.norm(dim=-1) - 1) ** 2).mean()
+
+
+def skin_loss(model: HerdModel, st: FrameState) -> torch.Tensor:
+    """Gaussian bone centres stay inside the shape: ``relu(sdf(centre))^2`` in units of the extent."""
+    c = model.bones.center
+    code = st.code[:1].expand(c.shape[0], -1)
+    return (torch.relu(model.sdf(c, code)) ** 2).mean() / model.extent ** 2
+
+
+def pose_prior(model: HerdModel, st: FrameState) -> torch.Tensor:
+    """Small joint rotations and bone lengths near the category mean (faded out by the trainer)."""
+    rv = model.articulation.rot_net(st.time_embed).float()
+    return (rv ** 2).mean() + (torch.log(st.bone_scale) ** 2).mean()

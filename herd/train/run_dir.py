@@ -1,0 +1,48 @@
+"""Locating datasets and runs, and checking that options fit the dataset."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from herd.data.reader import Dataset, load_dataset
+from herd.data.skeletons import BUILTIN
+from herd.errors import HerdInputError
+from herd.model.model import FG_MOTIONS, motion_parts
+
+
+def dataset_path(seqname: str, data_root: str) -> Path:
+    """``--seqname`` is a folder under ``--data_root`` or a path."""
+    p = Path(seqname)
+    if (p / "manifest.json").is_file():
+        return p
+    q = Path(data_root) / seqname
+    if q.is_dir():
+        return q
+    raise HerdInputError(f"--seqname {seqname}: no dataset at {q} or {p}; make one with herd synth or herd preprocess, "
+                         f"or set --data_root")
+
+
+def run_path(seqname: str, logname: str, logroot: str) -> Path:
+    return Path(logroot) / f"{Path(seqname).name}-{logname}"
+
+
+def check_motion(fg_motion: str, ds: Dataset) -> None:
+    """A skeleton motion needs a dataset with that skeleton (a custom skeleton, e.g. from a glTF
+    asset, serves any ``skel-*`` motion)."""
+    if fg_motion not in FG_MOTIONS:
+        raise HerdInputError(f"--fg_motion {fg_motion}: unknown; choose one of {', '.join(FG_MOTIONS)}")
+    skel, _ = motion_parts(fg_motion)
+    if skel is None:
+        return
+    if ds.skeleton is None:
+        raise HerdInputError(f"--fg_motion {fg_motion}: dataset {ds.root} has no skeleton; use rigid or dense, "
+                             f"or a dataset made for the {skel} skeleton")
+    if ds.skeleton.name in BUILTIN and ds.skeleton.name != skel:
+        raise HerdInputError(f"--fg_motion {fg_motion}: dataset {ds.root} uses the {ds.skeleton.name} skeleton; "
+                             f"use --fg_motion comp_skel-{ds.skeleton.name}_dense or skel-{ds.skeleton.name}")
+
+
+def open_dataset(seqname: str, data_root: str, fg_motion: str) -> Dataset:
+    ds = load_dataset(dataset_path(seqname, data_root))
+    check_motion(fg_motion, ds)
+    return ds

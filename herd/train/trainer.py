@@ -1,0 +1,316 @@
+"""The training loop: rounds of steps, proxy refresh, checkpoints, exact resume, rollback on blow-ups,
+progress with ETA, TensorBoard logs and per-round visualisations."""
+
+from __future__ import annotations
+
+import copy
+import math
+import time
+from pathlib import Path
+
+import numpy as np
+import torch
+from tqdm import tqdm
+
+from herd.data.cache import Cache, build_cache
+from herd.data.reader import Dataset
+from herd.errors import HerdInputError
+from herd.geometry.transforms import smooth_poses
+from herd.model.model import HerdModel, SceneMeta, motion_parts
+from herd.render.occupancy import Proxy, build_proxy
+from herd.render.renderer import render_image, render_rays
+from herd.train import losses as L
+from herd.train.config import ModelSizes, TrainConfig
+from herd.train.flags import to_flagfile
+from herd.train.init_shape import fit_initial_shape
+from herd.train.run_dir import open_dataset, run_path
+from herd.train.sampler import PixelSampler
+
+
+def pick_device(name: str) -> torch.device:
+    if name == "auto":
+        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    if name == "cuda" and not torch.cuda.is_available():
+        raise HerdInputError("--device cuda: no CUDA GPU is available; use --device cpu or auto")
+    return torch.device(name)
+
+
+def scene_meta(cache: Cache, ds: Dataset, fg_motion: str, pose_smoothing: float = 3.0) -> SceneMeta:
+    """Canonical bounds from the rest skeleton (metres), or from the masks and initial poses; the
+    initial poses smoothed in time (``pose_smoothing`` frames, Gaussian sigma)."""
+    skel_name, _ = motion_parts(fg_motion)
+    skeleton = ds.skeleton if skel_name else None
+    ref = ds.skeleton
+    if ref is not None:
+        lo, hi = ref.rest_joints.min(0), ref.rest_joints.max(0)
+        center = (lo + hi) / 2
+        extent = float((hi - lo).max() / 2 * 1.25 + 0.1 * (hi - lo).max())
+    else:
+        z = cache.init_obj2cam[:, 2, 3]
+        area = cache.mask.reshape(cache.num_frames, -1).sum(1)
+        r = np.sqrt(np.maximum(area, 1) / np.pi) * z / cache.intrinsics[:, 0]
+        center, extent = np.zeros(3), float(np.median(r[cache.detected]) * 1.3)
+    init = smooth_poses(cache.init_obj2cam, cache.frame_video, pose_smoothing)
+    return SceneMeta(frame_video=cache.frame_video, frame_time=cache.frame_time(), init_obj2cam=init,
+                     intrinsics=cache.intrinsics, num_videos=cache.num_videos, skeleton=skeleton,
+                     center=center, extent=extent)
+
+
+class Trainer:
+    """Trains one run (``<logroot>/<seqname>-<logname>/``).
+
+    Args:
+        opts: training options.
+        sizes: model sizes.
+    """
+
+    def __init__(self, opts: TrainConfig, sizes: ModelSizes | None = None):
+        self.opts, self.sizes = opts, sizes or ModelSizes()
+        self.ds = open_dataset(opts.seqname, opts.data_root, opts.fg_motion)
+        self.run_dir = run_path(opts.seqname, opts.logname, opts.logroot)
+        self.device = pick_device(opts.device)
+        if opts.threads > 0:
+            torch.set_num_threads(opts.threads)
+        torch.manual_seed(opts.seed)
+        res = opts.train_res or min(max(max(v.height, v.width) for v in self.ds.videos), 128)
+        self.cache = Cache(build_cache(self.ds, res, Path(opts.logroot) / ".cache", progress=not opts.quiet))
+        self.meta = scene_meta(self.cache, self.ds, opts.fg_motion, opts.init_smooth)
+        self.model = HerdModel(opts.model_config(self.sizes), self.meta).to(self.device)
+        self.model.set_bf16(opts.bf16)
+        self.rcfg = opts.render_config()
+        rays_per_frame = max(opts.num_rays // opts.frames_per_step, 8)
+        self.sampler = PixelSampler(self.cache, opts.frames_per_step, rays_per_frame, opts.seed)
+        self.gen = torch.Generator().manual_seed(opts.seed + 1)
+        self.optimizer = torch.optim.AdamW(self.model.param_groups(opts.learning_rate), weight_decay=1e-4)
+        self.scheduler = torch.optim.lr_scheduler.LambdaLR(self.optimizer, self._lr_factor)
+        self.step = 0
+        self.proxy: Proxy | None = None
+        self.grad_ema: float | None = None
+        self.rollbacks = 0
+        self._good: dict | None = None
+        self.writer = None
+        self.history: list[dict] = []
+
+    # ---- schedule -------------------------------------------------------------------------
+    def _lr_factor(self, step: int) -> float:
+        total, warm = max(self.opts.total_iters, 1), max(self.opts.warmup_iters, 1)
+        if step < warm:
+            return (step + 1) / warm
+        p = min((step - warm) / max(total - warm, 1), 1.0)
+        return 0.1 + 0.9 * 0.5 * (1 + math.cos(math.pi * p))
+
+    @property
+    def progress(self) -> float:
+        return self.step / max(self.opts.total_iters, 1)
+
+    # ---- proxy ----------------------------------------------------------------------------
+    def refresh_proxy(self) -> None:
+        m = self.model
+        lo, hi = m.center - 1.25 * m.extent, m.center + 1.25 * m.extent
+        codes = m.morph_codes.detach()
+
+        def sdf_union(x: torch.Tensor) -> torch.Tensor:
+            return torch.stack([m.sdf(x, c.expand(x.shape[0], -1)) for c in codes]).amin(0)
+
+        self.proxy = build_proxy(sdf_union, lo.cpu(), hi.cpu(), generator=self.gen)
+        self.proxy = Proxy(**{k: v.to(self.device) for k, v in self.proxy.state_dict().items()})
+
+    # ---- one step -------------------------------------------------------------------------
+    def compute_losses(self, batch) -> tuple[torch.Tensor, dict[str, float]]:
+        o, m = self.opts, self.model
+        K = batch.frames.shape[0]
+        st_all = m.frame_state(torch.cat([batch.frames, batch.pairs]))
+        st, pair = st_all.select(slice(0, K)), st_all.select(slice(K, 2 * K))
+        out = render_rays(m, st, batch.pix, batch.counts, self.proxy, self.rcfg, training=True,
+                          pair=pair if o.flow_wt > 0 else None, generator=self.gen)
+        res = self.cache.res
+        terms = {"mask": (o.mask_wt, L.mask_loss(out, batch)), "rgb": (o.rgb_wt, L.rgb_loss(out, batch))}
+        if o.flow_wt > 0 and out.flow is not None:
+            terms["flow"] = (o.flow_wt, L.flow_loss(out, batch, res))
+        if o.kp_wt > 0 and batch.keypoints is not None and st.joints is not None:
+            terms["keypoint"] = (o.kp_wt, L.keypoint_loss(st, batch, res))
+        if o.eikonal_wt > 0 and out.eik_points is not None:
+            terms["eikonal"] = (o.eikonal_wt, L.eikonal_loss(m, out))
+        if out.cycle is not None:
+            terms["cycle"] = (o.cycle_wt, out.cycle / m.extent ** 2)
+        if out.soft is not None:
+            terms["soft_deform"] = (o.soft_deform_wt, out.soft / m.extent ** 2)
+        if m.bones is not None:
+            terms["skin"] = (o.skin_wt, L.skin_loss(m, st))
+            fade = max(0.0, 1.0 - self.progress / 0.5)
+            if fade > 0:
+                terms["prior"] = (o.prior_wt * fade, L.pose_prior(m, st))
+        total = sum(w * v for w, v in terms.values())
+        logs = {k: float(v) for k, (_, v) in terms.items()}
+        logs["occupied"] = out.occupied_fraction
+        logs["beta"] = float(m.density.beta)
+        return total, logs
+
+    def _snapshot(self) -> None:
+        self._good = {"model": copy.deepcopy(self.model.state_dict()),
+                      "optimizer": copy.deepcopy(self.optimizer.state_dict())}
+
+    def _rollback(self) -> None:
+        self.model.load_state_dict(self._good["model"])
+        self.optimizer.load_state_dict(self._good["optimizer"])
+        self.rollbacks += 1
+
+    def train_step(self) -> dict[str, float]:
+        """One optimisation step; on a NaN or exploding gradient, roll back to the last good state
+        and skip the step."""
+        if self._good is None or self.step % 20 == 0:
+            self._snapshot()
+        self.model.set_progress(self.progress)
+        batch = self.sampler.sample().to(self.device)
+        total, logs = self.compute_losses(batch)
+        self.optimizer.zero_grad(set_to_none=True)
+        bad = not torch.isfinite(total)
+        if not bad:
+            total.backward()
+            norm = float(torch.nn.utils.clip_grad_norm_(self.model.parameters(), self.opts.grad_clip))
+            bad = not math.isfinite(norm) or (self.grad_ema is not None and norm > 50 * self.grad_ema and self.step > 50)
+            if not bad:
+                self.grad_ema = norm if self.grad_ema is None else 0.95 * self.grad_ema + 0.05 * norm
+                logs["grad_norm"] = norm
+        if bad:
+            self._rollback()
+            logs["rollback"] = 1.0
+        else:
+            self.optimizer.step()
+        self.scheduler.step()
+        self.step += 1
+        logs["total"] = float(total) if math.isfinite(float(total)) else float("nan")
+        logs["lr"] = self.optimizer.param_groups[0]["lr"]
+        return logs
+
+    # ---- checkpoints ----------------------------------------------------------------------
+    def checkpoint(self) -> dict:
+        return {"model": self.model.state_dict(), "optimizer": self.optimizer.state_dict(),
+                "scheduler": self.scheduler.state_dict(), "step": self.step, "grad_ema": self.grad_ema,
+                "proxy": None if self.proxy is None else self.proxy.state_dict(),
+                "sampler": self.sampler.state(), "gen": self.gen.get_state(), "torch_rng": torch.get_rng_state(),
+                "rollbacks": self.rollbacks, "history": self.history,
+                "opts": to_flagfile(self.opts, self.sizes), "format": "herd-checkpoint-1"}
+
+    def save(self, numbered: bool = False) -> None:
+        ck = self.checkpoint()
+        tmp = self.run_dir / "ckpt_latest.pth.tmp"
+        torch.save(ck, tmp)
+        tmp.replace(self.run_dir / "ckpt_latest.pth")
+        if numbered:
+            torch.save(ck, self.run_dir / f"ckpt_{self.step // self.opts.iters_per_round:04d}.pth")
+
+    def load(self, suffix: str) -> None:
+        path = self.run_dir / f"ckpt_{suffix}.pth"
+        if not path.is_file():
+            raise HerdInputError(f"{path}: no such checkpoint; train first or pick --load_suffix from "
+                                 f"{sorted(p.stem[5:] for p in self.run_dir.glob('ckpt_*.pth')) or 'none'}")
+        ck = torch.load(path, map_location=self.device, weights_only=False)
+        if ck.get("format") != "herd-checkpoint-1":
+            raise HerdInputError(f"{path}: not a herd checkpoint; retrain the run")
+        try:
+            self.model.load_state_dict(ck["model"])
+        except RuntimeError as e:
+            raise HerdInputError(f"{path}: checkpoint does not match these options ({str(e).splitlines()[0]}); "
+                                 f"use --flagfile {self.run_dir / 'opts.log'}") from None
+        self.optimizer.load_state_dict(ck["optimizer"])
+        self.scheduler.load_state_dict(ck["scheduler"])
+        self.step, self.grad_ema, self.rollbacks = ck["step"], ck["grad_ema"], ck["rollbacks"]
+        self.history = ck.get("history", [])
+        self.proxy = None if ck["proxy"] is None else Proxy(**ck["proxy"])
+        self.sampler.set_state(ck["sampler"])
+        self.gen.set_state(ck["gen"])
+        torch.set_rng_state(ck["torch_rng"])
+
+    # ---- round end ------------------------------------------------------------------------
+    @torch.no_grad()
+    def quick_mask_iou(self, frames: list[int]) -> float:
+        ious = []
+        res = self.cache.res
+        for f in frames:
+            st = self.model.frame_state(torch.tensor([f], device=self.device))
+            img = render_image(self.model, st, res, res, self.proxy, self.rcfg)
+            pred = (img["opacity"] > 0.5).cpu().numpy()
+            gt = self.cache.mask[f] > 0
+            ious.append((pred & gt).sum() / max((pred | gt).sum(), 1))
+        return float(np.mean(ious))
+
+    def end_round(self) -> None:
+        r = self.step // self.opts.iters_per_round
+        frames = list(np.linspace(0, self.cache.num_frames - 1, min(4, self.cache.num_frames)).astype(int))
+        iou = self.quick_mask_iou(frames)
+        self.history.append({"round": r, "step": self.step, "time": time.perf_counter() - self._t0 + self._elapsed0,
+                             "mask_iou": iou})
+        if self.writer is not None:
+            self.writer.add_scalar("eval/mask_iou", iou, self.step)
+            self._log_images(frames[0])
+        self._write_glbs(r)
+        self.save(numbered=True)
+
+    def _log_images(self, f: int) -> None:
+        res = self.cache.res
+        with torch.no_grad():
+            st = self.model.frame_state(torch.tensor([f], device=self.device))
+            img = render_image(self.model, st, res, res, self.proxy, self.rcfg)
+        rgb = img["rgb"].clamp(0, 1).cpu().numpy()
+        ref = self.cache.rgb[f] / 255.0
+        self.writer.add_image("render/rgb", np.concatenate([ref, rgb], 1), self.step, dataformats="HWC")
+        self.writer.add_image("render/mask", np.concatenate([self.cache.mask[f], img["opacity"].cpu().numpy()], 1),
+                              self.step, dataformats="HW")
+
+    @torch.no_grad()
+    def _write_glbs(self, r: int) -> None:
+        from herd.train.visualize import write_round_glbs
+
+        m = self.model
+        frames = torch.arange(self.cache.num_frames, device=self.device)
+        obj2cam = m.root_pose(frames).cpu().numpy()
+        joints = parents = None
+        if m.articulation is not None:
+            joints = m.articulation.rest_joints.cpu().numpy()
+            parents = np.asarray(m.skeleton.parents)
+        write_round_glbs(self.run_dir, r, Proxy(**{k: v.cpu() for k, v in self.proxy.state_dict().items()}),
+                         joints, parents, obj2cam, m.extent)
+
+    # ---- main loop ------------------------------------------------------------------------
+    def run(self) -> dict:
+        """Train to ``num_rounds * iters_per_round`` steps; Ctrl-C saves ``ckpt_latest.pth`` first."""
+        o = self.opts
+        self.run_dir.mkdir(parents=True, exist_ok=True)
+        if o.load_suffix:
+            self.load(o.load_suffix)
+        else:
+            fit_initial_shape(self.model, seed=o.seed)
+        (self.run_dir / "opts.log").write_text(to_flagfile(o, self.sizes).replace("--load_suffix=" + o.load_suffix + "\n", "--load_suffix=\n"))
+        try:
+            from torch.utils.tensorboard import SummaryWriter
+
+            self.writer = SummaryWriter(str(self.run_dir))
+        except ImportError:  # tensorboard is a dependency; stay usable without it
+            self.writer = None
+        self._t0 = time.perf_counter()
+        self._elapsed0 = self.history[-1]["time"] if self.history else 0.0
+        bar = tqdm(total=o.total_iters, initial=self.step, desc="train", unit="it", disable=o.quiet, dynamic_ncols=True)
+        try:
+            while self.step < o.total_iters:
+                if self.proxy is None or self.step % o.iters_per_round == 0:
+                    self.refresh_proxy()
+                logs = self.train_step()
+                bar.update(1)
+                if self.step % 10 == 0:
+                    bar.set_postfix(loss=f"{logs['total']:.4f}", mask=f"{logs['mask']:.4f}", occ=f"{logs['occupied']:.2f}")
+                    if self.writer is not None:
+                        for k, v in logs.items():
+                            self.writer.add_scalar(f"loss/{k}" if k not in ("lr", "beta", "occupied", "grad_norm") else f"train/{k}", v, self.step)
+                if self.step % o.iters_per_round == 0:
+                    self.end_round()
+        except KeyboardInterrupt:
+            self.save()
+            bar.close()
+            raise
+        bar.close()
+        self.save()
+        if self.writer is not None:
+            self.writer.close()
+        return {"steps": self.step, "rollbacks": self.rollbacks, "history": self.history,
+                "seconds": time.perf_counter() - self._t0}
