@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: install demo test test-slow bench clean
+.PHONY: install demo test test-slow bench bench-single clean
 
 $(STAMP): pyproject.toml
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV) || python3 -m venv $(VENV)
@@ -30,6 +30,10 @@ test-slow: $(STAMP)
 ## bench: speed and quality benchmarks, printed beside a baseline measured in the same run
 bench: $(STAMP)
 	$(PY) -m herd.bench
+
+## bench-single: the single-video acceptance benchmark (quad and human, 10 minutes each)
+bench-single: $(STAMP)
+	$(PY) -m herd.bench.single_video --res 96
 
 clean:
 	rm -rf $(VENV) .pytest_cache build *.egg-info

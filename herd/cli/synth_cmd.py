@@ -23,6 +23,8 @@ def build_parser() -> ArgumentParser:
     p.add_argument("--kp_noise_px", type=float, default=0.0, help="std of pixel noise on the 2D keypoints")
     p.add_argument("--heldout_views", type=int, default=2, help="held-out cameras per video (ground truth)")
     p.add_argument("--transfer_pairs", type=int, default=3, help="motion-transfer targets to render (ground truth)")
+    p.add_argument("--actions", default=None, help="comma-separated actions for every video (quad: walk, trot, "
+                   "turn, sit; human: walk, run, turn, crouch, wave; or still for a rigid object); random by default")
     p.add_argument("--out", type=Path, required=True, help="dataset folder to create")
     p.add_argument("--overwrite", action="store_true", help="replace --out if it exists")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
@@ -38,11 +40,20 @@ def run(argv: list[str]) -> int:
     if a.asset is not None and not a.asset.is_file():
         raise HerdInputError(f"{a.asset}: no such asset file; pass a rigged glTF 2.0 .glb to --asset")
     from herd.synth.generate import SynthConfig, synthesize
+    from herd.synth.motion import ACTIONS, STILL
+
+    if a.actions:
+        known = set(ACTIONS[a.category]) | {STILL}
+        bad = [x for x in a.actions.split(",") if x not in known]
+        if bad or a.asset is not None:
+            raise HerdInputError(f"--actions {a.actions}: " + (f"unknown action {bad[0]!r}; choose from {', '.join(sorted(known))}"
+                                                                 if bad else "applies to procedural bodies, not --asset"))
 
     t0 = time.perf_counter()
     out = synthesize(SynthConfig(out=a.out, category=a.category, asset=a.asset, videos=a.videos, frames=a.frames,
                                  res=a.res, seed=a.seed, fps=a.fps, init_rot_noise_deg=a.init_rot_noise_deg,
                                  kp_noise_px=a.kp_noise_px, heldout_views=a.heldout_views,
-                                 transfer_pairs=a.transfer_pairs, overwrite=a.overwrite, progress=not a.quiet))
+                                 transfer_pairs=a.transfer_pairs, overwrite=a.overwrite, progress=not a.quiet,
+                                 actions=a.actions.split(",") if a.actions else None))
     print(f"wrote {out} ({a.videos} videos x {a.frames} frames at {a.res}px) in {time.perf_counter() - t0:.1f} s")
     return 0

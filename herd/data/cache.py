@@ -10,6 +10,7 @@ All videos' frames are concatenated into *global frames* ``0..T-1``. Arrays (``R
     intrinsics.npy     (T, 4) at resolution R
     init_obj2cam.npy   (T, 4, 4)
     keypoints.npy      (T, K, 3) at resolution R (absent without keypoints)
+    depth.npy          (T, R, R) float16 camera z, 0 = background (absent without depth)
     meta.json          videos, frame counts, which cues exist, the dataset's fingerprint
 
 Images are resized to R x R (intrinsics scaled per axis), so an epoch decodes nothing.
@@ -29,7 +30,7 @@ from tqdm import tqdm
 
 from herd.data.reader import Dataset
 
-CACHE_VERSION = 1
+CACHE_VERSION = 2
 
 
 def fingerprint(ds: Dataset, res: int) -> str:
@@ -96,6 +97,9 @@ def build_cache(ds: Dataset, res: int, cache_root: Path, object_radius: float = 
     if ds.skeleton is not None and all(v.keypoints is not None for v in ds.videos):
         kp_names = list(ds.skeleton.joint_names)
         kps = np.zeros((T, len(kp_names), 3), np.float32)
+    has_depth = all(v.has_depth for v in ds.videos)
+    if has_depth:
+        depth = np.lib.format.open_memmap(tmp / "depth.npy", "w+", np.float16, (T, res, res))
     frame_video, frame_index, detected = [], [], []
     k = np.ones((3, 3), np.uint8)
     start = 0
@@ -119,6 +123,10 @@ def build_cache(ds: Dataset, res: int, cache_root: Path, object_radius: float = 
             for i in range(F - g):
                 flows["fw", g][start + i] = _resize_flow(np.asarray(fw[i]), res)
                 flows["bw", g][start + i + g] = _resize_flow(np.asarray(bw[i]), res)
+        if has_depth:
+            d = v.load_depth()
+            for i in range(F):
+                depth[start + i] = cv2.resize(np.asarray(d[i], np.float32), (res, res), interpolation=cv2.INTER_NEAREST)
         if v.init_obj2cam is not None:
             init[start:start + F] = v.init_obj2cam
         else:
@@ -167,6 +175,7 @@ class Cache:
         self.intrinsics = np.load(self.root / "intrinsics.npy")
         self.init_obj2cam = np.load(self.root / "init_obj2cam.npy")
         self.keypoints = np.load(self.root / "keypoints.npy") if (self.root / "keypoints.npy").exists() else None
+        self.depth = load("depth.npy") if (self.root / "depth.npy").exists() else None
         self.frame_video = np.load(self.root / "frame_video.npy")
         self.frame_index = np.load(self.root / "frame_index.npy")
         self.detected = np.load(self.root / "detected.npy")

@@ -85,9 +85,11 @@ def smooth_poses(obj2cam: np.ndarray, groups: np.ndarray, sigma: float) -> np.nd
     """Gaussian smoothing in time of ``(F, 4, 4)`` rigid poses, within each group (video).
 
     Rotations are averaged as sign-aligned quaternions (normalised weighted mean, accurate for the
-    small spreads of neighbouring frames), translations as vectors. ``sigma`` is in frames; 0
-    returns the poses unchanged. Used to remove the independent per-frame noise of initial poses
-    from a viewpoint network before a smooth correction is learned on top.
+    small spreads of neighbouring frames); translations are kept, since they come from the
+    object's image position and size, which are not noisy the way a viewpoint estimate is (and
+    a hand-held camera's shake moves them quickly). ``sigma`` is in frames; 0 returns the poses
+    unchanged. Used to remove the independent per-frame noise of initial rotations from a
+    viewpoint network before a smooth correction is learned on top.
     """
     from scipy.spatial.transform import Rotation
 
@@ -97,7 +99,6 @@ def smooth_poses(obj2cam: np.ndarray, groups: np.ndarray, sigma: float) -> np.nd
     for g in np.unique(groups):
         idx = np.nonzero(groups == g)[0]
         q = Rotation.from_matrix(obj2cam[idx, :3, :3]).as_quat()  # (n, 4) x, y, z, w
-        t = obj2cam[idx, :3, 3]
         n = len(idx)
         r = int(np.ceil(3 * sigma))
         for i in range(n):
@@ -106,5 +107,4 @@ def smooth_poses(obj2cam: np.ndarray, groups: np.ndarray, sigma: float) -> np.nd
             qs = q[js] * np.sign(q[js] @ q[i])[:, None]
             qm = (w[:, None] * qs).sum(0)
             out[idx[i], :3, :3] = Rotation.from_quat(qm / np.linalg.norm(qm)).as_matrix()
-            out[idx[i], :3, 3] = (w[:, None] * t[js]).sum(0) / w.sum()
     return out

@@ -29,10 +29,11 @@ class SoftDeformation(nn.Module):
         d = self.enc.out_dim + time_dim + code_dim
         self.fwd = mlp(d, hidden, 2, 3, zero_last=True)
         self.bwd = mlp(d, hidden, 2, 3, zero_last=True)
+        self.register_buffer("gain", torch.tensor(1.0))  # ramped in by the training schedule
 
     def _displacement(self, net: nn.Module, x: torch.Tensor, cond: torch.Tensor) -> torch.Tensor:
         h = torch.cat([self.enc(x / self.extent), cond.to(x.dtype)], dim=-1)
-        return net(h).float() * (0.1 * self.extent)
+        return net(h).float() * (0.1 * self.extent) * self.gain
 
     def forward_offset(self, x: torch.Tensor, cond: torch.Tensor) -> torch.Tensor:
         """``(N, 3)`` canonical points and ``(N, C)`` conditions to ``(N, 3)`` displacements."""

@@ -264,9 +264,13 @@ class HerdModel(nn.Module):
                 m.bf16 = enabled
 
     def set_progress(self, progress: float) -> None:
-        """Coarse-to-fine schedule: position octaves open from 2 to all over the first half."""
+        """Schedules by training progress in [0, 1]: position octaves open from 2 to all over the
+        first half; soft deformation is off for the first 20% and ramps in until 40%, so the
+        skeleton explains what it can before the soft field may."""
         L = self.field.enc.num_freqs
         self.field.enc.set_alpha(2 + (L - 2) * min(progress / 0.5, 1.0))
+        if self.soft is not None:
+            self.soft.gain.fill_(min(max((progress - 0.2) / 0.2, 0.0), 1.0))
 
     def param_groups(self, lr: float) -> list[dict]:
         """Optimiser groups with their learning rates (the model owns its rates)."""

@@ -59,6 +59,7 @@ class GaussianBones(nn.Module):
     def __init__(self, centers: torch.Tensor, radii: torch.Tensor, code_dim: int, extent: float, correction: bool = True):
         super().__init__()
         self.center = nn.Parameter(centers.float().clone())
+        self.register_buffer("center_init", centers.float().clone())
         self.log_radius = nn.Parameter(radii.float().log().clone())
         self.extent = float(extent)
         self.correction = None

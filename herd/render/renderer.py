@@ -26,6 +26,7 @@ class RenderConfig:
     bounds_margin: float = 0.08
     eikonal_points: int = 1024
     weight_threshold: float = 1e-3
+    skip_empty: bool = True
 
 
 @dataclasses.dataclass
@@ -94,7 +95,9 @@ def render_rays(model: HerdModel, st: FrameState, pix: torch.Tensor, counts: lis
     sample_counts = [c * S for c in counts]
     with torch.no_grad():
         xc0 = model.to_canonical_coarse(x, sample_counts, st)
-        occ = proxy.query(xc0) & hit.repeat_interleave(S)
+        occ = hit.repeat_interleave(S)
+        if cfg.skip_empty:
+            occ = occ & proxy.query(xc0)
     idx = occ.nonzero()[:, 0]
     occ_counts = _segment_sums(occ, sample_counts)
     xo = x[idx]

@@ -35,6 +35,8 @@ class SynthConfig:
         kp_noise_px: standard deviation of noise added to the 2D keypoints.
         heldout_views: held-out cameras per video for novel-view metrics.
         transfer_pairs: how many (A, B) motion-transfer targets to render.
+        actions: force these actions for every video (e.g. ``["walk", "turn"]``, or ``["still"]``
+            for a rigid object); random per video when None. Procedural bodies only.
         name: dataset name (default: the folder name).
         overwrite: replace an existing dataset folder.
         progress: show progress bars.
@@ -52,6 +54,7 @@ class SynthConfig:
     kp_noise_px: float = 0.0
     heldout_views: int = 2
     transfer_pairs: int = 3
+    actions: list[str] | None = None
     name: str | None = None
     overwrite: bool = False
     progress: bool = True
@@ -78,7 +81,7 @@ def _make_individual(cfg: SynthConfig, rng: np.random.Generator, asset):
 
     base = get_skeleton(cfg.category)
     body = ProceduralBody(base, sample_morphology(base, rng))
-    motion = make_motion(body.skeleton, cfg.frames, rng, fps=cfg.fps)
+    motion = make_motion(body.skeleton, cfg.frames, rng, actions=cfg.actions, fps=cfg.fps)
     return body, motion
 
 

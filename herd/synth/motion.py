@@ -17,6 +17,7 @@ from herd.geometry.skeleton import Skeleton, forward_kinematics
 from herd.geometry.transforms import axis_angle_to_matrix, euler_xyz_to_matrix, make_transform
 
 ACTIONS = {"quad": ("walk", "trot", "turn", "sit"), "human": ("walk", "run", "turn", "crouch", "wave")}
+STILL = "still"  # no articulation and no root motion: a rigid object under a moving camera
 FPS = 10.0
 
 
@@ -157,6 +158,16 @@ def make_motion(skeleton: Skeleton, num_frames: int, rng: np.random.Generator,
     if actions is None:
         n = int(rng.integers(1, 3))
         actions = list(rng.choice(ACTIONS[kind], size=n, replace=False))
+    if actions == [STILL]:
+        local_rot = np.tile(np.eye(3), (F, J, 1, 1))
+        pos = np.zeros(3)  # the rest pose already stands on the ground
+        heading = rng.uniform(0, 2 * np.pi)
+        R = axis_angle_to_matrix(np.array([0.0, heading, 0.0]))
+        return ProceduralMotion(num_frames=F, local_rot=local_rot, obj2world=np.tile(make_transform(R, pos), (F, 1, 1)),
+                                name=STILL, speed=speed)
+    unknown = [a for a in actions if a not in ACTIONS[kind]]
+    if unknown:
+        raise ValueError(f"unknown {kind} action {unknown[0]!r}; choose from {', '.join(ACTIONS[kind])} or {STILL}")
     weights = _timeline(F, len(actions), rng)
     fn = _quad_action if kind == "quad" else _human_action
     ang = np.zeros((F, J, 3))

@@ -35,7 +35,7 @@ class TrainConfig:
         cycle_wt: weight of the forward/backward warp cycle loss.
         soft_deform_wt: weight of the soft-deformation size penalty.
         skin_wt: weight of the skinning regulariser (Gaussian bones inside the shape).
-        prior_wt: weight of the pose and bone-length priors (fade out over the first half).
+        prior_wt: weight of the bone-length prior and of the pose prior (which fades out over the first half).
         warmup_iters: learning-rate warm-up steps.
         grad_clip: gradient-norm clip.
         seed: random seed (data sampling, initialisation).
@@ -61,16 +61,16 @@ class TrainConfig:
     num_rays: int = 4096
     frames_per_step: int = 16
     train_res: int = 0
-    num_samples: int = 48
+    num_samples: int = 32
     mask_wt: float = 1.0
     rgb_wt: float = 0.2
     flow_wt: float = 0.5
-    kp_wt: float = 0.5
+    kp_wt: float = 5.0
     depth_wt: float = 0.0
     eikonal_wt: float = 1e-3
     cycle_wt: float = 0.5
-    soft_deform_wt: float = 0.1
-    skin_wt: float = 0.1
+    soft_deform_wt: float = 1.0
+    skin_wt: float = 1.0
     prior_wt: float = 0.01
     warmup_iters: int = 100
     grad_clip: float = 10.0

@@ -31,6 +31,12 @@ def flow_loss(out: RayOutputs, batch: Batch, res: int) -> torch.Tensor:
     return (err * conf).sum() / conf.sum().clamp(min=1)
 
 
+def depth_loss(out: RayOutputs, batch: Batch, extent: float) -> torch.Tensor:
+    """L1 depth error where depth is known and inside the mask, in units of the object extent."""
+    valid = (batch.depth > 0).float() * batch.mask
+    return ((out.depth / out.opacity.clamp(min=1e-3) - batch.depth).abs() * valid).sum() / valid.sum().clamp(min=1) / extent
+
+
 def keypoint_loss(st: FrameState, batch: Batch, res: int) -> torch.Tensor:
     """Squared reprojection error of the posed skeleton joints, in units of the image size."""
     kp = batch.keypoints
@@ -50,13 +56,21 @@ def eikonal_loss(model: HerdModel, out: RayOutputs) -> torch.Tensor:
 
 
 def skin_loss(model: HerdModel, st: FrameState) -> torch.Tensor:
-    """Gaussian bone centres stay inside the shape: ``relu(sdf(centre))^2`` in units of the extent."""
+    """Gaussian bones stay inside the shape (``relu(sdf(centre))^2``) and near their bones (squared
+    distance to the initial centre), in units of the extent."""
     c = model.bones.center
     code = st.code[:1].expand(c.shape[0], -1)
-    return (torch.relu(model.sdf(c, code)) ** 2).mean() / model.extent ** 2
+    inside = (torch.relu(model.sdf(c, code)) ** 2).mean()
+    near = ((c - model.bones.center_init) ** 2).sum(-1).mean()
+    return (inside + near) / model.extent ** 2
 
 
 def pose_prior(model: HerdModel, st: FrameState) -> torch.Tensor:
-    """Small joint rotations and bone lengths near the category mean (faded out by the trainer)."""
+    """Small joint rotations (faded out by the trainer)."""
     rv = model.articulation.rot_net(st.time_embed).float()
-    return (rv ** 2).mean() + (torch.log(st.bone_scale) ** 2).mean()
+    return (rv ** 2).mean()
+
+
+def bone_length_prior(st: FrameState) -> torch.Tensor:
+    """Bone lengths near the category mean: squared log factor."""
+    return (torch.log(st.bone_scale) ** 2).mean()

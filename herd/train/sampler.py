@@ -21,6 +21,7 @@ class Batch:
         rgb: ``(R, 3)`` in [0, 1]; mask: ``(R,)`` 0/1.
         flow: ``(R, 3)`` dx, dy, confidence to the paired frame.
         keypoints: ``(K, J, 3)`` x, y, confidence, or None.
+        depth: ``(R,)`` camera z (0 = unknown), or None.
         counts: rays per frame.
     """
 
@@ -32,6 +33,7 @@ class Batch:
     flow: torch.Tensor
     keypoints: torch.Tensor | None
     counts: list[int]
+    depth: torch.Tensor | None = None
 
     def to(self, device: torch.device) -> "Batch":
         return Batch(**{f.name: (getattr(self, f.name).to(device) if isinstance(getattr(self, f.name), torch.Tensor)
@@ -90,7 +92,7 @@ class PixelSampler:
         c = self.cache
         R = c.res
         frames = self.valid[self.rng.integers(0, len(self.valid), self.K)]
-        pairs, pix, rgb, mask, flow = [], [], [], [], []
+        pairs, pix, rgb, mask, flow, depth = [], [], [], [], [], []
         for t in frames:
             p, d, g = self._pair(int(t))
             pairs.append(p)
@@ -100,10 +102,13 @@ class PixelSampler:
             rgb.append(c.rgb[t].reshape(-1, 3)[flat])
             mask.append(c.mask[t].reshape(-1)[flat])
             flow.append(c.flow[d, g][t].reshape(-1, 3)[flat] if d else np.zeros((len(flat), 3), np.float16))
+            if c.depth is not None:
+                depth.append(c.depth[t].reshape(-1)[flat])
         kp = None if c.keypoints is None else torch.from_numpy(np.asarray(c.keypoints[frames], dtype=np.float32))
         return Batch(frames=torch.from_numpy(frames.astype(np.int64)), pairs=torch.tensor(pairs, dtype=torch.long),
                      pix=torch.from_numpy(np.concatenate(pix).astype(np.float32)),
                      rgb=torch.from_numpy(np.concatenate(rgb).astype(np.float32) / 255.0),
                      mask=torch.from_numpy(np.concatenate(mask).astype(np.float32)),
                      flow=torch.from_numpy(np.concatenate(flow).astype(np.float32)),
-                     keypoints=kp, counts=[self.n] * self.K)
+                     keypoints=kp, counts=[self.n] * self.K,
+                     depth=torch.from_numpy(np.concatenate(depth).astype(np.float32)) if depth else None)

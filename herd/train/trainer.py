@@ -129,6 +129,8 @@ class Trainer:
             terms["flow"] = (o.flow_wt, L.flow_loss(out, batch, res))
         if o.kp_wt > 0 and batch.keypoints is not None and st.joints is not None:
             terms["keypoint"] = (o.kp_wt, L.keypoint_loss(st, batch, res))
+        if o.depth_wt > 0 and batch.depth is not None:
+            terms["depth"] = (o.depth_wt, L.depth_loss(out, batch, m.extent))
         if o.eikonal_wt > 0 and out.eik_points is not None:
             terms["eikonal"] = (o.eikonal_wt, L.eikonal_loss(m, out))
         if out.cycle is not None:
@@ -137,13 +139,14 @@ class Trainer:
             terms["soft_deform"] = (o.soft_deform_wt, out.soft / m.extent ** 2)
         if m.bones is not None:
             terms["skin"] = (o.skin_wt, L.skin_loss(m, st))
+            terms["bone_length"] = (o.prior_wt, L.bone_length_prior(st))
             fade = max(0.0, 1.0 - self.progress / 0.5)
             if fade > 0:
                 terms["prior"] = (o.prior_wt * fade, L.pose_prior(m, st))
         total = sum(w * v for w, v in terms.values())
-        logs = {k: float(v) for k, (_, v) in terms.items()}
+        logs = {k: float(v.detach()) for k, (_, v) in terms.items()}
         logs["occupied"] = out.occupied_fraction
-        logs["beta"] = float(m.density.beta)
+        logs["beta"] = float(m.density.beta.detach())
         return total, logs
 
     def _snapshot(self) -> None:
@@ -179,7 +182,7 @@ class Trainer:
             self.optimizer.step()
         self.scheduler.step()
         self.step += 1
-        logs["total"] = float(total) if math.isfinite(float(total)) else float("nan")
+        logs["total"] = float(total.detach())
         logs["lr"] = self.optimizer.param_groups[0]["lr"]
         return logs
 
@@ -273,8 +276,12 @@ class Trainer:
                          joints, parents, obj2cam, m.extent)
 
     # ---- main loop ------------------------------------------------------------------------
-    def run(self) -> dict:
-        """Train to ``num_rounds * iters_per_round`` steps; Ctrl-C saves ``ckpt_latest.pth`` first."""
+    def run(self, on_step=None) -> dict:
+        """Train to ``num_rounds * iters_per_round`` steps; Ctrl-C saves ``ckpt_latest.pth`` first.
+
+        Args:
+            on_step: optional ``callback(step, logs)`` after every step.
+        """
         o = self.opts
         self.run_dir.mkdir(parents=True, exist_ok=True)
         if o.load_suffix:
@@ -296,6 +303,8 @@ class Trainer:
                 if self.proxy is None or self.step % o.iters_per_round == 0:
                     self.refresh_proxy()
                 logs = self.train_step()
+                if on_step is not None:
+                    on_step(self.step, logs)
                 bar.update(1)
                 if self.step % 10 == 0:
                     bar.set_postfix(loss=f"{logs['total']:.4f}", mask=f"{logs['mask']:.4f}", occ=f"{logs['occupied']:.2f}")

@@ -1,0 +1,124 @@
+"""Model pieces: rotations, skinning, warps, gradients."""
+
+import numpy as np
+import pytest
+import torch
+
+from herd.data.skeletons import HUMAN, QUAD
+from herd.geometry.skeleton import forward_kinematics
+from herd.geometry.transforms import axis_angle_to_matrix as np_axis_angle
+from herd.model import so3
+from herd.model.articulation import Articulation
+from herd.model.model import HerdModel, ModelConfig, SceneMeta
+from herd.model.skinning import GaussianBones, monomials, quadratic_coefficients, segment_matmul
+
+
+def test_axis_angle_matches_numpy_and_inverts():
+    rv = torch.tensor([[0.0, 0.0, 0.0], [1e-5, 0, 0], [0.3, -1.2, 0.5], [2.5, 0.1, -0.4]], dtype=torch.float64)
+    R = so3.axis_angle_to_matrix(rv)
+    np.testing.assert_allclose(R.numpy(), np_axis_angle(rv.numpy()), atol=1e-12)
+    np.testing.assert_allclose(so3.matrix_to_axis_angle(R).numpy(), rv.numpy(), atol=1e-6)
+
+
+def test_axis_angle_gradcheck_float64():
+    rv = torch.tensor([[0.3, -1.2, 0.5], [1e-3, 2e-3, -1e-3]], dtype=torch.float64, requires_grad=True)
+    assert torch.autograd.gradcheck(so3.axis_angle_to_matrix, (rv,))
+
+
+def test_quadratic_form_equals_mahalanobis():
+    g = torch.Generator().manual_seed(0)
+    c = torch.randn(5, 3, generator=g, dtype=torch.float64)
+    A = torch.randn(5, 3, 3, generator=g, dtype=torch.float64)
+    P = A @ A.transpose(1, 2) + torch.eye(3, dtype=torch.float64)
+    x = torch.randn(100, 3, generator=g, dtype=torch.float64)
+    fast = monomials(x) @ quadratic_coefficients(c, P)
+    d = x[:, None] - c[None]
+    slow = -0.5 * torch.einsum("nja,jab,njb->nj", d, P, d)
+    torch.testing.assert_close(fast, slow)
+
+
+def test_segment_matmul_matches_loop():
+    a = torch.randn(10, 4)
+    b = torch.randn(3, 4, 2)
+    out = segment_matmul(a, b, [3, 0, 7])
+    torch.testing.assert_close(out, torch.cat([a[:3] @ b[0], a[3:] @ b[2]]))
+
+
+@pytest.mark.parametrize("sk", [HUMAN, QUAD])
+def test_torch_fk_matches_numpy(sk):
+    art = Articulation(sk, time_dim=4, code_dim=3).double()
+    rv = torch.randn(2, sk.num_joints, 3, dtype=torch.float64) * 0.5
+    rv[:, 0] = 0
+    R = so3.axis_angle_to_matrix(rv)
+    rest = torch.tensor(sk.rest_joints)[None].expand(2, -1, -1)
+    T = art.forward_kinematics(R, rest)
+    ref, _ = forward_kinematics(sk.parents, sk.rest_joints, R.numpy())
+    np.testing.assert_allclose(T.numpy(), ref, atol=1e-10)
+
+
+def _tiny_model(fg_motion="comp_skel-quad_dense", frames=6, videos=2, single_inst=False):
+    T = frames * videos
+    init = np.tile(np.eye(4), (T, 1, 1))
+    init[:, 2, 3] = 3.0
+    meta = SceneMeta(frame_video=np.repeat(np.arange(videos), frames), frame_time=np.tile(np.linspace(0, 1, frames), videos),
+                     init_obj2cam=init, intrinsics=np.tile([50.0, 50.0, 16.0, 16.0], (T, 1)), num_videos=videos,
+                     skeleton=QUAD if "skel" in fg_motion else None, center=np.array([0.0, 0.5, 0.0]), extent=0.9)
+    torch.manual_seed(0)
+    return HerdModel(ModelConfig(fg_motion=fg_motion, single_inst=single_inst), meta)
+
+
+def _perturb(model):
+    """Make every motion network non-trivial (they start at zero)."""
+    with torch.no_grad():
+        for name, p in model.named_parameters():
+            if "net" in name or "correction" in name or "fwd" in name or "bwd" in name or "length_head" in name:
+                p.add_(torch.randn_like(p) * 0.05)
+        model.time.codes.normal_(0, 0.3)
+
+
+def test_skinning_weights_sum_to_one():
+    m = _tiny_model()
+    _perturb(m)
+    x = torch.randn(50, 3) * 0.4 + m.center
+    w = m.bones.canonical_weights(x, m.video_code(torch.zeros(50, dtype=torch.long)))
+    torch.testing.assert_close(w.sum(-1), torch.ones(50))
+    st = m.frame_state(torch.tensor([0, 3]))
+    wp = m.bones.posed_weights(x, st.posed_coef, [20, 30])
+    torch.testing.assert_close(wp.sum(-1), torch.ones(50))
+    assert (w >= 0).all() and (wp >= 0).all()
+
+
+@pytest.mark.parametrize("fg_motion", ["rigid", "skel-quad"])
+def test_warp_round_trip_returns_the_point(fg_motion):
+    m = _tiny_model(fg_motion)
+    _perturb(m)
+    st = m.frame_state(torch.tensor([1, 8]))
+    # points attached to the skeleton: the rest joints and the Gaussian centres
+    xc = torch.cat([torch.tensor(QUAD.rest_joints, dtype=torch.float32), m.bones.center.detach()]) if m.bones is not None else torch.randn(50, 3)
+    n = xc.shape[0]
+    xc2 = torch.cat([xc, xc])
+    counts = [n, n]
+    with torch.no_grad():
+        xt = m.to_posed(xc2, counts, st)
+        back = m.to_canonical(xt, m.to_canonical_coarse(xt, counts, st), counts, st)
+    err = (back - xc2).norm(dim=-1)
+    assert err.median() < 1e-3 and err.max() < 0.05, err
+
+
+def test_round_trip_after_soft_deformation_is_bounded_by_the_cycle_residual():
+    m = _tiny_model("comp_skel-quad_dense")
+    st = m.frame_state(torch.tensor([2]))
+    xc = torch.tensor(QUAD.rest_joints, dtype=torch.float32)
+    with torch.no_grad():
+        xt = m.to_posed(xc, [len(xc)], st)
+        back = m.to_canonical(xt, m.to_canonical_coarse(xt, [len(xc)], st), [len(xc)], st)
+    assert (back - xc).norm(dim=-1).max() < 1e-3  # zero-initialised soft fields are exact inverses
+
+
+def test_bone_lengths_are_left_right_symmetric():
+    m = _tiny_model()
+    _perturb(m)
+    s = m.articulation.bone_scale(m.morph_codes)
+    mirror = QUAD.symmetry[QUAD.bone_children] - 1
+    torch.testing.assert_close(s, s[:, mirror])
+    assert not torch.allclose(s[0], s[1])  # two individuals, two sets of lengths

@@ -1,0 +1,125 @@
+"""Trainer: gradients, resume, rollback, a short fit, flags and flagfiles."""
+
+import math
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+import torch
+
+from herd.errors import HerdInputError
+from herd.train.config import ModelSizes, TrainConfig
+from herd.train.flags import parse_flags, to_flagfile
+from herd.train.trainer import Trainer
+
+from conftest import _synth
+
+
+@pytest.fixture(scope="module")
+def clip(tmp_path_factory) -> Path:
+    """One quadruped, 8 frames at 32 px."""
+    return _synth(tmp_path_factory.mktemp("train") / "clip", category="quad", videos=1, frames=8, res=32, seed=2,
+                  heldout_views=1, transfer_pairs=0)
+
+
+def _opts(clip, tmp_path, **kw) -> TrainConfig:
+    base = dict(seqname=str(clip), logname="t", logroot=str(tmp_path / "logdir"), num_rounds=2, iters_per_round=5,
+                num_rays=256, frames_per_step=4, num_samples=16, quiet=True, warmup_iters=2, seed=1)
+    base.update(kw)
+    return TrainConfig(**base)
+
+
+def test_every_parameter_gets_a_gradient(clip, tmp_path):
+    t = Trainer(_opts(clip, tmp_path))
+    from herd.train.init_shape import fit_initial_shape
+
+    fit_initial_shape(t.model)
+    t.refresh_proxy()
+    with torch.no_grad():  # motion networks start at zero; give them something to pass gradients through
+        for name, p in t.model.named_parameters():
+            if any(k in name for k in ("net", "correction", "fwd", "bwd", "length_head")):
+                p.add_(torch.randn_like(p) * (0.002 if name.startswith("root.") else 0.05))
+        t.model.time.codes.normal_(0, 0.3)
+    t.model.set_progress(0.6)  # soft deformation fully on
+    total, _ = t.compute_losses(t.sampler.sample())
+    total.backward()
+    groups = {g["name"]: g["params"] for g in t.model.param_groups(1e-3)}
+    assert set(groups) == {"field", "codes", "motion", "root", "bones"}
+    names = {id(p): n for n, p in t.model.named_parameters()}
+    dead = [names[id(p)] for ps in groups.values() for p in ps if p.grad is None or not p.grad.abs().sum() > 0]
+    # the per-video appearance/morphology codes of other videos and learned focal stay untouched
+    assert dead == [], dead
+
+
+def test_resume_continues_the_exact_loss_curve(clip, tmp_path):
+    straight = []
+    Trainer(_opts(clip, tmp_path, logname="a")).run(on_step=lambda s, logs: straight.append(logs["total"]))
+    def interrupt(step, logs):  # Ctrl-C in the middle of training saves ckpt_latest.pth
+        if step == 5:
+            raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        Trainer(_opts(clip, tmp_path, logname="b")).run(on_step=interrupt)
+    resumed = []
+    Trainer(_opts(clip, tmp_path, logname="b", load_suffix="latest")).run(on_step=lambda s, logs: resumed.append(logs["total"]))
+    assert len(straight) == 10 and len(resumed) == 5
+    np.testing.assert_allclose(resumed, straight[5:], rtol=1e-6)
+
+
+def test_nan_in_the_loss_rolls_back_instead_of_crashing(clip, tmp_path):
+    t = Trainer(_opts(clip, tmp_path, logname="nan"))
+    real = t.compute_losses
+    calls = {"n": 0}
+
+    def poisoned(batch):
+        calls["n"] += 1
+        total, logs = real(batch)
+        return (total * float("nan"), logs) if calls["n"] == 4 else (total, logs)
+
+    t.compute_losses = poisoned
+    out = t.run()
+    assert out["steps"] == 10 and out["rollbacks"] == 1
+    assert all(torch.isfinite(p).all() for p in t.model.parameters())
+
+
+def test_short_training_raises_mask_iou(clip, tmp_path):
+    t = Trainer(_opts(clip, tmp_path, logname="fit", num_rounds=4, iters_per_round=50, num_rays=1024, frames_per_step=8))
+    from herd.train.init_shape import fit_initial_shape
+
+    fit_initial_shape(t.model)
+    t.refresh_proxy()
+    before = t.quick_mask_iou([0, 4, 7])
+    t.run()
+    after = t.history[-1]["mask_iou"]
+    assert after > 0.75 and after > before + 0.1, (before, after)
+    run = t.run_dir
+    assert (run / "ckpt_latest.pth").is_file() and (run / "ckpt_0004.pth").is_file()
+    assert (run / "003-bones.glb").is_file() and (run / "003-proxy.glb").is_file()
+    assert any(p.name.startswith("events.out.tfevents") for p in run.iterdir())
+
+
+def test_flagfile_round_trip_and_later_flags_win(tmp_path):
+    o = TrainConfig(seqname="x", num_rounds=7, single_inst=False)
+    f = tmp_path / "opts.log"
+    f.write_text(to_flagfile(o, ModelSizes(hidden=32)))
+    o2, s2 = parse_flags([f"--flagfile={f}", "--num_rounds", "9", "--nobf16"], TrainConfig, ModelSizes)
+    assert o2.num_rounds == 9 and o2.single_inst is False and o2.bf16 is False and s2.hidden == 32
+    with pytest.raises(HerdInputError, match="--num_roundz"):
+        parse_flags(["--seqname=x", "--num_roundz=3"], TrainConfig)
+    with pytest.raises(HerdInputError, match="expected int"):
+        parse_flags(["--seqname=x", "--num_rounds=many"], TrainConfig)
+
+
+def test_inconsistent_flags_are_clear_errors(clip, tmp_path):
+    with pytest.raises(HerdInputError, match="human"):
+        Trainer(_opts(clip, tmp_path, fg_motion="comp_skel-human_dense"))
+    p = subprocess.run([sys.executable, "-m", "herd", "train", f"--seqname={clip}", "--fg_motion=skel-cat"],
+                       capture_output=True, text=True, cwd=tmp_path)
+    assert p.returncode == 2 and "--fg_motion skel-cat" in p.stderr and len(p.stderr.strip().splitlines()) == 1
+    p = subprocess.run([sys.executable, "-m", "herd", "train", "--seqname=nope"], capture_output=True, text=True, cwd=tmp_path)
+    assert p.returncode == 2 and "nope" in p.stderr
+    p = subprocess.run([sys.executable, "-m", "herd", "train", f"--seqname={clip}", "--load_suffix=latest",
+                        f"--logroot={tmp_path / 'empty'}"], capture_output=True, text=True, cwd=tmp_path)
+    assert p.returncode == 2 and "ckpt_latest.pth" in p.stderr
