@@ -10,7 +10,8 @@ import pytest
 import torch
 
 from herd.errors import HerdInputError
-from herd.train.config import ModelSizes, TrainConfig
+from herd.model.model import ModelConfig
+from herd.train.config import TrainConfig
 from herd.train.flags import parse_flags, to_flagfile
 from herd.train.trainer import Trainer
 
@@ -22,6 +23,10 @@ def clip(tmp_path_factory) -> Path:
     """One quadruped, 8 frames at 32 px."""
     return _synth(tmp_path_factory.mktemp("train") / "clip", category="quad", videos=1, frames=8, res=32, seed=2,
                   heldout_views=1, transfer_pairs=0)
+
+
+def _trainer(clip, tmp_path, fg_motion="comp_skel-quad_dense", **kw) -> Trainer:
+    return Trainer(_opts(clip, tmp_path, **kw), ModelConfig(fg_motion=fg_motion))
 
 
 def _opts(clip, tmp_path, **kw) -> TrainConfig:
@@ -101,11 +106,11 @@ def test_short_training_raises_mask_iou(clip, tmp_path):
 
 
 def test_flagfile_round_trip_and_later_flags_win(tmp_path):
-    o = TrainConfig(seqname="x", num_rounds=7, single_inst=False)
+    o = TrainConfig(seqname="x", num_rounds=7)
     f = tmp_path / "opts.log"
-    f.write_text(to_flagfile(o, ModelSizes(hidden=32)))
-    o2, s2 = parse_flags([f"--flagfile={f}", "--num_rounds", "9", "--nobf16"], TrainConfig, ModelSizes)
-    assert o2.num_rounds == 9 and o2.single_inst is False and o2.bf16 is False and s2.hidden == 32
+    f.write_text(to_flagfile(o, ModelConfig(hidden=32, single_inst=False)))
+    o2, s2 = parse_flags([f"--flagfile={f}", "--num_rounds", "9", "--nobf16"], TrainConfig, ModelConfig)
+    assert o2.num_rounds == 9 and s2.single_inst is False and o2.bf16 is False and s2.hidden == 32
     with pytest.raises(HerdInputError, match="--num_roundz"):
         parse_flags(["--seqname=x", "--num_roundz=3"], TrainConfig)
     with pytest.raises(HerdInputError, match="expected int"):
@@ -114,7 +119,7 @@ def test_flagfile_round_trip_and_later_flags_win(tmp_path):
 
 def test_inconsistent_flags_are_clear_errors(clip, tmp_path):
     with pytest.raises(HerdInputError, match="human"):
-        Trainer(_opts(clip, tmp_path, fg_motion="comp_skel-human_dense"))
+        _trainer(clip, tmp_path, fg_motion="comp_skel-human_dense")
     p = subprocess.run([sys.executable, "-m", "herd", "train", f"--seqname={clip}", "--fg_motion=skel-cat"],
                        capture_output=True, text=True, cwd=tmp_path)
     assert p.returncode == 2 and "--fg_motion skel-cat" in p.stderr and len(p.stderr.strip().splitlines()) == 1
@@ -123,3 +128,20 @@ def test_inconsistent_flags_are_clear_errors(clip, tmp_path):
     p = subprocess.run([sys.executable, "-m", "herd", "train", f"--seqname={clip}", "--load_suffix=latest",
                         f"--logroot={tmp_path / 'empty'}"], capture_output=True, text=True, cwd=tmp_path)
     assert p.returncode == 2 and "ckpt_latest.pth" in p.stderr
+
+
+def test_two_process_gloo_run_writes_the_same_checkpoint_format(clip, tmp_path):
+    """``torchrun --nproc_per_node 2 -m herd train``: DistributedDataParallel with gloo on CPU."""
+    logroot = tmp_path / "ddp"
+    cmd = [sys.executable, "-m", "torch.distributed.run", "--nproc_per_node", "2", "--master_port", "29531",
+           "-m", "herd", "train", f"--seqname={clip}", "--logname=ddp", f"--logroot={logroot}", "--num_rounds=2",
+           "--iters_per_round=3", "--num_rays=128", "--frames_per_step=4", "--num_samples=16", "--quiet",
+           "--nosingle_inst"]
+    p = subprocess.run(cmd, capture_output=True, text=True, timeout=300)
+    assert p.returncode == 0, p.stderr[-2000:]
+    run = logroot / f"{clip.name}-ddp"
+    ck = torch.load(run / "ckpt_latest.pth", weights_only=False)
+    assert ck["format"] == "herd-checkpoint-1" and ck["step"] == 6
+    assert all(torch.isfinite(v).all() for v in ck["model"].values() if v.is_floating_point())
+    assert all(math.isfinite(h["mask_iou"]) for h in ck["history"])
+    assert (run / "ckpt_0002.pth").is_file() and not list(logroot.glob("*/ckpt_*.pth.tmp"))

@@ -5,7 +5,7 @@
 Each configuration runs in its own process (so peak memory is its own) on the same synthetic
 clip (one quadruped, 32 frames, 96 px) with the composed model (skeleton + soft deformation + flow):
 
-- ``herd``: the defaults (4x64 MLPs... see docs/model.md, 32 samples, empty-space skipping, bf16);
+- ``herd``: the defaults (3x64 canonical MLP, 32 samples, empty-space skipping, bf16; docs/model.md);
 - ``lab4d-sized``: 8x256 canonical MLP, 64 samples per ray, no empty-space skipping, fp32.
 """
 
@@ -30,15 +30,16 @@ def measure(data: str, logroot: str, cfg: dict, steps: int) -> dict:
     """Run ``steps`` training steps after 3 warm-up steps; return timings and peak memory."""
     import torch
 
-    from herd.train.config import ModelSizes, TrainConfig
+    from herd.model.model import ModelConfig
+    from herd.train.config import TrainConfig
     from herd.train.init_shape import fit_initial_shape
     from herd.train.trainer import Trainer
 
     cfg = dict(cfg)
-    sizes = ModelSizes(**{k: cfg.pop(k) for k in ("hidden", "depth") if k in cfg})
+    model_cfg = ModelConfig(fg_motion="comp_skel-quad_dense", **{k: cfg.pop(k) for k in ("hidden", "depth") if k in cfg})
     skip = cfg.pop("skip_empty", True)
-    opts = TrainConfig(seqname=data, logname="speed", logroot=logroot, fg_motion="comp_skel-quad_dense", quiet=True, **cfg)
-    t = Trainer(opts, sizes)
+    opts = TrainConfig(seqname=data, logname="speed", logroot=logroot, quiet=True, **cfg)
+    t = Trainer(opts, model_cfg)
     t.rcfg.skip_empty = skip
     fit_initial_shape(t.model)
     t.refresh_proxy()

@@ -13,6 +13,7 @@ COMMANDS = {
     "synth": ("synth_cmd", "render a synthetic category with ground truth"),
     "info": ("info_cmd", "summarise a dataset or a training run"),
     "train": ("train_cmd", "fit the category model to a dataset"),
+    "demo": ("demo_cmd", "the workflow on a small synthetic category"),
 }
 
 

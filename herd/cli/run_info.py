@@ -25,7 +25,33 @@ def run_summary(run: Path) -> dict:
             "single_inst": opts.get("single_inst"), "step": ck["step"], "total_steps": total,
             "rollbacks": ck.get("rollbacks", 0), "history": ck.get("history", []),
             "checkpoints": sorted(p.name for p in run.glob("ckpt_*.pth")),
-            "glbs": len(list(run.glob("*-proxy.glb")))}
+            "glbs": len(list(run.glob("*-proxy.glb"))), "bone_lengths": _bone_lengths(ck["model"], opts)}
+
+
+def _bone_lengths(state: dict, opts: dict) -> dict | None:
+    """Per individual, each bone's length relative to the category mean (the canonical skeleton),
+    named after the bone's child joint; None without a skeleton."""
+    import torch
+
+    if "articulation.length_head.weight" not in state:
+        return None
+    codes = state["morph_codes"]
+    scale = torch.exp(codes @ state["articulation.length_head.weight"].T + state["articulation.length_head.bias"])
+    scale = scale[:, state["articulation.bone_tie"]]
+    names = None
+    try:
+        from herd.train.run_dir import dataset_path
+        from herd.data.reader import load_dataset
+
+        ds = load_dataset(dataset_path(opts.get("seqname", ""), opts.get("data_root", "database")))
+        names = [ds.skeleton.joint_names[c] for c in ds.skeleton.bone_children]
+        videos = [v.name for v in ds.videos]
+    except Exception:  # the dataset moved: fall back to indices
+        videos = None
+    names = names or [f"bone{b}" for b in range(scale.shape[1])]
+    rel = scale / scale.mean(0, keepdim=True)
+    rows = videos if videos and len(videos) == len(rel) else [f"code{i}" for i in range(len(rel))]
+    return {"bones": names, "individuals": rows, "relative": rel.numpy().round(4).tolist()}
 
 
 def print_run_summary(s: dict) -> None:
@@ -33,6 +59,13 @@ def print_run_summary(s: dict) -> None:
     print(f"  dataset    {s['seqname']}   motion {s['fg_motion']}   single_inst {s['single_inst']}")
     print(f"  progress   step {s['step']} of {s['total_steps']}   rollbacks {s['rollbacks']}")
     print(f"  saved      {len(s['checkpoints'])} checkpoints, {s['glbs']} rounds of bones/proxy GLBs")
+    bl = s.get("bone_lengths")
+    if bl and len(bl["individuals"]) > 1:
+        print("  bone lengths relative to the category mean:")
+        show = range(0, len(bl["bones"]))
+        print("  " + f"{'':<10}" + "".join(f"{bl['bones'][b][:9]:>10}" for b in show))
+        for name, row in zip(bl["individuals"], bl["relative"]):
+            print("  " + f"{name:<10}" + "".join(f"{row[b]:>10.3f}" for b in show))
     if s["history"]:
         print(f"  {'round':>7}{'step':>7}{'minutes':>9}{'mask IoU':>10}")
         for h in s["history"]:

@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
-from herd.train.config import ModelSizes, TrainConfig
+from herd.model.model import ModelConfig
+from herd.train.config import TrainConfig
 from herd.train.flags import parse_flags
 
 
 def run(argv: list[str]) -> int:
-    opts, sizes = parse_flags(argv, TrainConfig, ModelSizes, prog="herd train")
+    opts, model_cfg = parse_flags(argv, TrainConfig, ModelConfig, prog="herd train")
     from herd.train.trainer import Trainer
 
-    trainer = Trainer(opts, sizes)
+    trainer = Trainer(opts, model_cfg)
     out = trainer.run()
     last = out["history"][-1] if out["history"] else {}
     print(f"trained {trainer.run_dir} to step {out['steps']} in {out['seconds']:.0f} s"

@@ -18,19 +18,30 @@ class CanonicalField(nn.Module):
         code_dim: width of the morphology code that conditions the shape (0: none).
         app_dim: width of the appearance code that conditions the colour (0: none).
         feat_dim: width of the feature passed from the trunk to the colour head.
+        symmetric: make the shape mirror-symmetric about the canonical x = center plane (the
+            left/right symmetry of a skeleton's rest pose); colour stays free, as coat patterns are
+            not symmetric.
     """
 
     def __init__(self, center: torch.Tensor, extent: float, num_freqs: int = 6, hidden: int = 64, depth: int = 3,
-                 code_dim: int = 0, app_dim: int = 0, feat_dim: int = 16):
+                 code_dim: int = 0, app_dim: int = 0, feat_dim: int = 16, symmetric: bool = False):
         super().__init__()
         self.register_buffer("center", center.float().clone())
         self.extent = float(extent)
+        self.symmetric = symmetric
         self.enc = FourierEncoding(3, num_freqs)
         self.trunk = mlp(self.enc.out_dim + code_dim, hidden, depth, 1 + feat_dim)
-        self.color_head = mlp(feat_dim + app_dim, hidden, 1, 3)
+        self.color_enc = FourierEncoding(3, 4)
+        self.color_head = mlp(feat_dim + app_dim + (self.color_enc.out_dim if symmetric else 0), hidden, 1, 3)
+
+    def _normalise(self, x: torch.Tensor) -> torch.Tensor:
+        return (x - self.center) / self.extent
 
     def _trunk(self, x: torch.Tensor, code: torch.Tensor | None) -> torch.Tensor:
-        h = self.enc((x - self.center) / self.extent)
+        xn = self._normalise(x)
+        if self.symmetric:  # smooth |x| keeps the SDF differentiable on the mirror plane
+            xn = torch.cat([torch.sqrt(xn[..., :1] ** 2 + 1e-4), xn[..., 1:]], dim=-1)
+        h = self.enc(xn)
         if code is not None:
             h = torch.cat([h, code.to(h.dtype)], dim=-1)
         return self.trunk(h)
@@ -44,6 +55,8 @@ class CanonicalField(nn.Module):
         """``(N, 3)`` canonical points to ``(N,)`` SDF (metres) and ``(N, 3)`` RGB in [0, 1]."""
         out = self._trunk(x, code)
         feat = out[..., 1:]
+        if self.symmetric:
+            feat = torch.cat([feat, self.color_enc(self._normalise(x)).to(feat.dtype)], dim=-1)
         if app is not None:
             feat = torch.cat([feat, app.to(feat.dtype)], dim=-1)
         rgb = torch.sigmoid(self.color_head(feat).float())

@@ -38,11 +38,11 @@ def motion_parts(fg_motion: str) -> tuple[str | None, bool]:
 
 @dataclasses.dataclass
 class ModelConfig:
-    """Sizes of the model (chosen by benchmark on 2 CPU cores; see docs/model.md).
+    """Model options (sizes chosen by benchmark on 2 CPU cores; see docs/model.md).
 
     Attributes:
-        fg_motion: rigid, dense, skel-human, skel-quad, comp_skel-human_dense, comp_skel-quad_dense.
-        single_inst: one shared morphology code for all videos (else one per video).
+        fg_motion: rigid, dense, skel-human, skel-quad, comp_skel-human_dense or comp_skel-quad_dense.
+        single_inst: one morphology code for all videos (--nosingle_inst: one per video).
         num_freqs: Fourier octaves of the canonical position.
         hidden, depth: width and hidden layers of the canonical SDF/colour MLP.
         code_dim: morphology code width (shape, bone lengths, skinning, soft deformation).
@@ -51,6 +51,7 @@ class ModelConfig:
         skin_correction: learn a correction to the Gaussian skinning weights.
         learn_focal: learn a per-video focal-length factor.
         beta_init: initial VolSDF sharpness, as a fraction of the object extent.
+        symmetric_shape: mirror-symmetric canonical shape (skeletal motion only).
     """
 
     fg_motion: str = "comp_skel-quad_dense"
@@ -65,6 +66,7 @@ class ModelConfig:
     skin_correction: bool = True
     learn_focal: bool = False
     beta_init: float = 0.02
+    symmetric_shape: bool = True
 
 
 @dataclasses.dataclass
@@ -99,6 +101,8 @@ class FrameState:
         frames, video: ``(K,)`` global frame and video indices.
         obj2cam: ``(K, 4, 4)``; intrinsics: ``(K, 4)``.
         time_embed: ``(K, D)``; code: ``(K, C)`` morphology; app: ``(K, A)`` appearance.
+        shape_code: ``(K, C)`` the code the canonical shape is evaluated with (``code`` unless the
+            trainer swaps it between videos).
         skin: ``(K, J, 4, 4)`` canonical -> posed bone transforms (None without a skeleton).
         skin_inv: their inverses; posed_coef: ``(K, 10, J)`` posed Gaussian coefficients.
         joints: ``(K, J, 3)`` posed joints in object space; bone_scale: ``(K, J-1)``.
@@ -111,6 +115,7 @@ class FrameState:
     time_embed: torch.Tensor
     code: torch.Tensor
     app: torch.Tensor
+    shape_code: torch.Tensor | None = None
     skin: torch.Tensor | None = None
     skin_inv: torch.Tensor | None = None
     posed_coef: torch.Tensor | None = None
@@ -163,7 +168,8 @@ class HerdModel(nn.Module):
         self.time = TimeEmbedding(self.frame_video, torch.tensor(meta.frame_time), cfg.time_freqs, cfg.time_code_dim)
         tdim = self.time.out_dim
         self.field = CanonicalField(self.center, self.extent, cfg.num_freqs, cfg.hidden, cfg.depth,
-                                    code_dim=cfg.code_dim, app_dim=cfg.app_dim)
+                                    code_dim=cfg.code_dim, app_dim=cfg.app_dim,
+                                    symmetric=cfg.symmetric_shape and self.skeleton is not None)
         self.density = SdfDensity(cfg.beta_init * self.extent, 1e-3 * self.extent)
         self.root = RootPose(torch.tensor(meta.init_obj2cam), self.time.smooth_dim, self.extent)
         self.log_focal = nn.Parameter(torch.zeros(meta.num_videos), requires_grad=cfg.learn_focal)
@@ -181,9 +187,11 @@ class HerdModel(nn.Module):
             return self.morph_codes.expand(video.shape[0], -1)
         return self.morph_codes[video]
 
-    def frame_state(self, frames: torch.Tensor, code_video: torch.Tensor | None = None) -> FrameState:
-        """State of ``(K,)`` global frames. ``code_video`` overrides whose morphology code (and
-        bone lengths) each frame uses, for code swapping and re-animation."""
+    def frame_state(self, frames: torch.Tensor, code_video: torch.Tensor | None = None,
+                    shape_video: torch.Tensor | None = None) -> FrameState:
+        """State of ``(K,)`` global frames. ``code_video`` overrides whose morphology code (and so
+        bone lengths, skinning and soft deformation) each frame uses, for re-animation;
+        ``shape_video`` overrides only whose code the canonical shape uses, for code swapping."""
         video = self.frame_video[frames]
         temb = self.time(frames)
         code = self.video_code(video if code_video is None else code_video)
@@ -191,7 +199,8 @@ class HerdModel(nn.Module):
         if self.cfg.learn_focal:
             K[:, :2] = K[:, :2] * torch.exp(self.log_focal[video])[:, None]
         st = FrameState(frames=frames, video=video, obj2cam=self.root_pose(frames), intrinsics=K,
-                        time_embed=temb, code=code, app=self.app_codes[video])
+                        time_embed=temb, code=code, app=self.app_codes[video],
+                        shape_code=code if shape_video is None else self.video_code(shape_video))
         if self.articulation is not None:
             skin, joints, scale = self.articulation(temb, code)
             st.skin, st.joints, st.bone_scale = skin, joints, scale

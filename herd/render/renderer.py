@@ -102,7 +102,7 @@ def render_rays(model: HerdModel, st: FrameState, pix: torch.Tensor, counts: lis
     occ_counts = _segment_sums(occ, sample_counts)
     xo = x[idx]
     xc = model.to_canonical(xo, xc0[idx], occ_counts, st)
-    code = model._per_point(st.code, occ_counts)
+    code = model._per_point(st.shape_code, occ_counts)
     app = model._per_point(st.app, occ_counts)
     sdf, rgb = model.shade(xc, code, app)
     sigma = torch.zeros(R * S, device=dev).index_put((idx,), model.density(sdf))

@@ -1,10 +1,10 @@
-"""Options of ``herd train`` (saved beside each run as ``opts.log``)."""
+"""Options of ``herd train`` (saved beside each run as ``opts.log`` with the model options,
+:class:`herd.model.model.ModelConfig`, which hold ``--fg_motion`` and ``--single_inst``)."""
 
 from __future__ import annotations
 
 import dataclasses
 
-from herd.model.model import ModelConfig
 from herd.render.renderer import RenderConfig
 
 
@@ -17,8 +17,6 @@ class TrainConfig:
         logname: run name; the run goes to <logroot>/<seqname>-<logname>/.
         data_root: where datasets live.
         logroot: where runs go.
-        fg_motion: rigid, dense, skel-human, skel-quad, comp_skel-human_dense or comp_skel-quad_dense.
-        single_inst: one morphology code for all videos (--nosingle_inst: one per video).
         num_rounds: rounds of training; the proxy, checkpoints and visualisations refresh each round.
         iters_per_round: optimisation steps per round.
         learning_rate: peak AdamW learning rate.
@@ -53,8 +51,6 @@ class TrainConfig:
     logname: str = "run"
     data_root: str = "database"
     logroot: str = "logdir"
-    fg_motion: str = "comp_skel-quad_dense"
-    single_inst: bool = True
     num_rounds: int = 20
     iters_per_round: int = 100
     learning_rate: float = 3e-3
@@ -87,29 +83,5 @@ class TrainConfig:
     def total_iters(self) -> int:
         return self.num_rounds * self.iters_per_round
 
-    def model_config(self, sizes: "ModelSizes") -> ModelConfig:
-        return ModelConfig(fg_motion=self.fg_motion, single_inst=self.single_inst, num_freqs=sizes.num_freqs,
-                           hidden=sizes.hidden, depth=sizes.depth, code_dim=sizes.code_dim,
-                           learn_focal=sizes.learn_focal)
-
     def render_config(self) -> RenderConfig:
         return RenderConfig(num_samples=self.num_samples)
-
-
-@dataclasses.dataclass
-class ModelSizes:
-    """Model sizes (defaults chosen by benchmark, docs/model.md).
-
-    Attributes:
-        hidden: width of the canonical SDF/colour MLP.
-        depth: hidden layers of the canonical MLP.
-        num_freqs: Fourier octaves of canonical positions.
-        code_dim: morphology code width.
-        learn_focal: learn a per-video focal-length factor.
-    """
-
-    hidden: int = 64
-    depth: int = 3
-    num_freqs: int = 6
-    code_dim: int = 16
-    learn_focal: bool = False

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import copy
 import math
+import os
 import time
 from pathlib import Path
 
@@ -16,11 +17,11 @@ from herd.data.cache import Cache, build_cache
 from herd.data.reader import Dataset
 from herd.errors import HerdInputError
 from herd.geometry.transforms import smooth_poses
-from herd.model.model import HerdModel, SceneMeta, motion_parts
+from herd.model.model import HerdModel, ModelConfig, SceneMeta, motion_parts
 from herd.render.occupancy import Proxy, build_proxy
 from herd.render.renderer import render_image, render_rays
 from herd.train import losses as L
-from herd.train.config import ModelSizes, TrainConfig
+from herd.train.config import TrainConfig
 from herd.train.flags import to_flagfile
 from herd.train.init_shape import fit_initial_shape
 from herd.train.run_dir import open_dataset, run_path
@@ -33,6 +34,34 @@ def pick_device(name: str) -> torch.device:
     if name == "cuda" and not torch.cuda.is_available():
         raise HerdInputError("--device cuda: no CUDA GPU is available; use --device cpu or auto")
     return torch.device(name)
+
+
+def init_distributed(device: torch.device) -> tuple[int, int, torch.device]:
+    """Join the process group when started by ``torchrun`` (``WORLD_SIZE`` > 1): gloo on CPU, NCCL
+    on GPU. Returns (rank, world size, this process's device)."""
+    import torch.distributed as dist
+
+    world = int(os.environ.get("WORLD_SIZE", "1"))
+    if world <= 1:
+        return 0, 1, device
+    if not dist.is_initialized():
+        dist.init_process_group("nccl" if device.type == "cuda" else "gloo")
+    if device.type == "cuda":
+        device = torch.device("cuda", int(os.environ.get("LOCAL_RANK", "0")))
+        torch.cuda.set_device(device)
+    return dist.get_rank(), world, device
+
+
+class _LossModule(torch.nn.Module):
+    """The model with the trainer's loss as ``forward``, so DistributedDataParallel can wrap it."""
+
+    def __init__(self, trainer: "Trainer"):
+        super().__init__()
+        self.model = trainer.model
+        self._trainer = trainer
+
+    def forward(self, batch):
+        return self._trainer.compute_losses(batch)
 
 
 def scene_meta(cache: Cache, ds: Dataset, fg_motion: str, pose_smoothing: float = 3.0) -> SceneMeta:
@@ -61,26 +90,29 @@ class Trainer:
 
     Args:
         opts: training options.
-        sizes: model sizes.
+        model_cfg: model options (``--fg_motion``, ``--single_inst``, sizes).
     """
 
-    def __init__(self, opts: TrainConfig, sizes: ModelSizes | None = None):
-        self.opts, self.sizes = opts, sizes or ModelSizes()
-        self.ds = open_dataset(opts.seqname, opts.data_root, opts.fg_motion)
+    def __init__(self, opts: TrainConfig, model_cfg: ModelConfig | None = None):
+        self.opts, self.model_cfg = opts, model_cfg or ModelConfig()
+        self.ds = open_dataset(opts.seqname, opts.data_root, self.model_cfg.fg_motion)
         self.run_dir = run_path(opts.seqname, opts.logname, opts.logroot)
-        self.device = pick_device(opts.device)
+        self.rank, self.world, self.device = init_distributed(pick_device(opts.device))
         if opts.threads > 0:
             torch.set_num_threads(opts.threads)
+        elif self.world > 1 and self.device.type == "cpu":  # share the cores between the processes
+            torch.set_num_threads(max(1, (os.cpu_count() or 1) // int(os.environ.get("LOCAL_WORLD_SIZE", self.world))))
         torch.manual_seed(opts.seed)
         res = opts.train_res or min(max(max(v.height, v.width) for v in self.ds.videos), 128)
-        self.cache = Cache(build_cache(self.ds, res, Path(opts.logroot) / ".cache", progress=not opts.quiet))
-        self.meta = scene_meta(self.cache, self.ds, opts.fg_motion, opts.init_smooth)
-        self.model = HerdModel(opts.model_config(self.sizes), self.meta).to(self.device)
+        self.cache = Cache(self._build_cache(res))
+        self.meta = scene_meta(self.cache, self.ds, self.model_cfg.fg_motion, opts.init_smooth)
+        self.model = HerdModel(self.model_cfg, self.meta).to(self.device)
         self.model.set_bf16(opts.bf16)
         self.rcfg = opts.render_config()
         rays_per_frame = max(opts.num_rays // opts.frames_per_step, 8)
-        self.sampler = PixelSampler(self.cache, opts.frames_per_step, rays_per_frame, opts.seed)
-        self.gen = torch.Generator().manual_seed(opts.seed + 1)
+        self.sampler = PixelSampler(self.cache, opts.frames_per_step, rays_per_frame, opts.seed + 1000 * self.rank)
+        self.gen = torch.Generator().manual_seed(opts.seed + 1 + 1000 * self.rank)  # ray jitter, code swaps
+        self.proxy_gen = torch.Generator().manual_seed(opts.seed + 2)  # the same on every process
         self.optimizer = torch.optim.AdamW(self.model.param_groups(opts.learning_rate), weight_decay=1e-4)
         self.scheduler = torch.optim.lr_scheduler.LambdaLR(self.optimizer, self._lr_factor)
         self.step = 0
@@ -90,6 +122,25 @@ class Trainer:
         self._good: dict | None = None
         self.writer = None
         self.history: list[dict] = []
+        self.step_module: torch.nn.Module = _LossModule(self)
+
+    @property
+    def is_main(self) -> bool:
+        """Only the first process writes logs, checkpoints and visualisations."""
+        return self.rank == 0
+
+    def _build_cache(self, res: int) -> Path:
+        """The first process builds the cache; the others wait for it."""
+        path = None
+        if self.is_main:
+            path = build_cache(self.ds, res, Path(self.opts.logroot) / ".cache", progress=not self.opts.quiet)
+        if self.world > 1:
+            import torch.distributed as dist
+
+            box = [str(path) if path else None]
+            dist.broadcast_object_list(box, src=0)
+            path = Path(box[0])
+        return path
 
     # ---- schedule -------------------------------------------------------------------------
     def _lr_factor(self, step: int) -> float:
@@ -112,14 +163,15 @@ class Trainer:
         def sdf_union(x: torch.Tensor) -> torch.Tensor:
             return torch.stack([m.sdf(x, c.expand(x.shape[0], -1)) for c in codes]).amin(0)
 
-        self.proxy = build_proxy(sdf_union, lo.cpu(), hi.cpu(), generator=self.gen)
+        self.proxy = build_proxy(sdf_union, lo.cpu(), hi.cpu(), generator=self.proxy_gen)
         self.proxy = Proxy(**{k: v.to(self.device) for k, v in self.proxy.state_dict().items()})
 
     # ---- one step -------------------------------------------------------------------------
     def compute_losses(self, batch) -> tuple[torch.Tensor, dict[str, float]]:
         o, m = self.opts, self.model
         K = batch.frames.shape[0]
-        st_all = m.frame_state(torch.cat([batch.frames, batch.pairs]))
+        frames = torch.cat([batch.frames, batch.pairs])
+        st_all = m.frame_state(frames, shape_video=self.swapped_videos(m.frame_video[frames]))
         st, pair = st_all.select(slice(0, K)), st_all.select(slice(K, 2 * K))
         out = render_rays(m, st, batch.pix, batch.counts, self.proxy, self.rcfg, training=True,
                           pair=pair if o.flow_wt > 0 else None, generator=self.gen)
@@ -149,6 +201,25 @@ class Trainer:
         logs["beta"] = float(m.density.beta.detach())
         return total, logs
 
+    def swap_probability(self) -> float:
+        """Code swapping: the chance that a frame's canonical shape is evaluated with another
+        video's morphology code; 0.5 at the start, decaying linearly to 0 at 30% of training, and
+        0 with a single code. It keeps the shared shape a category mean early on, so individual
+        detail has to come through the codes."""
+        if self.model.morph_codes.shape[0] < 2:
+            return 0.0
+        return 0.5 * max(0.0, 1.0 - self.progress / 0.3)
+
+    def swapped_videos(self, video: torch.Tensor) -> torch.Tensor | None:
+        """Per frame, the video whose code the shape uses (None when nothing is swapped)."""
+        p = self.swap_probability()
+        if p <= 0:
+            return None
+        V = self.model.morph_codes.shape[0]
+        swap = torch.rand(video.shape[0], generator=self.gen) < p
+        other = (video.cpu() + torch.randint(1, V, video.shape, generator=self.gen)) % V
+        return torch.where(swap, other, video.cpu()).to(video.device)
+
     def _snapshot(self) -> None:
         self._good = {"model": copy.deepcopy(self.model.state_dict()),
                       "optimizer": copy.deepcopy(self.optimizer.state_dict())}
@@ -165,16 +236,16 @@ class Trainer:
             self._snapshot()
         self.model.set_progress(self.progress)
         batch = self.sampler.sample().to(self.device)
-        total, logs = self.compute_losses(batch)
+        total, logs = self.step_module(batch)
         self.optimizer.zero_grad(set_to_none=True)
-        bad = not torch.isfinite(total)
+        # always backward: a NaN loss gives NaN gradients, which (averaged over processes) make
+        # every process take the same decision below
+        total.backward()
+        norm = float(torch.nn.utils.clip_grad_norm_(self.model.parameters(), self.opts.grad_clip))
+        bad = not math.isfinite(norm) or (self.grad_ema is not None and norm > 50 * self.grad_ema and self.step > 50)
         if not bad:
-            total.backward()
-            norm = float(torch.nn.utils.clip_grad_norm_(self.model.parameters(), self.opts.grad_clip))
-            bad = not math.isfinite(norm) or (self.grad_ema is not None and norm > 50 * self.grad_ema and self.step > 50)
-            if not bad:
-                self.grad_ema = norm if self.grad_ema is None else 0.95 * self.grad_ema + 0.05 * norm
-                logs["grad_norm"] = norm
+            self.grad_ema = norm if self.grad_ema is None else 0.95 * self.grad_ema + 0.05 * norm
+            logs["grad_norm"] = norm
         if bad:
             self._rollback()
             logs["rollback"] = 1.0
@@ -191,11 +262,14 @@ class Trainer:
         return {"model": self.model.state_dict(), "optimizer": self.optimizer.state_dict(),
                 "scheduler": self.scheduler.state_dict(), "step": self.step, "grad_ema": self.grad_ema,
                 "proxy": None if self.proxy is None else self.proxy.state_dict(),
-                "sampler": self.sampler.state(), "gen": self.gen.get_state(), "torch_rng": torch.get_rng_state(),
+                "sampler": self.sampler.state(), "gen": self.gen.get_state(), "proxy_gen": self.proxy_gen.get_state(),
+                "torch_rng": torch.get_rng_state(),
                 "rollbacks": self.rollbacks, "history": self.history,
-                "opts": to_flagfile(self.opts, self.sizes), "format": "herd-checkpoint-1"}
+                "opts": to_flagfile(self.opts, self.model_cfg), "format": "herd-checkpoint-1"}
 
     def save(self, numbered: bool = False) -> None:
+        if not self.is_main:
+            return
         ck = self.checkpoint()
         tmp = self.run_dir / "ckpt_latest.pth.tmp"
         torch.save(ck, tmp)
@@ -223,6 +297,7 @@ class Trainer:
         self.proxy = None if ck["proxy"] is None else Proxy(**ck["proxy"])
         self.sampler.set_state(ck["sampler"])
         self.gen.set_state(ck["gen"])
+        self.proxy_gen.set_state(ck["proxy_gen"])
         torch.set_rng_state(ck["torch_rng"])
 
     # ---- round end ------------------------------------------------------------------------
@@ -239,6 +314,8 @@ class Trainer:
         return float(np.mean(ious))
 
     def end_round(self) -> None:
+        if not self.is_main:
+            return
         r = self.step // self.opts.iters_per_round
         frames = list(np.linspace(0, self.cache.num_frames - 1, min(4, self.cache.num_frames)).astype(int))
         iou = self.quick_mask_iou(frames)
@@ -288,16 +365,24 @@ class Trainer:
             self.load(o.load_suffix)
         else:
             fit_initial_shape(self.model, seed=o.seed)
-        (self.run_dir / "opts.log").write_text(to_flagfile(o, self.sizes).replace("--load_suffix=" + o.load_suffix + "\n", "--load_suffix=\n"))
-        try:
-            from torch.utils.tensorboard import SummaryWriter
+        if self.world > 1:
+            from torch.nn.parallel import DistributedDataParallel
 
-            self.writer = SummaryWriter(str(self.run_dir))
-        except ImportError:  # tensorboard is a dependency; stay usable without it
-            self.writer = None
+            self.step_module = DistributedDataParallel(_LossModule(self), find_unused_parameters=True,
+                                                       broadcast_buffers=False)
+        if self.is_main:
+            (self.run_dir / "opts.log").write_text(to_flagfile(o, self.model_cfg).replace(
+                "--load_suffix=" + o.load_suffix + "\n", "--load_suffix=\n"))
+            try:
+                from torch.utils.tensorboard import SummaryWriter
+
+                self.writer = SummaryWriter(str(self.run_dir))
+            except ImportError:  # tensorboard is a dependency; stay usable without it
+                self.writer = None
         self._t0 = time.perf_counter()
         self._elapsed0 = self.history[-1]["time"] if self.history else 0.0
-        bar = tqdm(total=o.total_iters, initial=self.step, desc="train", unit="it", disable=o.quiet, dynamic_ncols=True)
+        bar = tqdm(total=o.total_iters, initial=self.step, desc="train", unit="it", disable=o.quiet or not self.is_main,
+                   dynamic_ncols=True)
         try:
             while self.step < o.total_iters:
                 if self.proxy is None or self.step % o.iters_per_round == 0:
