@@ -10,7 +10,7 @@ from herd.geometry.transforms import axis_angle_to_matrix as np_axis_angle
 from herd.model import so3
 from herd.model.articulation import Articulation
 from herd.model.model import HerdModel, ModelConfig, SceneMeta
-from herd.model.skinning import GaussianBones, monomials, quadratic_coefficients, segment_matmul
+from herd.model.skinning import monomials, quadratic_coefficients, segment_matmul
 
 
 def test_axis_angle_matches_numpy_and_inverts():

@@ -35,7 +35,7 @@ def _print_dataset(s: dict) -> None:
     print(f"dataset {s['name']}  ({s['path']})")
     print(f"  category   {s['category']}   skeleton {sk['name'] + ' (' + str(sk['joints']) + ' joints)' if sk else 'none'}")
     print(f"  videos     {len(s['videos'])}, {s['total_frames']} frames in all")
-    print(f"  cues       " + ", ".join(f"{k} {'yes' if v else 'no'}" for k, v in s["cues"].items()))
+    print("  cues       " + ", ".join(f"{k} {'yes' if v else 'no'}" for k, v in s["cues"].items()))
     print(f"  gt/        {'present (synthetic ground truth)' if s['ground_truth'] else 'absent'}")
     print(f"  {'video':<14}{'frames':>7}{'size':>11}{'detected':>10}  flow gaps")
     for v in s["videos"]:

@@ -223,7 +223,7 @@ class HerdModel(nn.Module):
         w = self.bones.posed_weights(x, st.posed_coef, counts)
         return blend(w, st.skin_inv, x, counts)
 
-    def _per_point(self, values: torch.Tensor, counts: list[int]) -> torch.Tensor:
+    def per_point(self, values: torch.Tensor, counts: list[int]) -> torch.Tensor:
         return torch.repeat_interleave(values, torch.tensor(counts, device=values.device), dim=0)
 
     def to_canonical(self, x: torch.Tensor, x_coarse: torch.Tensor, counts: list[int], st: FrameState) -> torch.Tensor:
@@ -231,11 +231,11 @@ class HerdModel(nn.Module):
         canonical estimate (with the learned correction), then the backward soft deformation."""
         xc = x
         if self.bones is not None:
-            code = self._per_point(st.code, counts)
+            code = self.per_point(st.code, counts)
             w = self.bones.canonical_weights(x_coarse, code)
             xc = blend(w, st.skin_inv, x, counts)
         if self.soft is not None:
-            cond = self._per_point(torch.cat([st.time_embed, st.code], -1), counts)
+            cond = self.per_point(torch.cat([st.time_embed, st.code], -1), counts)
             xc = xc + self.soft.backward_offset(xc, cond)
         return xc
 
@@ -246,11 +246,11 @@ class HerdModel(nn.Module):
         ``(N, 3)`` soft displacement (None without soft deformation)."""
         x, offset = xc, None
         if self.soft is not None:
-            cond = self._per_point(torch.cat([st.time_embed, st.code], -1), counts)
+            cond = self.per_point(torch.cat([st.time_embed, st.code], -1), counts)
             offset = self.soft.forward_offset(x, cond)
             x = x + offset
         if self.bones is not None:
-            w = self.bones.canonical_weights(x, self._per_point(st.code, counts))
+            w = self.bones.canonical_weights(x, self.per_point(st.code, counts))
             x = blend(w, st.skin, x, counts)
         return (x, offset) if return_offset else x
 

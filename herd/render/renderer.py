@@ -102,8 +102,8 @@ def render_rays(model: HerdModel, st: FrameState, pix: torch.Tensor, counts: lis
     occ_counts = _segment_sums(occ, sample_counts)
     xo = x[idx]
     xc = model.to_canonical(xo, xc0[idx], occ_counts, st)
-    code = model._per_point(st.shape_code, occ_counts)
-    app = model._per_point(st.app, occ_counts)
+    code = model.per_point(st.shape_code, occ_counts)
+    app = model.per_point(st.app, occ_counts)
     sdf, rgb = model.shade(xc, code, app)
     sigma = torch.zeros(R * S, device=dev).index_put((idx,), model.density(sdf))
     delta = (far - near)[:, None] / S * dirs.norm(dim=-1, keepdim=True)  # metric step length
@@ -128,7 +128,7 @@ def render_rays(model: HerdModel, st: FrameState, pix: torch.Tensor, counts: lis
         if len(sel):
             xp = model.to_posed(xc[sel], sel_counts, pair)
             cam = torch.cat([apply_transform(pair.obj2cam[k], p) for k, p in enumerate(torch.split(xp, sel_counts))])
-            uv = project(cam, model._per_point(pair.intrinsics, sel_counts))
+            uv = project(cam, model.per_point(pair.intrinsics, sel_counts))
             ws = wo[sel]
             num = torch.zeros(R, 2, device=dev).index_add(0, ray_of[sel], ws[:, None] * uv)
             den = torch.zeros(R, device=dev).index_add(0, ray_of[sel], ws)

@@ -12,10 +12,8 @@ import dataclasses
 
 import numpy as np
 from skimage.measure import marching_cubes
-from scipy import ndimage
 
 from herd.geometry.skeleton import Skeleton, forward_kinematics
-from herd.geometry.transforms import apply_transform
 
 # Capsule radii (start, end) along each bone of the built-in skeletons, keyed by the bone's child
 # joint (a bone runs parent -> child). Missing entries get ``_DEFAULT_RADIUS``.

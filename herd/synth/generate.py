@@ -12,7 +12,7 @@ from herd.data import format as fmt
 from herd.data.skeletons import get_skeleton
 from herd.data.writer import DatasetWriter, write_json, write_png
 from herd.geometry.raster import project
-from herd.geometry.transforms import apply_transform, make_transform, random_rotation_noise
+from herd.geometry.transforms import apply_transform, random_rotation_noise
 from herd.synth.cameras import body_centre_world, make_orbit_camera
 from herd.synth.flow import exact_flow
 from herd.synth.render import render_body
