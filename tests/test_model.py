@@ -122,3 +122,27 @@ def test_bone_lengths_are_left_right_symmetric():
     mirror = QUAD.symmetry[QUAD.bone_children] - 1
     torch.testing.assert_close(s, s[:, mirror])
     assert not torch.allclose(s[0], s[1])  # two individuals, two sets of lengths
+
+
+def test_adding_a_video_adds_only_its_own_parameters():
+    a, b = _tiny_model(videos=2, frames=6), _tiny_model(videos=3, frames=6)
+    pa, pb = dict(a.named_parameters()), dict(b.named_parameters())
+    assert set(pa) == set(pb)
+    cfg = a.cfg
+    per_video = {"morph_codes": cfg.code_dim, "app_codes": cfg.app_dim, "log_focal": 1,
+                 "time.video_codes": cfg.time_code_dim, "time.codes": 6 * cfg.time_code_dim}
+    for name in pa:
+        extra = pb[name].numel() - pa[name].numel()
+        assert extra == per_video.get(name, 0), name
+
+
+def test_shape_code_swap_changes_only_the_shape_code():
+    m = _tiny_model(videos=2, frames=6)
+    frames = torch.tensor([0, 7])
+    plain = m.frame_state(frames)
+    swapped = m.frame_state(frames, shape_video=torch.tensor([1, 0]))
+    torch.testing.assert_close(swapped.code, plain.code)
+    torch.testing.assert_close(swapped.skin, plain.skin)  # bone lengths stay the individual's own
+    torch.testing.assert_close(swapped.shape_code, plain.code.flip(0))
+    x = torch.tensor([[0.0, 0.5, 0.0]]).repeat(2, 1)
+    assert not torch.allclose(m.sdf(x, swapped.shape_code), m.sdf(x, plain.shape_code))

@@ -145,3 +145,16 @@ def test_two_process_gloo_run_writes_the_same_checkpoint_format(clip, tmp_path):
     assert all(torch.isfinite(v).all() for v in ck["model"].values() if v.is_floating_point())
     assert all(math.isfinite(h["mask_iou"]) for h in ck["history"])
     assert (run / "ckpt_0002.pth").is_file() and not list(logroot.glob("*/ckpt_*.pth.tmp"))
+
+
+def test_code_swapping_schedule(tmp_path):
+    data = _synth(tmp_path / "two", category="quad", videos=2, frames=6, res=32, seed=5, heldout_views=0, transfer_pairs=0)
+    t = Trainer(_opts(data, tmp_path), ModelConfig(single_inst=False))
+    video = torch.zeros(400, dtype=torch.long)
+    assert t.swap_probability() == 0.5
+    swapped = t.swapped_videos(video)
+    assert 0.4 < (swapped != video).float().mean() < 0.6 and set(swapped.tolist()) == {0, 1}
+    t.step = int(0.3 * t.opts.total_iters)
+    assert t.swap_probability() == 0 and t.swapped_videos(video) is None
+    single = Trainer(_opts(data, tmp_path, logname="one"), ModelConfig(single_inst=True))
+    assert single.swap_probability() == 0
