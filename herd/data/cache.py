@@ -29,6 +29,7 @@ import numpy as np
 from tqdm import tqdm
 
 from herd.data.reader import Dataset
+from herd.geometry.raster import scale_intrinsics
 
 CACHE_VERSION = 2
 
@@ -114,9 +115,7 @@ def build_cache(ds: Dataset, res: int, cache_root: Path, object_radius: float = 
             m = cv2.resize(masks[i].astype(np.float32), (res, res), interpolation=cv2.INTER_AREA) > 0.5
             mask[t] = m
             band[t] = (cv2.dilate(m.astype(np.uint8), k, iterations=max(2, res // 24)) > 0) & ~m
-        # pixel centres at integers: x_new = (x + 0.5) * s - 0.5
-        K = np.stack([v.intrinsics[:, 0] * sx, v.intrinsics[:, 1] * sy,
-                      (v.intrinsics[:, 2] + 0.5) * sx - 0.5, (v.intrinsics[:, 3] + 0.5) * sy - 0.5], axis=1)
+        K = scale_intrinsics(v.intrinsics, sx, sy)
         intr[start:start + F] = K
         for g in v.flow_gaps:
             fw, bw = v.load_flow("fw", g), v.load_flow("bw", g)

@@ -10,7 +10,8 @@ import torch
 from herd.data.ground_truth import GroundTruth
 from herd.model.model import HerdModel
 from herd.render.occupancy import Proxy
-from herd.render.renderer import RenderConfig, render_image
+from herd.geometry.raster import scale_intrinsics
+from herd.render.renderer import RenderConfig, render_mask
 
 
 def iou(a: np.ndarray, b: np.ndarray) -> float:
@@ -19,28 +20,10 @@ def iou(a: np.ndarray, b: np.ndarray) -> float:
     return float((a & b).sum() / u) if u else 1.0
 
 
-@torch.no_grad()
-def render_mask(model: HerdModel, frame: int, res: int, proxy: Proxy, rcfg: RenderConfig,
-                obj2cam: torch.Tensor | None = None, intrinsics: torch.Tensor | None = None) -> np.ndarray:
-    """``(res, res)`` bool silhouette (opacity > 0.5) of a global frame, optionally from another
-    camera (``(4, 4)`` obj2cam in the model's object space, ``(4,)`` intrinsics at ``res``)."""
-    dev = model.center.device
-    st = model.frame_state(torch.tensor([frame], device=dev))
-    if obj2cam is not None:
-        st.obj2cam = obj2cam[None].to(dev, torch.float32)
-    if intrinsics is not None:
-        st.intrinsics = intrinsics[None].to(dev, torch.float32)
-    return (render_image(model, st, res, res, proxy, rcfg)["opacity"] > 0.5).cpu().numpy()
-
-
 def reference_ious(model: HerdModel, cache, proxy: Proxy, rcfg: RenderConfig, frames=None) -> np.ndarray:
     """``(len(frames),)`` IoU of the rendered mask against the training mask of each global frame."""
     frames = range(cache.num_frames) if frames is None else frames
     return np.array([iou(render_mask(model, f, cache.res, proxy, rcfg), cache.mask[f] > 0) for f in frames])
-
-
-def _scale_intrinsics(K: np.ndarray, sx: float, sy: float) -> np.ndarray:
-    return np.array([K[0] * sx, K[1] * sy, (K[2] + 0.5) * sx - 0.5, (K[3] + 0.5) * sy - 0.5])
 
 
 @torch.no_grad()
@@ -74,7 +57,7 @@ def heldout_ious(model: HerdModel, cache, gt: GroundTruth, proxy: Proxy, rcfg: R
                 cam2cam[:3, 3] *= s
                 m_true = view.mask(i)
                 H, W = m_true.shape
-                K = _scale_intrinsics(view.intrinsics[i], cache.res / W, cache.res / H)
+                K = scale_intrinsics(view.intrinsics[i], cache.res / W, cache.res / H)
                 pred_mask = render_mask(model, int(frames[i]), cache.res, proxy, rcfg,
                                         torch.tensor(cam2cam @ pred[i]), torch.tensor(K))
                 m = cv2.resize(m_true.astype(np.float32), (cache.res, cache.res), interpolation=cv2.INTER_AREA) > 0.5

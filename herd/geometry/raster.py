@@ -54,6 +54,13 @@ def project(points_cam: np.ndarray, intrinsics: np.ndarray) -> np.ndarray:
     return np.stack([fx * points_cam[..., 0] / z + cx, fy * points_cam[..., 1] / z + cy], axis=-1)
 
 
+def scale_intrinsics(intrinsics: np.ndarray, sx: float, sy: float) -> np.ndarray:
+    """Intrinsics ``(..., 4)`` of an image resized by ``sx, sy``, with pixel centres at integers:
+    ``x_new = (x + 0.5) * s - 0.5``."""
+    K = np.asarray(intrinsics, dtype=np.float64)
+    return np.stack([K[..., 0] * sx, K[..., 1] * sy, (K[..., 2] + 0.5) * sx - 0.5, (K[..., 3] + 0.5) * sy - 0.5], -1)
+
+
 def rasterize(verts_cam: np.ndarray, faces: np.ndarray, intrinsics: np.ndarray,
               height: int, width: int, near: float = 1e-3) -> Raster:
     """Rasterise a triangle mesh with a z-buffer.

@@ -14,7 +14,7 @@ from torch import nn
 
 from herd.geometry.skeleton import Skeleton
 from herd.model.encodings import mlp
-from herd.model.so3 import axis_angle_to_matrix
+from herd.model.so3 import axis_angle_to_matrix, make_transform
 
 
 class Articulation(nn.Module):
@@ -62,16 +62,14 @@ class Articulation(nn.Module):
             out.append(out[p] + bone_scale[:, j - 1, None] * (rest[j] - rest[p]))
         return torch.stack(out, dim=1)
 
-    def local_rotations(self, time_embed: torch.Tensor) -> torch.Tensor:
-        """``(K, D)`` time embeddings to ``(K, J, 3, 3)`` local joint rotations (root: identity)."""
+    def joint_rotvecs(self, time_embed: torch.Tensor) -> torch.Tensor:
+        """``(K, D)`` time embeddings to ``(K, J, 3)`` local joint rotation vectors (root: zero)."""
         K = time_embed.shape[0]
         rv = self.rot_net(time_embed).float().reshape(K, -1, 3)
-        rv = torch.cat([torch.zeros(K, 1, 3, dtype=rv.dtype, device=rv.device), rv], dim=1)
-        return axis_angle_to_matrix(rv)
+        return torch.cat([torch.zeros(K, 1, 3, dtype=rv.dtype, device=rv.device), rv], dim=1)
 
     def forward_kinematics(self, local_rot: torch.Tensor, rest: torch.Tensor) -> torch.Tensor:
         """``(K, J, 3, 3)`` rotations and ``(K, J, 3)`` rest joints to ``(K, J, 4, 4)`` joint2obj."""
-        K = local_rot.shape[0]
         Rs, ts = [], []
         for j in range(self.num_joints):
             p = self.parents[j]
@@ -81,15 +79,10 @@ class Articulation(nn.Module):
             else:
                 Rs.append(Rs[p] @ local_rot[:, j])
                 ts.append(ts[p] + (Rs[p] @ (rest[:, j] - rest[:, p])[..., None])[..., 0])
-        R = torch.stack(Rs, dim=1)
-        t = torch.stack(ts, dim=1)
-        T = torch.zeros(K, self.num_joints, 4, 4, dtype=R.dtype, device=R.device)
-        T[..., :3, :3] = R
-        T[..., :3, 3] = t
-        T[..., 3, 3] = 1
-        return T
+        return make_transform(torch.stack(Rs, dim=1), torch.stack(ts, dim=1))
 
-    def forward(self, time_embed: torch.Tensor, code: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+    def forward(self, time_embed: torch.Tensor, code: torch.Tensor
+                ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor]:
         """Pose K frames.
 
         Args:
@@ -99,12 +92,11 @@ class Articulation(nn.Module):
             skin: ``(K, J, 4, 4)`` canonical rest -> posed object space, per joint.
             joints: ``(K, J, 3)`` posed joint positions in object space.
             bone_scale: ``(K, J-1)`` the individuals' bone factors.
+            rotvecs: ``(K, J, 3)`` the local joint rotation vectors (for the pose prior).
         """
         scale = self.bone_scale(code)
-        rest = self.rest_joints_for(scale)
-        joint2obj = self.forward_kinematics(self.local_rotations(time_embed), rest)
-        skin = joint2obj.clone()
-        canon = self.rest_joints
-        skin_t = joint2obj[..., :3, 3] - (joint2obj[..., :3, :3] @ canon[None, :, :, None])[..., 0]
-        skin = torch.cat([torch.cat([joint2obj[..., :3, :3], skin_t[..., None]], dim=-1), joint2obj[..., 3:, :]], dim=-2)
-        return skin, joint2obj[..., :3, 3], scale
+        rotvecs = self.joint_rotvecs(time_embed)
+        joint2obj = self.forward_kinematics(axis_angle_to_matrix(rotvecs), self.rest_joints_for(scale))
+        R = joint2obj[..., :3, :3]
+        skin = make_transform(R, joint2obj[..., :3, 3] - (R @ self.rest_joints[None, :, :, None])[..., 0])
+        return skin, joint2obj[..., :3, 3], scale, rotvecs

@@ -20,6 +20,7 @@ from herd.model.encodings import TimeEmbedding
 from herd.model.fields import CanonicalField, SdfDensity
 from herd.model.root_pose import RootPose
 from herd.model.skinning import GaussianBones, blend
+from herd.model.so3 import invert_transform
 
 FG_MOTIONS = ("rigid", "dense", "skel-human", "skel-quad", "comp_skel-human_dense", "comp_skel-quad_dense")
 
@@ -105,7 +106,8 @@ class FrameState:
             trainer swaps it between videos).
         skin: ``(K, J, 4, 4)`` canonical -> posed bone transforms (None without a skeleton).
         skin_inv: their inverses; posed_coef: ``(K, 10, J)`` posed Gaussian coefficients.
-        joints: ``(K, J, 3)`` posed joints in object space; bone_scale: ``(K, J-1)``.
+        joints: ``(K, J, 3)`` posed joints in object space; bone_scale: ``(K, J-1)``;
+        joint_rotvecs: ``(K, J, 3)`` local joint rotation vectors.
     """
 
     frames: torch.Tensor
@@ -121,6 +123,7 @@ class FrameState:
     posed_coef: torch.Tensor | None = None
     joints: torch.Tensor | None = None
     bone_scale: torch.Tensor | None = None
+    joint_rotvecs: torch.Tensor | None = None
 
     def select(self, index: slice | torch.Tensor) -> "FrameState":
         """The state of a subset of the frames."""
@@ -202,11 +205,9 @@ class HerdModel(nn.Module):
                         time_embed=temb, code=code, app=self.app_codes[video],
                         shape_code=code if shape_video is None else self.video_code(shape_video))
         if self.articulation is not None:
-            skin, joints, scale = self.articulation(temb, code)
-            st.skin, st.joints, st.bone_scale = skin, joints, scale
-            R = skin[..., :3, :3].transpose(-1, -2)
-            t = -(R @ skin[..., :3, 3:4])
-            st.skin_inv = torch.cat([torch.cat([R, t], -1), skin[..., 3:, :]], -2)
+            st.skin, st.joints, st.bone_scale, st.joint_rotvecs = self.articulation(temb, code)
+            skin = st.skin
+            st.skin_inv = invert_transform(skin)
             st.posed_coef = self.bones.posed_coefficients(skin)
         return st
 

@@ -147,6 +147,20 @@ def render_rays(model: HerdModel, st: FrameState, pix: torch.Tensor, counts: lis
 
 
 @torch.no_grad()
+def render_mask(model: HerdModel, frame: int, res: int, proxy: Proxy, cfg: RenderConfig,
+                obj2cam: torch.Tensor | None = None, intrinsics: torch.Tensor | None = None):
+    """``(res, res)`` bool NumPy silhouette (opacity > 0.5) of a global frame, optionally from
+    another camera (``(4, 4)`` obj2cam in the model's object space, ``(4,)`` intrinsics at ``res``)."""
+    dev = model.center.device
+    st = model.frame_state(torch.tensor([frame], device=dev))
+    if obj2cam is not None:
+        st.obj2cam = obj2cam[None].to(dev, torch.float32)
+    if intrinsics is not None:
+        st.intrinsics = intrinsics[None].to(dev, torch.float32)
+    return (render_image(model, st, res, res, proxy, cfg)["opacity"] > 0.5).cpu().numpy()
+
+
+@torch.no_grad()
 def render_image(model: HerdModel, st: FrameState, height: int, width: int, proxy: Proxy, cfg: RenderConfig,
                  chunk: int = 8192) -> dict[str, torch.Tensor]:
     """Render one frame (``st`` of a single frame) in chunks: ``opacity (H, W)``, ``rgb (H, W, 3)``,

@@ -5,6 +5,7 @@ from __future__ import annotations
 import torch
 
 from herd.model.model import FrameState, HerdModel
+from herd.model.so3 import apply_transform
 from herd.render.rays import project
 from herd.render.renderer import RayOutputs
 from herd.train.sampler import Batch
@@ -40,7 +41,7 @@ def depth_loss(out: RayOutputs, batch: Batch, extent: float) -> torch.Tensor:
 def keypoint_loss(st: FrameState, batch: Batch, res: int) -> torch.Tensor:
     """Squared reprojection error of the posed skeleton joints, in units of the image size."""
     kp = batch.keypoints
-    cam = (st.joints @ st.obj2cam[:, :3, :3].transpose(1, 2)) + st.obj2cam[:, None, :3, 3]
+    cam = apply_transform(st.obj2cam, st.joints)
     K, J = cam.shape[:2]
     uv = project(cam.reshape(-1, 3), st.intrinsics.repeat_interleave(J, 0)).reshape(K, J, 2)
     err = ((uv - kp[..., :2]) ** 2).sum(-1) / res ** 2
@@ -65,10 +66,9 @@ def skin_loss(model: HerdModel, st: FrameState) -> torch.Tensor:
     return (inside + near) / model.extent ** 2
 
 
-def pose_prior(model: HerdModel, st: FrameState) -> torch.Tensor:
+def pose_prior(st: FrameState) -> torch.Tensor:
     """Small joint rotations (faded out by the trainer)."""
-    rv = model.articulation.rot_net(st.time_embed).float()
-    return (rv ** 2).mean()
+    return (st.joint_rotvecs[:, 1:] ** 2).mean()
 
 
 def bone_length_prior(st: FrameState) -> torch.Tensor:

@@ -4,6 +4,7 @@ progress with ETA, TensorBoard logs and per-round visualisations."""
 from __future__ import annotations
 
 import copy
+import dataclasses
 import math
 import os
 import time
@@ -19,7 +20,7 @@ from herd.errors import HerdInputError
 from herd.geometry.transforms import smooth_poses
 from herd.model.model import HerdModel, ModelConfig, SceneMeta, motion_parts
 from herd.render.occupancy import Proxy, build_proxy
-from herd.render.renderer import render_image, render_rays
+from herd.render.renderer import render_image, render_mask, render_rays
 from herd.train import losses as L
 from herd.train.config import TrainConfig
 from herd.train.flags import to_flagfile
@@ -194,7 +195,7 @@ class Trainer:
             terms["bone_length"] = (o.prior_wt, L.bone_length_prior(st))
             fade = max(0.0, 1.0 - self.progress / 0.5)
             if fade > 0:
-                terms["prior"] = (o.prior_wt * fade, L.pose_prior(m, st))
+                terms["prior"] = (o.prior_wt * fade, L.pose_prior(st))
         total = sum(w * v for w, v in terms.values())
         logs = {k: float(v.detach()) for k, (_, v) in terms.items()}
         logs["occupied"] = out.occupied_fraction
@@ -304,11 +305,8 @@ class Trainer:
     @torch.no_grad()
     def quick_mask_iou(self, frames: list[int]) -> float:
         ious = []
-        res = self.cache.res
         for f in frames:
-            st = self.model.frame_state(torch.tensor([f], device=self.device))
-            img = render_image(self.model, st, res, res, self.proxy, self.rcfg)
-            pred = (img["opacity"] > 0.5).cpu().numpy()
+            pred = render_mask(self.model, f, self.cache.res, self.proxy, self.rcfg)
             gt = self.cache.mask[f] > 0
             ious.append((pred & gt).sum() / max((pred | gt).sum(), 1))
         return float(np.mean(ious))
@@ -371,8 +369,8 @@ class Trainer:
             self.step_module = DistributedDataParallel(_LossModule(self), find_unused_parameters=True,
                                                        broadcast_buffers=False)
         if self.is_main:
-            (self.run_dir / "opts.log").write_text(to_flagfile(o, self.model_cfg).replace(
-                "--load_suffix=" + o.load_suffix + "\n", "--load_suffix=\n"))
+            # a flagfile to reproduce the run: without the resume point
+            (self.run_dir / "opts.log").write_text(to_flagfile(dataclasses.replace(o, load_suffix=""), self.model_cfg))
             try:
                 from torch.utils.tensorboard import SummaryWriter
 
