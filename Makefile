@@ -4,7 +4,8 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: install demo test test-slow bench bench-single clean
+.PHONY: install tools demo test test-slow bench bench-quick bench-single bench-category clean
+TOOLS := tools/node_modules/.installed
 
 $(STAMP): pyproject.toml
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV) || python3 -m venv $(VENV)
@@ -15,25 +16,47 @@ $(STAMP): pyproject.toml
 ## install: create .venv and install herd with its test tools (idempotent)
 install: $(STAMP)
 
+$(TOOLS): tools/package.json
+	cd tools && npm install --no-audit --no-fund --silent
+	@touch $(TOOLS)
+
+BROWSER := $(VENV)/.browser
+$(BROWSER): $(STAMP)
+	$(PY) -m pip install --quiet -e '.[test,browser]'
+	@command -v chromium >/dev/null || DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium \
+		|| (echo "make: the browser test needs Debian's chromium: apt-get install chromium" && false)
+	@touch $(BROWSER)
+
+## tools: the Node tools the tests use (Khronos glTF validator), pinned in tools/package.json
+tools: $(TOOLS)
+
 ## demo: the whole workflow on a small synthetic category
 demo: $(STAMP)
 	$(VENV)/bin/herd demo
 
 ## test: the test suite (well under 15 minutes on 2 CPU cores)
-test: $(STAMP)
+test: $(STAMP) $(TOOLS)
 	$(PY) -m pytest -q
 
 ## test-slow: end-to-end checks that take minutes
-test-slow: $(STAMP)
+test-slow: $(STAMP) $(TOOLS) $(BROWSER)
 	$(PY) -m pytest -q -m slow
 
 ## bench: speed and quality benchmarks, printed beside a baseline measured in the same run
 bench: $(STAMP)
 	$(PY) -m herd.bench
 
-## bench-single: the single-video acceptance benchmark (quad and human, 10 minutes each)
+## bench-quick: the same in under 10 minutes (one small dataset, 3 minutes of training)
+bench-quick: $(STAMP)
+	$(PY) -m herd.bench --quick
+
+## bench-single: the single-video acceptance benchmark (quad and human, 8 minutes each)
 bench-single: $(STAMP)
 	$(PY) -m herd.bench.single_video --res 96
 
+## bench-category: the category acceptance benchmark (6 quadrupeds, 6 humans, about 25 minutes each)
+bench-category: $(STAMP)
+	$(PY) -m herd.bench.category --res 96
+
 clean:
-	rm -rf $(VENV) .pytest_cache build *.egg-info
+	rm -rf $(VENV) .pytest_cache build *.egg-info tools/node_modules

@@ -11,8 +11,14 @@ from herd.errors import HerdInputError
 # subcommand -> (module in herd.cli, one-line description)
 COMMANDS = {
     "synth": ("synth_cmd", "render a synthetic category with ground truth"),
+    "preprocess": ("preprocess_cmd", "your own videos or frame folders into a dataset"),
     "info": ("info_cmd", "summarise a dataset or a training run"),
     "train": ("train_cmd", "fit the category model to a dataset"),
+    "render": ("render_cmd", "render a trained run from its cameras, a turntable or above"),
+    "export": ("export_cmd", "meshes, motion and an animated glTF of a trained run"),
+    "reanimate": ("reanimate_cmd", "one individual's motion on another's body"),
+    "eval": ("eval_cmd", "metrics of a trained run (and against synthetic ground truth)"),
+    "report": ("report_cmd", "a self-contained web page of a run"),
     "demo": ("demo_cmd", "the workflow on a small synthetic category"),
 }
 

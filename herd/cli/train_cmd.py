@@ -5,6 +5,7 @@ from __future__ import annotations
 from herd.model.model import ModelConfig
 from herd.train.config import TrainConfig
 from herd.train.flags import parse_flags
+from herd.train.run_dir import record_command
 
 
 def run(argv: list[str]) -> int:
@@ -12,6 +13,9 @@ def run(argv: list[str]) -> int:
     from herd.train.trainer import Trainer
 
     trainer = Trainer(opts, model_cfg)
+    if trainer.is_main:
+        trainer.run_dir.mkdir(parents=True, exist_ok=True)
+        record_command(trainer.run_dir, "train", argv)
     out = trainer.run()
     last = out["history"][-1] if out["history"] else {}
     print(f"trained {trainer.run_dir} to step {out['steps']} in {out['seconds']:.0f} s"

@@ -1,5 +1,5 @@
-"""Mask IoU of rendered silhouettes: the reference view against the input masks, and held-out
-views against the synthetic ground truth rendered from other cameras."""
+"""Rendered views against images: the reference view against the input masks and frames, and
+held-out views against the synthetic ground truth rendered from other cameras."""
 
 from __future__ import annotations
 
@@ -8,9 +8,11 @@ import numpy as np
 import torch
 
 from herd.data.ground_truth import GroundTruth
-from herd.model.model import HerdModel
-from herd.render.occupancy import Proxy
+from herd.evaluation.images import psnr
 from herd.geometry.raster import scale_intrinsics
+from herd.model.model import HerdModel
+from herd.render.frames import render_frame
+from herd.render.occupancy import Proxy
 from herd.render.renderer import RenderConfig, render_mask
 
 
@@ -26,31 +28,51 @@ def reference_ious(model: HerdModel, cache, proxy: Proxy, rcfg: RenderConfig, fr
     return np.array([iou(render_mask(model, f, cache.res, proxy, rcfg), cache.mask[f] > 0) for f in frames])
 
 
+def _on_white(img: dict) -> np.ndarray:
+    a = img["mask"][..., None]
+    return img["rgb"] * a + (1 - a)
+
+
 @torch.no_grad()
-def model_to_true_scale(model: HerdModel, cache, gt: GroundTruth, video_names: list[str]) -> float:
-    """Ratio of the model's object-to-camera distances to the true ones (median over frames): the
-    monocular scale ambiguity, fixed before moving a camera by a true offset."""
-    dev = model.center.device
-    frames = torch.arange(cache.num_frames, device=dev)
+def reference_scores(model: HerdModel, cache, proxy: Proxy, rcfg: RenderConfig, frames) -> dict[str, np.ndarray]:
+    """``{"mask_iou", "psnr"}`` per global frame of the reference view at the training resolution;
+    PSNR over the input mask's pixels."""
+    ious, psnrs = [], []
+    for f in frames:
+        st = model.frame_state(torch.tensor([int(f)], device=model.center.device))
+        img = render_frame(model, st, cache.res, proxy, rcfg)
+        m = cache.mask[f] > 0
+        ious.append(iou(img["mask"] > 0.5, m))
+        psnrs.append(psnr(_on_white(img), np.asarray(cache.rgb[f]) / 255.0, m))
+    return {"mask_iou": np.array(ious), "psnr": np.array(psnrs)}
+
+
+@torch.no_grad()
+def model_to_true_scale(model: HerdModel, cache, gt: GroundTruth, video: int, name: str) -> float:
+    """Ratio of the model's object-to-camera distances to the true ones in one video (median over
+    its frames): the monocular scale ambiguity, which each video has on its own (a large animal far
+    away looks like a small one close by), fixed before moving a camera by a true offset."""
+    frames = torch.as_tensor(cache.video_frames(video), device=model.center.device)
     pred = model.root_pose(frames).cpu().numpy()
-    true = np.concatenate([gt.array(v, "obj2cam") for v in video_names])
+    true = gt.array(name, "obj2cam")
     return float(np.median(np.linalg.norm(pred[:, :3, 3], axis=1) / np.linalg.norm(true[:, :3, 3], axis=1)))
 
 
 @torch.no_grad()
-def heldout_ious(model: HerdModel, cache, gt: GroundTruth, proxy: Proxy, rcfg: RenderConfig,
-                 video_names: list[str], stride: int = 1) -> dict[str, np.ndarray]:
-    """IoU of the held-out views per video: the model's frame is seen from the held-out camera,
-    placed relative to the model's own reference camera as the true held-out camera is to the true
-    reference camera (translation scaled by :func:`model_to_true_scale`)."""
+def heldout_scores(model: HerdModel, cache, gt: GroundTruth, proxy: Proxy, rcfg: RenderConfig,
+                   video_names: list[str], stride: int = 1, with_rgb: bool = True) -> dict[str, dict[str, np.ndarray]]:
+    """Held-out views per video: ``{video: {"mask_iou": (n,), "psnr": (n,)}}``. The model's frame
+    is seen from the held-out camera, placed relative to the model's own reference camera as the
+    true held-out camera is to the true reference camera (translation scaled by the video's
+    :func:`model_to_true_scale`). PSNR over the true mask's pixels, at the training resolution."""
     dev = model.center.device
-    s = model_to_true_scale(model, cache, gt, video_names)
     out = {}
     for v, name in enumerate(video_names):
+        s = model_to_true_scale(model, cache, gt, v, name)
         frames = cache.video_frames(v)
         true = gt.array(name, "obj2cam")
         pred = model.root_pose(torch.tensor(frames, device=dev)).cpu().numpy()
-        ious = []
+        ious, psnrs = [], []
         for view in gt.heldout(name):
             for i in range(0, len(frames), stride):
                 cam2cam = view.obj2cam[i] @ np.linalg.inv(true[i])
@@ -58,9 +80,25 @@ def heldout_ious(model: HerdModel, cache, gt: GroundTruth, proxy: Proxy, rcfg: R
                 m_true = view.mask(i)
                 H, W = m_true.shape
                 K = scale_intrinsics(view.intrinsics[i], cache.res / W, cache.res / H)
-                pred_mask = render_mask(model, int(frames[i]), cache.res, proxy, rcfg,
-                                        torch.tensor(cam2cam @ pred[i]), torch.tensor(K))
                 m = cv2.resize(m_true.astype(np.float32), (cache.res, cache.res), interpolation=cv2.INTER_AREA) > 0.5
-                ious.append(iou(pred_mask, m))
-        out[name] = np.array(ious)
+                if not with_rgb:
+                    pred_mask = render_mask(model, int(frames[i]), cache.res, proxy, rcfg,
+                                            torch.tensor(cam2cam @ pred[i]), torch.tensor(K))
+                    ious.append(iou(pred_mask, m))
+                    continue
+                st = model.frame_state(torch.tensor([int(frames[i])], device=dev))
+                st.obj2cam = torch.tensor(cam2cam @ pred[i], dtype=torch.float32, device=dev)[None]
+                st.intrinsics = torch.tensor(K, dtype=torch.float32, device=dev)[None]
+                img = render_frame(model, st, cache.res, proxy, rcfg)
+                ious.append(iou(img["mask"] > 0.5, m))
+                true_rgb = cv2.resize(view.image(i), (cache.res, cache.res), interpolation=cv2.INTER_AREA) / 255.0
+                psnrs.append(psnr(_on_white(img), true_rgb, m))
+        out[name] = {"mask_iou": np.array(ious), "psnr": np.array(psnrs)}
     return out
+
+
+def heldout_ious(model: HerdModel, cache, gt: GroundTruth, proxy: Proxy, rcfg: RenderConfig,
+                 video_names: list[str], stride: int = 1) -> dict[str, np.ndarray]:
+    """Mask IoU of the held-out views per video (see :func:`heldout_scores`)."""
+    scores = heldout_scores(model, cache, gt, proxy, rcfg, video_names, stride, with_rgb=False)
+    return {k: v["mask_iou"] for k, v in scores.items()}

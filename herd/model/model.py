@@ -192,17 +192,19 @@ class HerdModel(nn.Module):
 
     def frame_state(self, frames: torch.Tensor, code_video: torch.Tensor | None = None,
                     shape_video: torch.Tensor | None = None) -> FrameState:
-        """State of ``(K,)`` global frames. ``code_video`` overrides whose morphology code (and so
-        bone lengths, skinning and soft deformation) each frame uses, for re-animation;
+        """State of ``(K,)`` global frames. ``code_video`` overrides whose body each frame uses
+        (morphology code, so shape, bone lengths, skinning and soft deformation, and appearance
+        code), for re-animation; the motion (time embedding, root pose) stays the frame's own;
         ``shape_video`` overrides only whose code the canonical shape uses, for code swapping."""
         video = self.frame_video[frames]
         temb = self.time(frames)
-        code = self.video_code(video if code_video is None else code_video)
+        body = video if code_video is None else code_video
+        code = self.video_code(body)
         K = self.base_intrinsics[frames].clone()
         if self.cfg.learn_focal:
             K[:, :2] = K[:, :2] * torch.exp(self.log_focal[video])[:, None]
         st = FrameState(frames=frames, video=video, obj2cam=self.root_pose(frames), intrinsics=K,
-                        time_embed=temb, code=code, app=self.app_codes[video],
+                        time_embed=temb, code=code, app=self.app_codes[body],
                         shape_code=code if shape_video is None else self.video_code(shape_video))
         if self.articulation is not None:
             st.skin, st.joints, st.bone_scale, st.joint_rotvecs = self.articulation(temb, code)

@@ -44,6 +44,8 @@ class TrainConfig:
         init_pose: data (the dataset's initial poses) or search (try several root orientations).
         init_smooth: Gaussian smoothing of the initial poses over time, in frames (0: off); removes
             the independent per-frame noise of a viewpoint estimate.
+        max_minutes: stop after this much training time (0: no limit); the run ends as if its last
+            round ended there (checkpoint, visualisations, history), the schedules are not rescaled.
         quiet: no progress bar.
     """
 
@@ -77,6 +79,7 @@ class TrainConfig:
     load_suffix: str = ""
     init_pose: str = "data"
     init_smooth: float = 3.0
+    max_minutes: float = 0.0
     quiet: bool = False
 
     @property

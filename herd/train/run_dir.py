@@ -1,7 +1,10 @@
-"""Locating datasets and runs, and checking that options fit the dataset."""
+"""Locating datasets and runs, checking that options fit the dataset, and the run's
+``commands.log`` (the command lines that produced it, shown by the report)."""
 
 from __future__ import annotations
 
+import datetime
+import shlex
 from pathlib import Path
 
 from herd.data.reader import Dataset, load_dataset
@@ -46,3 +49,18 @@ def open_dataset(seqname: str, data_root: str, fg_motion: str) -> Dataset:
     ds = load_dataset(dataset_path(seqname, data_root))
     check_motion(fg_motion, ds)
     return ds
+
+
+def record_command(run_dir: Path, command: str, argv: list[str]) -> None:
+    """Append ``herd <command> <argv>`` with the time to ``run_dir/commands.log``."""
+    run_dir = Path(run_dir)
+    if not run_dir.is_dir():
+        return
+    stamp = datetime.datetime.now().isoformat(timespec="seconds")
+    with open(run_dir / "commands.log", "a") as f:
+        f.write(f"{stamp}  herd {command} {shlex.join(argv)}\n")
+
+
+def read_commands(run_dir: Path) -> list[str]:
+    p = Path(run_dir) / "commands.log"
+    return p.read_text().splitlines() if p.is_file() else []

@@ -15,18 +15,18 @@ import torch
 from tqdm import tqdm
 
 from herd.data.cache import Cache, build_cache
-from herd.data.reader import Dataset
 from herd.errors import HerdInputError
-from herd.geometry.transforms import smooth_poses
-from herd.model.model import HerdModel, ModelConfig, SceneMeta, motion_parts
+from herd.model.model import HerdModel, ModelConfig
 from herd.render.occupancy import Proxy, build_proxy
 from herd.render.renderer import render_image, render_mask, render_rays
 from herd.train import losses as L
 from herd.train.config import TrainConfig
 from herd.train.flags import to_flagfile
 from herd.train.init_shape import fit_initial_shape
+from herd.train.loaded_run import CHECKPOINT_FORMAT
 from herd.train.run_dir import open_dataset, run_path
 from herd.train.sampler import PixelSampler
+from herd.train.scene_meta import scene_meta
 
 
 def pick_device(name: str) -> torch.device:
@@ -65,27 +65,6 @@ class _LossModule(torch.nn.Module):
         return self._trainer.compute_losses(batch)
 
 
-def scene_meta(cache: Cache, ds: Dataset, fg_motion: str, pose_smoothing: float = 3.0) -> SceneMeta:
-    """Canonical bounds from the rest skeleton (metres), or from the masks and initial poses; the
-    initial poses smoothed in time (``pose_smoothing`` frames, Gaussian sigma)."""
-    skel_name, _ = motion_parts(fg_motion)
-    skeleton = ds.skeleton if skel_name else None
-    ref = ds.skeleton
-    if ref is not None:
-        lo, hi = ref.rest_joints.min(0), ref.rest_joints.max(0)
-        center = (lo + hi) / 2
-        extent = float((hi - lo).max() / 2 * 1.25 + 0.1 * (hi - lo).max())
-    else:
-        z = cache.init_obj2cam[:, 2, 3]
-        area = cache.mask.reshape(cache.num_frames, -1).sum(1)
-        r = np.sqrt(np.maximum(area, 1) / np.pi) * z / cache.intrinsics[:, 0]
-        center, extent = np.zeros(3), float(np.median(r[cache.detected]) * 1.3)
-    init = smooth_poses(cache.init_obj2cam, cache.frame_video, pose_smoothing)
-    return SceneMeta(frame_video=cache.frame_video, frame_time=cache.frame_time(), init_obj2cam=init,
-                     intrinsics=cache.intrinsics, num_videos=cache.num_videos, skeleton=skeleton,
-                     center=center, extent=extent)
-
-
 class Trainer:
     """Trains one run (``<logroot>/<seqname>-<logname>/``).
 
@@ -96,6 +75,8 @@ class Trainer:
 
     def __init__(self, opts: TrainConfig, model_cfg: ModelConfig | None = None):
         self.opts, self.model_cfg = opts, model_cfg or ModelConfig()
+        if opts.init_pose not in ("data", "search"):
+            raise HerdInputError(f"--init_pose {opts.init_pose}: choose data (the dataset's initial poses) or search")
         self.ds = open_dataset(opts.seqname, opts.data_root, self.model_cfg.fg_motion)
         self.run_dir = run_path(opts.seqname, opts.logname, opts.logroot)
         self.rank, self.world, self.device = init_distributed(pick_device(opts.device))
@@ -266,7 +247,7 @@ class Trainer:
                 "sampler": self.sampler.state(), "gen": self.gen.get_state(), "proxy_gen": self.proxy_gen.get_state(),
                 "torch_rng": torch.get_rng_state(),
                 "rollbacks": self.rollbacks, "history": self.history,
-                "opts": to_flagfile(self.opts, self.model_cfg), "format": "herd-checkpoint-1"}
+                "opts": to_flagfile(self.opts, self.model_cfg), "format": CHECKPOINT_FORMAT}
 
     def save(self, numbered: bool = False) -> None:
         if not self.is_main:
@@ -276,7 +257,7 @@ class Trainer:
         torch.save(ck, tmp)
         tmp.replace(self.run_dir / "ckpt_latest.pth")
         if numbered:
-            torch.save(ck, self.run_dir / f"ckpt_{self.step // self.opts.iters_per_round:04d}.pth")
+            torch.save(ck, self.run_dir / f"ckpt_{-(-self.step // self.opts.iters_per_round):04d}.pth")
 
     def load(self, suffix: str) -> None:
         path = self.run_dir / f"ckpt_{suffix}.pth"
@@ -284,7 +265,7 @@ class Trainer:
             raise HerdInputError(f"{path}: no such checkpoint; train first or pick --load_suffix from "
                                  f"{sorted(p.stem[5:] for p in self.run_dir.glob('ckpt_*.pth')) or 'none'}")
         ck = torch.load(path, map_location=self.device, weights_only=False)
-        if ck.get("format") != "herd-checkpoint-1":
+        if ck.get("format") != CHECKPOINT_FORMAT:
             raise HerdInputError(f"{path}: not a herd checkpoint; retrain the run")
         try:
             self.model.load_state_dict(ck["model"])
@@ -314,7 +295,7 @@ class Trainer:
     def end_round(self) -> None:
         if not self.is_main:
             return
-        r = self.step // self.opts.iters_per_round
+        r = -(-self.step // self.opts.iters_per_round)  # a round cut short by --max_minutes counts
         frames = list(np.linspace(0, self.cache.num_frames - 1, min(4, self.cache.num_frames)).astype(int))
         iou = self.quick_mask_iou(frames)
         self.history.append({"round": r, "step": self.step, "time": time.perf_counter() - self._t0 + self._elapsed0,
@@ -350,7 +331,33 @@ class Trainer:
         write_round_glbs(self.run_dir, r, Proxy(**{k: v.cpu() for k, v in self.proxy.state_dict().items()}),
                          joints, parents, obj2cam, m.extent)
 
+    def _search_init_pose(self) -> None:
+        """``--init_pose search`` (see :mod:`herd.train.pose_search`); every process computes the
+        same result from the same data, so no communication is needed."""
+        from herd.train.pose_search import search_root_orientation
+
+        self.refresh_proxy()
+        found = search_root_orientation(self.model, self.cache, self.proxy)
+        self.proxy = None  # rebuilt at the first step
+        if self.is_main and not self.opts.quiet:
+            for r in found:
+                print(f"init_pose search: video {r['video']}: yaw {r['yaw']} pitch {r['pitch']} "
+                      f"(mask IoU {r['iou_before']:.3f} -> {r['iou']:.3f})")
+
     # ---- main loop ------------------------------------------------------------------------
+    def _over_budget(self) -> bool:
+        """``--max_minutes`` reached (decided by the first process, so all processes stop together)."""
+        if not self.opts.max_minutes or self.step % 10:
+            return False
+        over = time.perf_counter() - self._t0 + self._elapsed0 > 60 * self.opts.max_minutes
+        if self.world > 1:
+            import torch.distributed as dist
+
+            flag = torch.tensor([float(over)])
+            dist.broadcast(flag, src=0)
+            over = bool(flag.item())
+        return over
+
     def run(self, on_step=None) -> dict:
         """Train to ``num_rounds * iters_per_round`` steps; Ctrl-C saves ``ckpt_latest.pth`` first.
 
@@ -363,6 +370,8 @@ class Trainer:
             self.load(o.load_suffix)
         else:
             fit_initial_shape(self.model, seed=o.seed)
+            if o.init_pose == "search":
+                self._search_init_pose()
         if self.world > 1:
             from torch.nn.parallel import DistributedDataParallel
 
@@ -394,8 +403,11 @@ class Trainer:
                     if self.writer is not None:
                         for k, v in logs.items():
                             self.writer.add_scalar(f"loss/{k}" if k not in ("lr", "beta", "occupied", "grad_norm") else f"train/{k}", v, self.step)
-                if self.step % o.iters_per_round == 0:
+                over = self._over_budget()
+                if self.step % o.iters_per_round == 0 or over:
                     self.end_round()
+                if over:
+                    break
         except KeyboardInterrupt:
             self.save()
             bar.close()

@@ -11,8 +11,8 @@ import trimesh
 from herd.render.occupancy import Proxy, proxy_mesh
 
 
-def bones_scene(joints: np.ndarray, parents: np.ndarray, radius: float) -> trimesh.Scene:
-    """``(J, 3)`` joints and parents to spheres and cylinders (one mesh)."""
+def bones_mesh(joints: np.ndarray, parents: np.ndarray, radius: float) -> trimesh.Trimesh:
+    """``(J, 3)`` joints and parents to spheres (joints) and cylinders (bones), one coloured mesh."""
     parts = []
     for j, p in enumerate(parents):
         s = trimesh.creation.icosphere(subdivisions=1, radius=radius)
@@ -23,7 +23,7 @@ def bones_scene(joints: np.ndarray, parents: np.ndarray, radius: float) -> trime
             c = trimesh.creation.cylinder(radius=radius * 0.5, segment=[joints[p], joints[j]], sections=8)
             c.visual.vertex_colors = [240, 200, 80, 255]
             parts.append(c)
-    return trimesh.Scene(trimesh.util.concatenate(parts))
+    return trimesh.util.concatenate(parts)
 
 
 def frustum(cam2obj: np.ndarray, size: float) -> trimesh.Trimesh:
@@ -42,7 +42,7 @@ def write_round_glbs(run_dir: Path, round_idx: int, proxy: Proxy, joints: np.nda
                      obj2cam: np.ndarray, extent: float) -> None:
     """Write ``NNN-bones.glb`` (skeletons only) and ``NNN-proxy.glb``; at most 200 camera frusta."""
     if joints is not None:
-        bones_scene(joints, parents, 0.02 * extent).export(run_dir / f"{round_idx:03d}-bones.glb")
+        trimesh.Scene(bones_mesh(joints, parents, 0.02 * extent)).export(run_dir / f"{round_idx:03d}-bones.glb")
     v, f = proxy_mesh(proxy)
     parts = []
     if len(f):

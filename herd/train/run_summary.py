@@ -40,8 +40,8 @@ def _bone_lengths(state: dict, opts: dict) -> dict | None:
     scale = scale[:, state["articulation.bone_tie"]]
     names = None
     try:
-        from herd.train.run_dir import dataset_path
         from herd.data.reader import load_dataset
+        from herd.train.run_dir import dataset_path
 
         ds = load_dataset(dataset_path(opts.get("seqname", ""), opts.get("data_root", "database")))
         names = [ds.skeleton.joint_names[c] for c in ds.skeleton.bone_children]

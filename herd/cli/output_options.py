@@ -1,0 +1,64 @@
+"""Flags of the commands that use a trained run (``herd render``, ``export``, ``reanimate``,
+``eval``), beside the run's own flags read with ``--flagfile logdir/<run>/opts.log``."""
+
+from __future__ import annotations
+
+import dataclasses
+
+
+@dataclasses.dataclass
+class RenderOptions:
+    """Rendering options.
+
+    Attributes:
+        inst_id: video (individual) to render, 0-based.
+        viewpoint: ref (the video's own cameras), rot-<elevation>-<max_angle> (turntable) or
+            bev-<elevation> (bird's-eye view), in degrees.
+        freeze_id: hold time at this frame of the video while the camera moves (-1: time plays).
+        num_frames: frames of a frozen-time sequence (0: as many as the video has).
+        render_res: output resolution in pixels (square).
+        png: also write every frame as PNG.
+        fps: frame rate of the videos.
+    """
+
+    inst_id: int = 0
+    viewpoint: str = "ref"
+    freeze_id: int = -1
+    num_frames: int = 0
+    render_res: int = 256
+    png: bool = False
+    fps: float = 10.0
+
+
+@dataclasses.dataclass
+class ExportOptions:
+    """Export options.
+
+    Attributes:
+        inst_id: video (individual) to export, 0-based.
+        grid_size: marching-cubes grid of the canonical mesh (cells per side).
+    """
+
+    inst_id: int = 0
+    grid_size: int = 128
+
+
+@dataclasses.dataclass
+class ReanimateOptions:
+    """Re-animation options: the motion of video motion_id on the body of video inst_id.
+
+    Attributes:
+        motion_id: video whose motion (joint rotations, root pose, soft deformation) is played.
+        inst_id: video whose individual (shape, colour, bone lengths) performs it.
+        render_res: output resolution in pixels (square).
+        grid_size: marching-cubes grid of the body's mesh in the animated glTF.
+        png: also write every frame as PNG.
+        fps: frame rate of the videos.
+    """
+
+    motion_id: int = 0
+    inst_id: int = 1
+    render_res: int = 256
+    grid_size: int = 128
+    png: bool = False
+    fps: float = 10.0

@@ -1,0 +1,83 @@
+"""A trained run opened for use (rendering, export, re-animation, evaluation): the model and its
+proxy from a checkpoint, with the dataset and training cache it was fitted to. No optimiser."""
+
+from __future__ import annotations
+
+import dataclasses
+from pathlib import Path
+
+import torch
+
+from herd.data.cache import Cache, build_cache
+from herd.data.reader import Dataset
+from herd.errors import HerdInputError
+from herd.model.model import HerdModel, ModelConfig
+from herd.render.occupancy import Proxy
+from herd.render.renderer import RenderConfig
+from herd.train.config import TrainConfig
+from herd.train.run_dir import open_dataset, run_path
+from herd.train.scene_meta import scene_meta
+
+CHECKPOINT_FORMAT = "herd-checkpoint-1"
+
+
+@dataclasses.dataclass
+class LoadedRun:
+    """Everything needed to use a trained model.
+
+    Attributes:
+        run_dir: ``<logroot>/<seqname>-<logname>/``.
+        opts, model_cfg: the run's options (from its flagfile and the command line).
+        ds: the dataset; cache: the training cache (frames at the training resolution).
+        model: the model in eval mode; proxy: its occupancy proxy; rcfg: render settings.
+        step: the checkpoint's training step.
+    """
+
+    run_dir: Path
+    opts: TrainConfig
+    model_cfg: ModelConfig
+    ds: Dataset
+    cache: Cache
+    model: HerdModel
+    proxy: Proxy
+    rcfg: RenderConfig
+    step: int
+
+    @property
+    def video_names(self) -> list[str]:
+        return [v.name for v in self.ds.videos]
+
+    def check_video(self, flag: str, v: int) -> int:
+        """A video index given on the command line, checked against the run."""
+        if not 0 <= v < self.cache.num_videos:
+            raise HerdInputError(f"--{flag}={v}: out of range; {self.run_dir} has videos 0..{self.cache.num_videos - 1} "
+                                 f"({', '.join(self.video_names)})")
+        return v
+
+
+def load_run(opts: TrainConfig, model_cfg: ModelConfig, device: str = "cpu") -> LoadedRun:
+    """Open ``ckpt_<opts.load_suffix or 'latest'>.pth`` of the run the options name."""
+    run_dir = run_path(opts.seqname, opts.logname, opts.logroot)
+    suffix = opts.load_suffix or "latest"
+    path = run_dir / f"ckpt_{suffix}.pth"
+    if not path.is_file():
+        have = sorted(p.stem[5:] for p in run_dir.glob("ckpt_*.pth")) or "none"
+        raise HerdInputError(f"{path}: no such checkpoint; train the run first, or pick --load_suffix from {have} "
+                             f"(and pass --flagfile {run_dir / 'opts.log'})")
+    ds = open_dataset(opts.seqname, opts.data_root, model_cfg.fg_motion)
+    res = opts.train_res or min(max(max(v.height, v.width) for v in ds.videos), 128)
+    cache = Cache(build_cache(ds, res, Path(opts.logroot) / ".cache", progress=False))
+    ck = torch.load(path, map_location=device, weights_only=False)
+    if ck.get("format") != CHECKPOINT_FORMAT:
+        raise HerdInputError(f"{path}: not a herd checkpoint; retrain the run")
+    model = HerdModel(model_cfg, scene_meta(cache, ds, model_cfg.fg_motion, opts.init_smooth)).to(device)
+    try:
+        model.load_state_dict(ck["model"])
+    except RuntimeError as e:
+        raise HerdInputError(f"{path}: checkpoint does not match these options ({str(e).splitlines()[0]}); "
+                             f"pass --flagfile {run_dir / 'opts.log'}") from None
+    if ck.get("proxy") is None:
+        raise HerdInputError(f"{path}: saved before the first step; train the run further")
+    model.eval()
+    proxy = Proxy(**{k: v.to(device) for k, v in ck["proxy"].items()})
+    return LoadedRun(run_dir, opts, model_cfg, ds, cache, model, proxy, opts.render_config(), int(ck["step"]))
