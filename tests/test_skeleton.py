@@ -3,7 +3,7 @@ import pytest
 
 from herd.data.skeletons import HUMAN, QUAD, get_skeleton
 from herd.geometry.skeleton import Skeleton, forward_kinematics
-from herd.geometry.transforms import axis_angle_to_matrix, apply_transform
+from herd.geometry.transforms import apply_transform, axis_angle_to_matrix
 
 
 @pytest.mark.parametrize("sk,lo,hi", [(HUMAN, 16, 21), (QUAD, 23, 27)])

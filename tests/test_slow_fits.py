@@ -3,6 +3,7 @@
 import numpy as np
 import pytest
 import torch
+from conftest import _synth
 from scipy.spatial.transform import Rotation
 
 from herd.data.ground_truth import GroundTruth
@@ -11,8 +12,6 @@ from herd.geometry.transforms import rotation_angle_deg
 from herd.model.model import ModelConfig
 from herd.train.config import TrainConfig
 from herd.train.trainer import Trainer
-
-from conftest import _synth
 
 pytestmark = pytest.mark.slow
 

@@ -7,14 +7,17 @@ import sys
 
 import numpy as np
 import pytest
+from conftest import FOX, _synth
 
 from herd.data.ground_truth import GroundTruth
 from herd.data.reader import load_dataset
 from herd.geometry.raster import rasterize
 from herd.geometry.skeleton import forward_kinematics
-from herd.geometry.transforms import apply_transform, invert_transform, rotation_angle_deg
-
-from conftest import FOX, _synth
+from herd.geometry.transforms import (
+    apply_transform,
+    invert_transform,
+    rotation_angle_deg,
+)
 
 
 def _iou(a, b):

@@ -8,14 +8,13 @@ from pathlib import Path
 import numpy as np
 import pytest
 import torch
+from conftest import _synth
 
 from herd.errors import HerdInputError
 from herd.model.model import ModelConfig
 from herd.train.config import TrainConfig
 from herd.train.flags import parse_flags, to_flagfile
 from herd.train.trainer import Trainer
-
-from conftest import _synth
 
 
 @pytest.fixture(scope="module")

@@ -1,23 +1,6 @@
-"""``python -m herd.bench`` (``make bench``): training throughput beside the Lab4D-sized baseline,
-then the single-video quality benchmark (``--quick`` skips the latter)."""
+"""``python -m herd.bench [--quick]`` (``make bench``, ``make bench-quick``): see :mod:`herd.bench.suite`."""
 
-from __future__ import annotations
-
-import sys
-
-
-def main() -> None:
-    quick = "--quick" in sys.argv
-    from herd.bench import speed
-
-    sys.argv = [sys.argv[0]]
-    speed.main()
-    if not quick:
-        from herd.bench import single_video
-
-        sys.argv = [sys.argv[0], "--res", "96"]
-        single_video.main()
-
+from herd.bench.suite import main
 
 if __name__ == "__main__":
     main()

@@ -66,6 +66,15 @@ def main() -> None:
         data, logroot, name, steps = json.loads(a._child)
         print(json.dumps(measure(data, logroot, CONFIGS[name], steps)))
         return
+    out = run(a.steps, a.baseline_steps)
+    if a.json:
+        a.json.parent.mkdir(parents=True, exist_ok=True)
+        a.json.write_text(json.dumps(out, indent=1))
+
+
+def run(steps: int = 20, baseline_steps: int = 3) -> dict:
+    """Measure both configurations (each in its own process), print the table, return
+    ``{"rows": {name: {...}}, "speedup": x}``."""
     from herd.synth.generate import SynthConfig, synthesize
 
     with tempfile.TemporaryDirectory() as tmp:
@@ -73,8 +82,8 @@ def main() -> None:
         synthesize(SynthConfig(out=data, category="quad", videos=1, frames=32, res=96, seed=0, progress=False,
                                heldout_views=0, transfer_pairs=0))
         rows = {}
-        for name, steps in (("herd", a.steps), ("lab4d-sized", a.baseline_steps)):
-            arg = json.dumps([str(data), str(Path(tmp) / "logdir"), name, steps])
+        for name, n in (("herd", steps), ("lab4d-sized", baseline_steps)):
+            arg = json.dumps([str(data), str(Path(tmp) / "logdir"), name, n])
             out = subprocess.run([sys.executable, "-m", "herd.bench.speed", "--_child", arg], capture_output=True, text=True)
             if out.returncode != 0:
                 raise SystemExit(out.stderr)
@@ -84,9 +93,7 @@ def main() -> None:
     for name, r in rows.items():
         print(f"{name:<14}{r['rays_per_step']:>10}{r['step_ms']:>10}{r['rays_per_s']:>10}{r['occupied_fraction']:>10}{r['peak_mb']:>9}")
     print(f"speed-up over the Lab4D-sized configuration: {ratio:.1f}x")
-    if a.json:
-        a.json.parent.mkdir(parents=True, exist_ok=True)
-        a.json.write_text(json.dumps({"rows": rows, "speedup": ratio}, indent=1))
+    return {"rows": rows, "speedup": ratio}
 
 
 if __name__ == "__main__":

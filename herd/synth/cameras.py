@@ -10,7 +10,12 @@ import dataclasses
 
 import numpy as np
 
-from herd.geometry.transforms import apply_transform, axis_angle_to_matrix, look_at, make_transform
+from herd.geometry.transforms import (
+    apply_transform,
+    axis_angle_to_matrix,
+    look_at,
+    make_transform,
+)
 
 
 @dataclasses.dataclass

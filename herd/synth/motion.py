@@ -14,7 +14,11 @@ import dataclasses
 import numpy as np
 
 from herd.geometry.skeleton import Skeleton, forward_kinematics
-from herd.geometry.transforms import axis_angle_to_matrix, euler_xyz_to_matrix, make_transform
+from herd.geometry.transforms import (
+    axis_angle_to_matrix,
+    euler_xyz_to_matrix,
+    make_transform,
+)
 
 ACTIONS = {"quad": ("walk", "trot", "turn", "sit"), "human": ("walk", "run", "turn", "crouch", "wave")}
 STILL = "still"  # no articulation and no root motion: a rigid object under a moving camera
