@@ -1,0 +1,38 @@
+"""``herd preprocess``: turn your own videos (or frame folders) into a herd dataset."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+from herd.cli.args import ArgumentParser
+
+
+def run(argv: list[str]) -> int:
+    p = ArgumentParser(prog="herd preprocess", description="Videos or frame folders (one per individual) to a dataset.")
+    p.add_argument("--input", nargs="+", type=Path, required=True, help="video files (mp4, mov, webm, ...) or frame folders")
+    p.add_argument("--category", choices=["human", "quad"], required=True, help="sets the skeleton")
+    p.add_argument("--out", type=Path, required=True, help="dataset folder to create, e.g. database/NAME")
+    p.add_argument("--masks", nargs="+", type=Path, default=None, help="one folder of mask PNGs per input, in order")
+    p.add_argument("--mask_model", type=Path, default=None, help="salient-object segmentation model (.onnx)")
+    p.add_argument("--fps", type=float, default=None, help="keep about this many frames per second of a video")
+    p.add_argument("--max_frames", type=int, default=0, help="at most this many frames per input (0: all)")
+    p.add_argument("--res", type=int, default=256, help="side of the square crops around the object, in pixels")
+    p.add_argument("--focal", type=float, default=None, help="focal length of the raw frames in pixels (default: larger side)")
+    p.add_argument("--min_motion", type=float, default=0.5, help="skip near-duplicate frames moving less (pixels at 256 px; 0 keeps all)")
+    p.add_argument("--workers", type=int, default=2, help="threads for optical flow")
+    p.add_argument("--overwrite", action="store_true", help="replace --out if it exists")
+    p.add_argument("--quiet", action="store_true", help="no progress bars")
+    a = p.parse_args(argv)
+    from herd.errors import HerdInputError
+    from herd.preprocess.pipeline import PreprocessConfig, preprocess
+
+    if a.res < 32:
+        raise HerdInputError(f"--res {a.res}: use at least 32 pixels")
+    t0 = time.perf_counter()
+    out = preprocess(PreprocessConfig(inputs=a.input, category=a.category, out=a.out, masks=a.masks,
+                                      mask_model=a.mask_model, fps=a.fps, max_frames=a.max_frames, res=a.res,
+                                      focal=a.focal, min_motion=a.min_motion, workers=a.workers,
+                                      overwrite=a.overwrite, progress=not a.quiet))
+    print(f"wrote {out} ({len(a.input)} videos) in {time.perf_counter() - t0:.0f} s; next: herd info {out}")
+    return 0

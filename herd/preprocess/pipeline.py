@@ -1,0 +1,216 @@
+"""The preprocessing pipeline of one dataset: for every input, read -> masks -> skip near-duplicate
+frames -> crop -> flow, then write the dataset atomically.
+
+Resumable: each video's finished stages are kept under ``<out>.work/<video>/`` with a key of the
+input and the options; a rerun skips stages whose outputs exist with the same key. The work folder
+is removed when the dataset is complete.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import json
+import shutil
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import cv2
+import numpy as np
+from tqdm import tqdm
+
+from herd.data.format import FLOW_GAPS
+from herd.data.skeletons import BUILTIN
+from herd.data.writer import DatasetWriter
+from herd.errors import HerdInputError
+from herd.preprocess.crop import (
+    crop_image,
+    crop_intrinsics,
+    object_crops,
+    raw_intrinsics,
+)
+from herd.preprocess.flow import dis_flow, flow_pair
+from herd.preprocess.masks import make_masks
+from herd.preprocess.sources import Source, read_source
+
+MIN_FRAMES = 8
+
+
+@dataclasses.dataclass
+class PreprocessConfig:
+    """Options of ``herd preprocess``.
+
+    Attributes:
+        inputs: video files or frame folders, one per individual.
+        category: human or quad (sets the skeleton).
+        out: the dataset folder to create.
+        masks: one mask folder per input (same order), or None.
+        mask_model: a salient-object ONNX model, or None.
+        fps: keep about this many frames per second of a video (None: all).
+        max_frames: at most this many frames per input (0: all).
+        res: side of the square crops in pixels.
+        focal: focal length of the raw frames in pixels (None: the larger image side).
+        min_motion: skip a frame whose median motion inside the mask since the last kept frame is
+            below this many pixels of a 256-pixel crop (0: keep all).
+        workers: threads for optical flow.
+        overwrite: replace an existing dataset.
+        progress: progress bars.
+    """
+
+    inputs: list[Path]
+    category: str
+    out: Path
+    masks: list[Path] | None = None
+    mask_model: Path | None = None
+    fps: float | None = None
+    max_frames: int = 0
+    res: int = 256
+    focal: float | None = None
+    min_motion: float = 0.5
+    workers: int = 2
+    overwrite: bool = False
+    progress: bool = True
+
+
+def _key(path: Path, cfg: PreprocessConfig, mask_dir: Path | None) -> str:
+    st = path.stat()
+    parts = [str(path.resolve()), st.st_size, int(st.st_mtime), cfg.category, cfg.fps, cfg.max_frames, cfg.res,
+             cfg.focal, cfg.min_motion, str(mask_dir), str(cfg.mask_model)]
+    return hashlib.sha1(json.dumps(parts, default=str).encode()).hexdigest()[:16]
+
+
+def keep_moving_frames(frames: np.ndarray, masks: np.ndarray, min_motion: float) -> np.ndarray:
+    """Indices of frames to keep: a frame is skipped when the median flow inside the object since
+    the last kept frame is under ``min_motion`` pixels (at a 256-pixel scale). Frames without the
+    object are kept (they are marked, not dropped)."""
+    if min_motion <= 0 or len(frames) < 2:
+        return np.arange(len(frames))
+    H, W = frames.shape[1:3]
+    s = 256 / max(H, W)
+    small = [cv2.resize(f, (max(int(W * s), 8), max(int(H * s), 8)), interpolation=cv2.INTER_AREA) for f in frames]
+    keep, last = [0], 0
+    for i in range(1, len(frames)):
+        m = cv2.resize(masks[i].astype(np.uint8), small[i].shape[1::-1], interpolation=cv2.INTER_NEAREST) > 0
+        if not m.any():
+            keep.append(i)
+            continue
+        mag = np.linalg.norm(dis_flow(small[last], small[i]), axis=-1)[m]
+        if np.median(mag) >= min_motion:
+            keep.append(i)
+            last = i
+    return np.array(keep)
+
+
+class VideoWork:
+    """Stage outputs of one video under ``<out>.work/<name>/``."""
+
+    def __init__(self, root: Path, key: str):
+        self.root = root
+        if (root / "key.txt").is_file() and (root / "key.txt").read_text() != key:
+            shutil.rmtree(root)
+        root.mkdir(parents=True, exist_ok=True)
+        (root / "key.txt").write_text(key)
+
+    def has(self, name: str) -> bool:
+        return (self.root / f"{name}.npy").is_file()
+
+    def save(self, name: str, a: np.ndarray) -> None:
+        tmp = self.root / f"{name}.tmp.npy"
+        np.save(tmp, a)
+        tmp.replace(self.root / f"{name}.npy")
+
+    def load(self, name: str) -> np.ndarray:
+        return np.load(self.root / f"{name}.npy")
+
+
+def process_video(src: Source, mask_dir: Path | None, cfg: PreprocessConfig, work: VideoWork) -> dict:
+    """Run the stages of one input; returns what the writer needs."""
+    if work.has("masks"):
+        masks = work.load("masks")
+    else:
+        masks = make_masks(src, cfg.category, mask_dir, cfg.mask_model)
+        work.save("masks", masks)
+    if work.has("keep"):
+        keep = work.load("keep")
+    else:
+        keep = keep_moving_frames(src.frames, masks, cfg.min_motion)
+        work.save("keep", keep)
+    frames, masks = src.frames[keep], masks[keep]
+    detected = masks.reshape(len(masks), -1).any(1)
+    if detected.sum() < MIN_FRAMES:
+        raise HerdInputError(f"{src.path}: only {int(detected.sum())} usable frames with the object (after skipping "
+                             f"near-duplicates); a video needs at least {MIN_FRAMES}. Use a longer clip or --min_motion 0")
+    crops = object_crops(masks)
+    H, W = src.frames.shape[1:3]
+    K_raw = raw_intrinsics(W, H, cfg.focal)
+    rgb = np.stack([crop_image(f, c, cfg.res) for f, c in zip(frames, crops)])
+    cmask = np.stack([crop_image(m, c, cfg.res, is_mask=True) for m, c in zip(masks, crops)])
+    detected &= cmask.reshape(len(cmask), -1).any(1)
+    K = np.stack([crop_intrinsics(K_raw, c, cfg.res) for c in crops])
+    flows = {}
+    F = len(rgb)
+    for g in FLOW_GAPS:
+        if F <= g:
+            continue
+        if work.has(f"fw_{g}") and work.has(f"bw_{g}"):
+            flows[("fw", g)], flows[("bw", g)] = work.load(f"fw_{g}"), work.load(f"bw_{g}")
+            continue
+        with ThreadPoolExecutor(max(cfg.workers, 1)) as pool:
+            pairs = list(tqdm(pool.map(lambda t: flow_pair(rgb[t], rgb[t + g]), range(F - g)), total=F - g,
+                              desc=f"flow {src.name} gap {g}", unit="pair", disable=not cfg.progress, leave=False))
+        fw = np.stack([p[0] for p in pairs]).astype(np.float16)
+        bw = np.stack([p[1] for p in pairs]).astype(np.float16)
+        work.save(f"fw_{g}", fw)
+        work.save(f"bw_{g}", bw)
+        flows[("fw", g)], flows[("bw", g)] = fw, bw
+    return {"rgb": rgb, "mask": cmask, "detected": detected, "K": K, "flows": flows,
+            "raw_indices": src.raw_indices[keep], "crops": crops, "raw_size": [W, H], "raw_K": K_raw}
+
+
+def preprocess(cfg: PreprocessConfig) -> Path:
+    """Build the dataset; returns its folder."""
+    if cfg.category not in ("human", "quad"):
+        raise HerdInputError(f"--category {cfg.category}: choose human or quad")
+    if cfg.masks is not None and len(cfg.masks) != len(cfg.inputs):
+        raise HerdInputError(f"--masks: {len(cfg.masks)} folders for {len(cfg.inputs)} inputs; give one mask folder per input, in order")
+    out = Path(cfg.out)
+    if out.exists() and not cfg.overwrite:
+        raise HerdInputError(f"{out}: already exists; choose another --out or pass --overwrite")
+    names: list[str] = []
+    for p in cfg.inputs:
+        n = Path(p).stem if Path(p).is_file() else Path(p).name
+        while n in names:
+            n += "_"
+        names.append(n)
+    work_root = out.with_name(out.name + ".work")
+    results = []
+    for i, (path, name) in enumerate(zip(cfg.inputs, names)):
+        path = Path(path)
+        mask_dir = cfg.masks[i] if cfg.masks else None
+        src = read_source(path, cfg.fps, cfg.max_frames, name)
+        if cfg.progress:
+            print(f"[{i + 1}/{len(cfg.inputs)}] {path}: {len(src.frames)} frames", flush=True)
+        if len(src.frames) < MIN_FRAMES:
+            raise HerdInputError(f"{path}: {len(src.frames)} frames; a video needs at least {MIN_FRAMES}")
+        work = VideoWork(work_root / name, _key(path, cfg, mask_dir))
+        try:
+            results.append((name, process_video(src, mask_dir, cfg, work)))
+        except HerdInputError:  # bad input: its stage outputs are worthless
+            shutil.rmtree(work.root, ignore_errors=True)
+            if not any(work_root.iterdir()):
+                work_root.rmdir()
+            raise
+    skeleton = BUILTIN[cfg.category]
+    with DatasetWriter(out, name=out.name, category=cfg.category, skeleton=skeleton, overwrite=cfg.overwrite,
+                       source={"tool": "herd preprocess", "inputs": [str(p) for p in cfg.inputs]}) as w:
+        for name, r in results:
+            v = w.video(name)
+            for t in range(len(r["rgb"])):
+                v.write_frame(t, r["rgb"][t], r["mask"][t], ext=".jpg")
+            for (d, g), f in r["flows"].items():
+                v.write_flow(d, g, f)
+            v.finish(intrinsics=r["K"], detected=r["detected"], frame_indices=r["raw_indices"],
+                     extra={"crops": np.round(r["crops"], 3).tolist(), "raw_size": r["raw_size"],
+                            "raw_intrinsics": np.round(r["raw_K"], 3).tolist()})
+    shutil.rmtree(work_root, ignore_errors=True)
+    return out
