@@ -1,42 +1,70 @@
-"""``herd demo``: the workflow on a small built-in synthetic category, start to finish.
+"""``herd demo``: the whole workflow on a small built-in synthetic category, start to finish.
 
-What exists today: synthesise, train, summarise. Rendering, export, re-animation, evaluation and
-the report join as they land.
+Synthesise a quadruped category, train the category model, render the reference view and a
+frozen-time turntable, export meshes, motion and the animated glTF, re-animate individual 0's
+motion on individual 1, evaluate against the synthetic ground truth and write the web report.
+Every step is printed as the herd command a user would type, so the demo doubles as a tutorial.
 """
 
 from __future__ import annotations
 
+import shlex
 import time
 from pathlib import Path
 
 from herd.cli.args import ArgumentParser
+from herd.errors import HerdInputError
+
+# (videos, frames, res, rounds, iters per round, render res, grid)
+SIZES = {"full": (3, 24, 80, 10, 150, 160, 128), "quick": (2, 16, 48, 3, 50, 64, 64)}
+
+
+def _step(i: int, n: int, argv: list[str]) -> None:
+    from herd.cli.main import main
+
+    print(f"\n[{i}/{n}] herd {shlex.join(argv)}", flush=True)
+    t0 = time.perf_counter()
+    code = main(argv)
+    if code:
+        raise HerdInputError(f"step {i} (herd {argv[0]}) failed with exit code {code}")
+    print(f"[{i}/{n}] done in {time.perf_counter() - t0:.0f} s", flush=True)
 
 
 def run(argv: list[str]) -> int:
-    p = ArgumentParser(prog="herd demo", description="Synthesise a small quadruped category and train on it.")
+    p = ArgumentParser(prog="herd demo", description=__doc__.splitlines()[0])
     p.add_argument("--out", type=Path, default=Path("demo"), help="folder for the data and the run")
-    p.add_argument("--quick", action="store_true", help="a smoke test of about a minute")
+    p.add_argument("--quick", action="store_true", help="a smoke test of about 3 minutes")
     p.add_argument("--seed", type=int, default=0)
     a = p.parse_args(argv)
-    from herd.cli.run_info import print_run_summary, run_summary
-    from herd.synth.generate import SynthConfig, synthesize
-    from herd.model.model import ModelConfig
-    from herd.train.config import TrainConfig
-    from herd.train.trainer import Trainer
-
+    videos, frames, res, rounds, iters, render_res, grid = SIZES["quick" if a.quick else "full"]
     t0 = time.perf_counter()
-    data = a.out / "database" / "demo-quad"
-    print(f"[1/3] herd synth --category quad --videos 2 --frames 24 --res 64 --out {data}")
-    if not (data / "manifest.json").exists():
-        synthesize(SynthConfig(out=data, category="quad", videos=2, frames=24, res=64, seed=a.seed, transfer_pairs=1))
-    rounds, iters = (2, 25) if a.quick else (8, 100)
-    print(f"[2/3] herd train --seqname {data} --logname demo --fg_motion comp_skel-quad_dense --nosingle_inst "
-          f"--num_rounds {rounds} --iters_per_round {iters}")
-    t = Trainer(TrainConfig(seqname=str(data), logname="demo", logroot=str(a.out / "logdir"), num_rounds=rounds,
-                            iters_per_round=iters, seed=a.seed),
-                ModelConfig(fg_motion="comp_skel-quad_dense", single_inst=False))
-    t.run()
-    print(f"[3/3] herd info {t.run_dir}")
-    print_run_summary(run_summary(t.run_dir))
-    print(f"done in {time.perf_counter() - t0:.0f} s; TensorBoard: tensorboard --logdir {a.out / 'logdir'}")
+    name = f"demo-quad{'-quick' if a.quick else ''}"
+    data, logroot = a.out / "database" / name, a.out / "logdir"
+    run_dir = logroot / f"{name}-demo"
+    flagfile = f"--flagfile={run_dir / 'opts.log'}"
+    steps = [
+        ["synth", "--category", "quad", "--videos", str(videos), "--frames", str(frames), "--res", str(res),
+         "--transfer_pairs", "1", "--seed", str(a.seed), "--out", str(data)],
+        ["train", "--seqname", str(data), "--logname", "demo", "--logroot", str(logroot),
+         "--fg_motion", "comp_skel-quad_dense", "--nosingle_inst", "--num_rounds", str(rounds),
+         "--iters_per_round", str(iters), "--seed", str(a.seed)],
+        ["render", flagfile, "--load_suffix", "latest", "--inst_id", "0", "--render_res", str(render_res)],
+        ["render", flagfile, "--inst_id", "0", "--viewpoint", "rot-20-360", "--freeze_id", str(frames // 2),
+         "--render_res", str(render_res)],
+        ["export", flagfile, "--inst_id", "0", "--grid_size", str(grid)],
+        ["reanimate", flagfile, "--motion_id", "0", "--inst_id", "1", "--render_res", str(render_res),
+         "--grid_size", str(grid)],
+        ["eval", flagfile, "--stride", "2", "--grid_size", str(grid)],
+        ["report", str(run_dir)],
+    ]
+    # resumable: existing data is reused, an interrupted training continues from its last checkpoint
+    if (data / "manifest.json").is_file():
+        steps[0] = ["info", str(data)]
+    if (run_dir / "ckpt_latest.pth").is_file():
+        steps[1] += ["--load_suffix", "latest"]
+    for i, s in enumerate(steps, 1):
+        _step(i, len(steps), s)
+    print(f"\ndemo done in {(time.perf_counter() - t0) / 60:.1f} min")
+    print(f"report: {(run_dir / 'report' / 'index.html').resolve()}   (herd report {run_dir} --serve to serve it)")
+    print(f"TensorBoard: tensorboard --logdir {logroot}")
     return 0

@@ -1,0 +1,41 @@
+"""The architecture in imports: packages depend one way only (docs/model.md, "Package layers")."""
+
+import ast
+from pathlib import Path
+
+import herd
+
+ROOT = Path(herd.__file__).parent
+BASE = {"errors"}
+ALLOWED = {
+    "geometry": BASE,
+    "data": BASE | {"geometry"},
+    "synth": BASE | {"geometry", "data"},
+    "model": BASE | {"geometry"},
+    "render": BASE | {"geometry", "model"},
+    "train": BASE | {"geometry", "data", "model", "render"},
+    "export": BASE | {"geometry", "data", "model", "render", "train"},
+    "evaluation": BASE | {"geometry", "data", "model", "render", "train", "export"},
+    "preprocess": BASE | {"geometry", "data"},
+    "report": BASE | {"geometry", "data", "model", "render", "train", "export", "evaluation"},
+}
+
+
+def _imports(path: Path) -> set[str]:
+    out = set()
+    for node in ast.walk(ast.parse(path.read_text())):
+        names = [a.name for a in node.names] if isinstance(node, ast.Import) else (
+            [node.module] if isinstance(node, ast.ImportFrom) and node.module and node.level == 0 else [])
+        out |= {n.split(".")[1] for n in names if n.startswith("herd.") and n.count(".") >= 1}
+    return out
+
+
+def test_packages_depend_one_way():
+    bad = []
+    for pkg, allowed in ALLOWED.items():
+        for f in (ROOT / pkg).rglob("*.py"):
+            extra = _imports(f) - allowed - {pkg}
+            if extra:
+                bad.append(f"{f.relative_to(ROOT)} imports {sorted(extra)}")
+    assert bad == []
+    assert set(ALLOWED) | {"cli", "bench"} == {p.name for p in ROOT.iterdir() if p.is_dir() and (p / "__init__.py").exists()}
