@@ -89,7 +89,7 @@ def test_davis_clips_become_a_valid_dataset(dog_clip, tmp_path):
                            masks=[masks, DAVIS / "libby" / "Annotations"], max_frames=12, res=64, progress=False)
     preprocess(cfg)
     ds = load_dataset(out)
-    assert [v.name for v in ds.videos] == ["dog", "JPEGImages"] and ds.skeleton.name == "quad"
+    assert [v.name for v in ds.videos] == ["dog", "libby"] and ds.skeleton.name == "quad"
     v = ds.videos[0]
     assert v.num_frames >= 8 and (v.height, v.width) == (64, 64)
     m = v.load_mask(0) > 0

@@ -52,7 +52,19 @@ def measure(data: str, logroot: str, cfg: dict, steps: int) -> dict:
     dt = (time.perf_counter() - t0) / steps
     return {"rays_per_step": opts.num_rays, "step_ms": round(dt * 1000, 1), "rays_per_s": round(opts.num_rays / dt),
             "occupied_fraction": round(sum(occ) / len(occ), 3), "threads": torch.get_num_threads(),
-            "peak_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)}
+            "peak_mb": peak_memory_mb()}
+
+
+def peak_memory_mb() -> int:
+    """This process's peak resident memory. Linux's ``VmHWM`` starts afresh at ``exec``, unlike
+    ``ru_maxrss``, which a child started from a large parent inherits."""
+    try:
+        for line in open("/proc/self/status"):
+            if line.startswith("VmHWM:"):
+                return round(int(line.split()[1]) / 1024)
+    except OSError:
+        pass
+    return round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
 
 
 def main() -> None:

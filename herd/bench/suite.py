@@ -3,7 +3,7 @@
 1. Generates the benchmark datasets: quad-6 and human-6 (96 px, 32 frames, 15 degrees of initial
    rotation noise) and the Fox asset (4 individuals); ``--quick``: quad-4 at 64 px, 24 frames.
 2. Trains each with the default options (``comp_skel-<category>_dense --nosingle_inst``) under a
-   fixed wall-clock budget (``--minutes``, default 20; quick 3), evaluates every round's checkpoint
+   fixed wall-clock budget (``--minutes``, default 15; quick 3), evaluates every round's checkpoint
    (reference and held-out mask IoU on every 4th frame) to get the metric curve over time, and
    runs ``herd eval`` on the final model.
 3. Measures training throughput, step time and peak memory of the default model and of a
@@ -122,7 +122,7 @@ def markdown(result: dict) -> str:
 def main(argv: list[str] | None = None) -> None:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--quick", action="store_true", help="one small dataset, 3 minutes of training (< 10 min in all)")
-    p.add_argument("--minutes", type=float, default=None, help="training budget per dataset (default 20; quick 3)")
+    p.add_argument("--minutes", type=float, default=None, help="training budget per dataset (default 15; quick 3)")
     p.add_argument("--only", nargs="*", default=None, help="dataset names to run (default all)")
     p.add_argument("--work", type=Path, default=Path("bench/runs"))
     p.add_argument("--out", type=Path, default=Path("bench/results"))
@@ -132,7 +132,7 @@ def main(argv: list[str] | None = None) -> None:
 
     from herd.bench import speed
 
-    minutes = a.minutes or (3.0 if a.quick else 20.0)
+    minutes = a.minutes or (3.0 if a.quick else 15.0)
     date = datetime.date.today().isoformat() + ("-quick" if a.quick else "")
     result = {"date": date, "machine": f"{platform.processor() or platform.machine()}, {torch.get_num_threads()} threads, "
                                        f"torch {torch.__version__}, Python {platform.python_version()}",

@@ -5,11 +5,8 @@ from __future__ import annotations
 import dataclasses
 import json
 
+from herd.cli.output_options import open_trained_run
 from herd.errors import HerdInputError
-from herd.model.model import ModelConfig
-from herd.train.config import TrainConfig
-from herd.train.flags import parse_flags
-from herd.train.run_dir import record_command
 
 
 @dataclasses.dataclass
@@ -27,16 +24,16 @@ class EvalOptions:
     points: int = 5000
 
 
-def run(argv: list[str]) -> int:
-    opts, model_cfg, eo = parse_flags(argv, TrainConfig, ModelConfig, EvalOptions, prog="herd eval")
-    from herd.evaluation.evaluate import evaluate, format_table
-    from herd.train.loaded_run import load_run
-
+def _check(eo: EvalOptions) -> None:
     if eo.stride < 1:
         raise HerdInputError(f"--stride {eo.stride}: use 1 or more")
-    run_ = load_run(opts, model_cfg)
-    record_command(run_.run_dir, "eval", argv)
-    result = evaluate(run_, eo.stride, eo.grid_size, eo.points, progress=not opts.quiet)
+
+
+def run(argv: list[str]) -> int:
+    run_, eo = open_trained_run("eval", argv, EvalOptions, _check)
+    from herd.evaluation.evaluate import evaluate, format_table
+
+    result = evaluate(run_, eo.stride, eo.grid_size, eo.points, progress=not run_.opts.quiet)
     out = run_.run_dir / "eval" / "metrics.json"
     out.parent.mkdir(exist_ok=True)
     tmp = out.with_name("metrics.json.tmp")

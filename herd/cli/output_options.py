@@ -62,3 +62,21 @@ class ReanimateOptions:
     grid_size: int = 128
     png: bool = False
     fps: float = 10.0
+
+
+def open_trained_run(command: str, argv: list[str], options_cls, check=None):
+    """Parse ``herd <command>``'s flags (the run's flagfile, then the command's own options of
+    ``options_cls``), check them with ``check(options)`` before the slow part, open the run and
+    note the command in its ``commands.log``. Returns ``(LoadedRun, options)``."""
+    from herd.model.model import ModelConfig
+    from herd.train.config import TrainConfig
+    from herd.train.flags import parse_flags
+    from herd.train.loaded_run import load_run
+    from herd.train.run_dir import record_command
+
+    opts, model_cfg, options = parse_flags(argv, TrainConfig, ModelConfig, options_cls, prog=f"herd {command}")
+    if check is not None:
+        check(options)
+    run = load_run(opts, model_cfg)
+    record_command(run.run_dir, command, argv)
+    return run, options

@@ -5,25 +5,24 @@ from __future__ import annotations
 
 import numpy as np
 
-from herd.cli.output_options import RenderOptions
+from herd.cli.output_options import RenderOptions, open_trained_run
 from herd.errors import HerdInputError
-from herd.model.model import ModelConfig
-from herd.train.config import TrainConfig
-from herd.train.flags import parse_flags
-from herd.train.run_dir import record_command
+
+
+def _check(ro: RenderOptions) -> None:
+    from herd.render.viewpoints import parse_viewpoint
+
+    parse_viewpoint(ro.viewpoint)
+    if ro.render_res < 8:
+        raise HerdInputError(f"--render_res {ro.render_res}: too small; use at least 8 pixels")
 
 
 def run(argv: list[str]) -> int:
-    opts, model_cfg, ro = parse_flags(argv, TrainConfig, ModelConfig, RenderOptions, prog="herd render")
+    run_, ro = open_trained_run("render", argv, RenderOptions, _check)
     from herd.export.sequence import render_sequence, sequence_states
     from herd.render.viewpoints import parse_viewpoint
-    from herd.train.loaded_run import load_run
 
     vp = parse_viewpoint(ro.viewpoint)
-    if ro.render_res < 8:
-        raise HerdInputError(f"--render_res {ro.render_res}: too small; use at least 8 pixels")
-    run_ = load_run(opts, model_cfg)
-    record_command(run_.run_dir, "render", argv)
     v = run_.check_video("inst_id", ro.inst_id)
     frames = run_.cache.video_frames(v)
     freeze = None
@@ -35,7 +34,7 @@ def run(argv: list[str]) -> int:
     st = sequence_states(run_, frames, vp, ro.render_res, freeze)
     out = run_.run_dir / f"renderings_{v:04d}" / (vp.name + (f"-freeze{ro.freeze_id}" if freeze is not None else ""))
     res = render_sequence(run_, st, ro.render_res, out, png=ro.png, fps=ro.fps,
-                          reference_frames=frames if vp.kind == "ref" else None, progress=not opts.quiet)
+                          reference_frames=frames if vp.kind == "ref" else None, progress=not run_.opts.quiet)
     print(f"wrote {out} ({res['frames']} frames at {ro.render_res}x{ro.render_res}, "
           f"{res['seconds_per_frame']:.2f} s per frame)")
     return 0

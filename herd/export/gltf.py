@@ -31,7 +31,8 @@ class GltfAnimation:
     """What goes into the file.
 
     Attributes:
-        verts: ``(V, 3)`` canonical vertices; faces: ``(F, 3)``; colors: ``(V, 3)`` in [0, 1].
+        verts: ``(V, 3)`` canonical vertices; faces: ``(F, 3)``; colors: ``(V, 3)`` sRGB in [0, 1]
+            (written as linear COLOR_0, as glTF wants).
         weights: ``(V, J)`` skinning weights (rows sum to 1).
         joint_names: J names; parents: ``(J,)`` parent index, -1 for the root (parents before children).
         rest_joints: ``(J, 3)`` canonical rest joints (the bind pose).
@@ -55,6 +56,12 @@ class GltfAnimation:
     image_size: tuple[int, int]
     fps: float = 10.0
     name: str = "motion"
+
+
+def srgb_to_linear(c: np.ndarray) -> np.ndarray:
+    """sRGB colours in [0, 1] to linear light (glTF's COLOR_0 is linear; herd's colours are sRGB)."""
+    c = np.clip(c, 0, 1)
+    return np.where(c <= 0.04045, c / 12.92, ((c + 0.055) / 1.055) ** 2.4)
 
 
 def top4_weights(weights: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -118,7 +125,7 @@ def build_gltf(a: GltfAnimation) -> G.GLTF2:
     joints, weights = top4_weights(a.weights)
     attrs = G.Attributes(POSITION=blob.add(a.verts.astype(np.float32), G.VEC3, ARRAY_BUFFER, minmax=True),
                          NORMAL=blob.add(normals, G.VEC3, ARRAY_BUFFER),
-                         COLOR_0=blob.add(np.clip(a.colors, 0, 1).astype(np.float32), G.VEC3, ARRAY_BUFFER),
+                         COLOR_0=blob.add(srgb_to_linear(a.colors).astype(np.float32), G.VEC3, ARRAY_BUFFER),
                          JOINTS_0=blob.add(joints, G.VEC4, ARRAY_BUFFER),
                          WEIGHTS_0=blob.add(weights, G.VEC4, ARRAY_BUFFER))
     indices = blob.add(a.faces.astype(np.uint32).reshape(-1), G.SCALAR, ELEMENT_ARRAY_BUFFER, minmax=True)

@@ -34,6 +34,7 @@ from herd.preprocess.masks import make_masks
 from herd.preprocess.sources import Source, read_source
 
 MIN_FRAMES = 8
+GENERIC_FOLDERS = ("jpegimages", "images", "frames", "rgb")
 
 
 @dataclasses.dataclass
@@ -178,7 +179,10 @@ def preprocess(cfg: PreprocessConfig) -> Path:
         raise HerdInputError(f"{out}: already exists; choose another --out or pass --overwrite")
     names: list[str] = []
     for p in cfg.inputs:
-        n = Path(p).stem if Path(p).is_file() else Path(p).name
+        p = Path(p).resolve()
+        n = p.stem if p.is_file() else p.name
+        if p.is_dir() and n.lower() in GENERIC_FOLDERS:  # DAVIS-style <clip>/JPEGImages
+            n = p.parent.name
         while n in names:
             n += "_"
         names.append(n)
