@@ -13,7 +13,7 @@ from herd.geometry.raster import scale_intrinsics
 from herd.model.model import HerdModel
 from herd.render.frames import render_frame
 from herd.render.occupancy import Proxy
-from herd.render.renderer import RenderConfig, render_mask
+from herd.render.renderer import RenderConfig
 
 
 def iou(a: np.ndarray, b: np.ndarray) -> float:
@@ -25,7 +25,7 @@ def iou(a: np.ndarray, b: np.ndarray) -> float:
 def reference_ious(model: HerdModel, cache, proxy: Proxy, rcfg: RenderConfig, frames=None) -> np.ndarray:
     """``(len(frames),)`` IoU of the rendered mask against the training mask of each global frame."""
     frames = range(cache.num_frames) if frames is None else frames
-    return np.array([iou(render_mask(model, f, cache.res, proxy, rcfg), cache.mask[f] > 0) for f in frames])
+    return reference_scores(model, cache, proxy, rcfg, frames)["mask_iou"]
 
 
 def _on_white(img: dict) -> np.ndarray:
@@ -60,7 +60,7 @@ def model_to_true_scale(model: HerdModel, cache, gt: GroundTruth, video: int, na
 
 @torch.no_grad()
 def heldout_scores(model: HerdModel, cache, gt: GroundTruth, proxy: Proxy, rcfg: RenderConfig,
-                   video_names: list[str], stride: int = 1, with_rgb: bool = True) -> dict[str, dict[str, np.ndarray]]:
+                   video_names: list[str], stride: int = 1) -> dict[str, dict[str, np.ndarray]]:
     """Held-out views per video: ``{video: {"mask_iou": (n,), "psnr": (n,)}}``. The model's frame
     is seen from the held-out camera, placed relative to the model's own reference camera as the
     true held-out camera is to the true reference camera (translation scaled by the video's
@@ -81,11 +81,6 @@ def heldout_scores(model: HerdModel, cache, gt: GroundTruth, proxy: Proxy, rcfg:
                 H, W = m_true.shape
                 K = scale_intrinsics(view.intrinsics[i], cache.res / W, cache.res / H)
                 m = cv2.resize(m_true.astype(np.float32), (cache.res, cache.res), interpolation=cv2.INTER_AREA) > 0.5
-                if not with_rgb:
-                    pred_mask = render_mask(model, int(frames[i]), cache.res, proxy, rcfg,
-                                            torch.tensor(cam2cam @ pred[i]), torch.tensor(K))
-                    ious.append(iou(pred_mask, m))
-                    continue
                 st = model.frame_state(torch.tensor([int(frames[i])], device=dev))
                 st.obj2cam = torch.tensor(cam2cam @ pred[i], dtype=torch.float32, device=dev)[None]
                 st.intrinsics = torch.tensor(K, dtype=torch.float32, device=dev)[None]
@@ -100,5 +95,5 @@ def heldout_scores(model: HerdModel, cache, gt: GroundTruth, proxy: Proxy, rcfg:
 def heldout_ious(model: HerdModel, cache, gt: GroundTruth, proxy: Proxy, rcfg: RenderConfig,
                  video_names: list[str], stride: int = 1) -> dict[str, np.ndarray]:
     """Mask IoU of the held-out views per video (see :func:`heldout_scores`)."""
-    scores = heldout_scores(model, cache, gt, proxy, rcfg, video_names, stride, with_rgb=False)
+    scores = heldout_scores(model, cache, gt, proxy, rcfg, video_names, stride)
     return {k: v["mask_iou"] for k, v in scores.items()}

@@ -32,11 +32,9 @@ from herd.train.visualize import bones_mesh
 def gltf_animation(run: LoadedRun, mesh: CanonicalMesh, st: FrameState, fps: float, name: str) -> GltfAnimation:
     """The glTF content of ``mesh`` moved by the frames of ``st`` (which carry the body's bone lengths)."""
     m = run.model
-    j2o = st.skin.detach().clone()
-    j2o[..., :3, 3] = st.joints.detach()
     return GltfAnimation(verts=mesh.verts, faces=mesh.faces, colors=mesh.colors, weights=mesh.weights,
                          joint_names=list(m.skeleton.joint_names), parents=np.asarray(m.skeleton.parents),
-                         rest_joints=m.articulation.rest_joints.cpu().numpy(), joint2obj=j2o.cpu().numpy(),
+                         rest_joints=m.articulation.rest_joints.cpu().numpy(), joint2obj=st.joint2obj().cpu().numpy(),
                          obj2cam=st.obj2cam.detach().cpu().numpy(), intrinsics=st.intrinsics.detach().cpu().numpy(),
                          image_size=(run.cache.res, run.cache.res), fps=fps, name=name)
 

@@ -45,13 +45,13 @@ def motion_record(model: HerdModel, st: FrameState, frame_index: np.ndarray, ima
                            "bone_lengths": _r(np.linalg.norm(indiv[skel.bone_children] - indiv[np.asarray(skel.parents)[skel.bone_children]], axis=1))}
     obj2cam = st.obj2cam.detach().cpu().numpy()
     K = st.intrinsics.detach().cpu().numpy()
+    joint2obj = st.joint2obj().cpu().numpy() if skel is not None else None
     for k in range(len(frame_index)):
         rec = {"frame": int(frame_index[k]), "time": round(float(model.time.frame_time[st.frames[k]]), 6),
                "obj2cam": _r(obj2cam[k]), "intrinsics": _r(K[k], 4)}
         if skel is not None:
             skin = st.skin[k].detach().cpu().numpy()
-            j2o = skin.copy()
-            j2o[:, :3, 3] = st.joints[k].detach().cpu().numpy()
+            j2o = joint2obj[k]
             rv = st.joint_rotvecs[k].detach().cpu().numpy()
             rec["joint2obj"] = _r(j2o)
             rec["skin"] = _r(skin)

@@ -44,7 +44,7 @@ def sequence_states(run: LoadedRun, frames: np.ndarray, vp: Viewpoint, res: int,
     motion = ft if freeze is None else ft[freeze].repeat(len(frames))
     code_video = None if body is None else torch.full_like(motion, body)
     st = m.frame_state(motion, code_video=code_video)
-    ref = m.frame_state(ft).obj2cam.cpu().numpy()  # the reference cameras of the frames as they play
+    ref = m.root_pose(ft).cpu().numpy()  # the reference cameras of the frames as they play
     cams = camera_path(vp, ref, m.center.cpu().numpy(), freeze)
     st.obj2cam = torch.tensor(cams, dtype=torch.float32, device=dev)
     K = scale_intrinsics(st.intrinsics.cpu().numpy(), res / run.cache.res, res / run.cache.res)

@@ -125,6 +125,13 @@ class FrameState:
     bone_scale: torch.Tensor | None = None
     joint_rotvecs: torch.Tensor | None = None
 
+    def joint2obj(self) -> torch.Tensor:
+        """``(K, J, 4, 4)`` each joint's frame in posed object space: the skinning rotation and the
+        posed joint position (``skin = joint2obj @ inv(rest_joint2obj)``, rest frames unrotated)."""
+        out = self.skin.detach().clone()
+        out[..., :3, 3] = self.joints.detach()
+        return out
+
     def select(self, index: slice | torch.Tensor) -> "FrameState":
         """The state of a subset of the frames."""
         return FrameState(**{f.name: (None if getattr(self, f.name) is None else getattr(self, f.name)[index])

@@ -133,6 +133,11 @@ class Trainer:
         return 0.1 + 0.9 * 0.5 * (1 + math.cos(math.pi * p))
 
     @property
+    def round_index(self) -> int:
+        """Rounds begun so far (a round cut short by ``--max_minutes`` counts)."""
+        return -(-self.step // self.opts.iters_per_round)
+
+    @property
     def progress(self) -> float:
         return self.step / max(self.opts.total_iters, 1)
 
@@ -257,7 +262,7 @@ class Trainer:
         torch.save(ck, tmp)
         tmp.replace(self.run_dir / "ckpt_latest.pth")
         if numbered:
-            torch.save(ck, self.run_dir / f"ckpt_{-(-self.step // self.opts.iters_per_round):04d}.pth")
+            torch.save(ck, self.run_dir / f"ckpt_{self.round_index:04d}.pth")
 
     def load(self, suffix: str) -> None:
         path = self.run_dir / f"ckpt_{suffix}.pth"
@@ -295,7 +300,7 @@ class Trainer:
     def end_round(self) -> None:
         if not self.is_main:
             return
-        r = -(-self.step // self.opts.iters_per_round)  # a round cut short by --max_minutes counts
+        r = self.round_index
         frames = list(np.linspace(0, self.cache.num_frames - 1, min(4, self.cache.num_frames)).astype(int))
         iou = self.quick_mask_iou(frames)
         self.history.append({"round": r, "step": self.step, "time": time.perf_counter() - self._t0 + self._elapsed0,
