@@ -157,3 +157,21 @@ def test_code_swapping_schedule(tmp_path):
     assert t.swap_probability() == 0 and t.swapped_videos(video) is None
     single = Trainer(_opts(data, tmp_path, logname="one"), ModelConfig(single_inst=True))
     assert single.swap_probability() == 0
+
+
+def test_heldout_scale_follows_the_visible_surface(clip, tmp_path):
+    """The monocular scale of held-out views is the ratio of rendered to true surface depth: true
+    depths twice as far halve it (a ratio of object-origin distances would not move)."""
+    from herd.evaluation.masks import model_to_true_scale
+
+    t = _trainer(clip, tmp_path)
+    t.run()
+
+    class Deeper:
+        def __init__(self, cache, factor):
+            self.__dict__.update(cache.__dict__)
+            self.video_frames, self.depth = cache.video_frames, np.asarray(cache.depth, np.float32) * factor
+
+    s = model_to_true_scale(t.model, t.cache, t.proxy, t.rcfg, 0)
+    assert 0.2 < s < 5
+    assert model_to_true_scale(t.model, Deeper(t.cache, 2.0), t.proxy, t.rcfg, 0) == pytest.approx(s / 2, rel=1e-3)
