@@ -159,19 +159,34 @@ def test_code_swapping_schedule(tmp_path):
     assert single.swap_probability() == 0
 
 
-def test_heldout_scale_follows_the_visible_surface(clip, tmp_path):
-    """The monocular scale of held-out views is the ratio of rendered to true surface depth: true
-    depths twice as far halve it (a ratio of object-origin distances would not move)."""
+@pytest.mark.parametrize("fg_motion", ["comp_skel-quad_dense", "dense"])
+def test_heldout_scale_is_anchored_on_joints_or_surface(clip, tmp_path, fg_motion):
+    """The monocular scale of held-out views compares the model's posed joints (without a skeleton:
+    its visible surface) with the true ones: true depths twice as far halve it, whatever the true
+    object origin is (a ratio of object-origin distances would not move)."""
+    from herd.data.ground_truth import GroundTruth
     from herd.evaluation.masks import model_to_true_scale
 
-    t = _trainer(clip, tmp_path)
+    t = _trainer(clip, tmp_path, fg_motion=fg_motion)
     t.run()
+    gt = GroundTruth(clip)
 
     class Deeper:
-        def __init__(self, cache, factor):
-            self.__dict__.update(cache.__dict__)
-            self.video_frames, self.depth = cache.video_frames, np.asarray(cache.depth, np.float32) * factor
+        """The cache's depth maps and the true joints twice as far from the camera."""
 
-    s = model_to_true_scale(t.model, t.cache, t.proxy, t.rcfg, 0)
+        def __init__(self, real):
+            self.real = real
+            if hasattr(real, "depth"):
+                self.depth = np.asarray(real.depth, np.float32) * 2
+
+        def __getattr__(self, name):
+            return getattr(self.real, name)
+
+        def array(self, video, name):
+            return self.real.array(video, name) * (2 if name == "joints_cam" else 1)
+
+    name = t.cache.meta["videos"][0]["name"]
+    s = model_to_true_scale(t.model, t.cache, gt, t.proxy, t.rcfg, 0, name)
     assert 0.2 < s < 5
-    assert model_to_true_scale(t.model, Deeper(t.cache, 2.0), t.proxy, t.rcfg, 0) == pytest.approx(s / 2, rel=1e-3)
+    deeper = model_to_true_scale(t.model, Deeper(t.cache), Deeper(gt), t.proxy, t.rcfg, 0, name)
+    assert deeper == pytest.approx(s / 2, rel=1e-3)
