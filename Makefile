@@ -20,6 +20,11 @@ $(TOOLS): tools/package.json
 	cd tools && npm install --no-audit --no-fund --silent
 	@touch $(TOOLS)
 
+HUMAN := $(VENV)/.human
+$(HUMAN): $(STAMP)
+	$(PY) -m pip install --quiet -e '.[test,human]'
+	@touch $(HUMAN)
+
 BROWSER := $(VENV)/.browser
 $(BROWSER): $(STAMP)
 	$(PY) -m pip install --quiet -e '.[test,browser]'
@@ -35,7 +40,7 @@ demo: $(STAMP)
 	$(VENV)/bin/herd demo
 
 ## test: the test suite (well under 15 minutes on 2 CPU cores)
-test: $(STAMP) $(TOOLS)
+test: $(STAMP) $(HUMAN) $(TOOLS)
 	$(PY) -m pytest -q
 
 ## test-slow: end-to-end checks that take minutes

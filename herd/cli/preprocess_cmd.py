@@ -20,6 +20,8 @@ def run(argv: list[str]) -> int:
     p.add_argument("--res", type=int, default=256, help="side of the square crops around the object, in pixels")
     p.add_argument("--focal", type=float, default=None, help="focal length of the raw frames in pixels (default: larger side)")
     p.add_argument("--min_motion", type=float, default=0.5, help="skip near-duplicate frames moving less (pixels at 256 px; 0 keeps all)")
+    p.add_argument("--pose", choices=["auto", "mediapipe", "none"], default="auto",
+                   help="initial root poses and keypoints of people from mediapipe (auto: for --category human when installed)")
     p.add_argument("--workers", type=int, default=2, help="threads for optical flow")
     p.add_argument("--overwrite", action="store_true", help="replace --out if it exists")
     p.add_argument("--quiet", action="store_true", help="no progress bars")
@@ -32,7 +34,7 @@ def run(argv: list[str]) -> int:
     t0 = time.perf_counter()
     out = preprocess(PreprocessConfig(inputs=a.input, category=a.category, out=a.out, masks=a.masks,
                                       mask_model=a.mask_model, fps=a.fps, max_frames=a.max_frames, res=a.res,
-                                      focal=a.focal, min_motion=a.min_motion, workers=a.workers,
+                                      focal=a.focal, min_motion=a.min_motion, workers=a.workers, pose=a.pose,
                                       overwrite=a.overwrite, progress=not a.quiet))
     print(f"wrote {out} ({len(a.input)} videos) in {time.perf_counter() - t0:.0f} s; next: herd info {out}")
     return 0

@@ -30,6 +30,13 @@ from herd.preprocess.crop import (
     raw_intrinsics,
 )
 from herd.preprocess.flow import dis_flow, flow_pair
+from herd.preprocess.human_pose import (
+    JOINT_LANDMARKS,
+    Landmarks,
+    crop_keypoints,
+    detect_landmarks,
+    root_poses,
+)
 from herd.preprocess.masks import make_masks
 from herd.preprocess.sources import Source, read_source
 
@@ -54,6 +61,8 @@ class PreprocessConfig:
         min_motion: skip a frame whose median motion inside the mask since the last kept frame is
             below this many pixels of a 256-pixel crop (0: keep all).
         workers: threads for optical flow.
+        pose: initial root poses and keypoints: ``mediapipe`` (people only), ``none``, or ``auto``
+            (mediapipe for ``human`` when it is installed).
         overwrite: replace an existing dataset.
         progress: progress bars.
     """
@@ -69,6 +78,7 @@ class PreprocessConfig:
     focal: float | None = None
     min_motion: float = 0.5
     workers: int = 2
+    pose: str = "auto"
     overwrite: bool = False
     progress: bool = True
 
@@ -76,8 +86,39 @@ class PreprocessConfig:
 def _key(path: Path, cfg: PreprocessConfig, mask_dir: Path | None) -> str:
     st = path.stat()
     parts = [str(path.resolve()), st.st_size, int(st.st_mtime), cfg.category, cfg.fps, cfg.max_frames, cfg.res,
-             cfg.focal, cfg.min_motion, str(mask_dir), str(cfg.mask_model)]
+             cfg.focal, cfg.min_motion, str(mask_dir), str(cfg.mask_model), use_pose(cfg)]
     return hashlib.sha1(json.dumps(parts, default=str).encode()).hexdigest()[:16]
+
+
+def use_pose(cfg: PreprocessConfig) -> bool:
+    """Whether to run the pose landmarker (see ``PreprocessConfig.pose``)."""
+    if cfg.pose == "none":
+        return False
+    if cfg.pose == "mediapipe":
+        if cfg.category != "human":
+            raise HerdInputError(f"--pose mediapipe: finds people only; use --pose none for --category {cfg.category}")
+        return True
+    if cfg.pose != "auto":
+        raise HerdInputError(f"--pose {cfg.pose}: choose auto, mediapipe or none")
+    if cfg.category != "human":
+        return False
+    try:
+        import mediapipe  # noqa: F401
+    except ImportError:
+        return False
+    return True
+
+
+def human_landmarks(frames: np.ndarray, name: str, work: "VideoWork", progress: bool) -> Landmarks:
+    """The pose landmarks of one video's kept frames (a resumable stage)."""
+    if work.has("lm_image"):
+        return Landmarks(work.load("lm_image"), work.load("lm_world"), work.load("lm_found"))
+    with tqdm(total=len(frames), desc=f"pose {name}", unit="frame", disable=not progress, leave=False) as bar:
+        lm = detect_landmarks(frames, bar.update)
+    work.save("lm_world", lm.world)
+    work.save("lm_found", lm.found)
+    work.save("lm_image", lm.image)  # last: its presence marks the stage done
+    return lm
 
 
 def keep_moving_frames(frames: np.ndarray, masks: np.ndarray, min_motion: float) -> np.ndarray:
@@ -148,6 +189,16 @@ def process_video(src: Source, mask_dir: Path | None, cfg: PreprocessConfig, wor
     cmask = np.stack([crop_image(m, c, cfg.res, is_mask=True) for m, c in zip(masks, crops)])
     detected &= cmask.reshape(len(cmask), -1).any(1)
     K = np.stack([crop_intrinsics(K_raw, c, cfg.res) for c in crops])
+    pose = {}
+    if use_pose(cfg):
+        lm = human_landmarks(frames, src.name, work, cfg.progress)
+        names = list(JOINT_LANDMARKS)
+        pose = {"init_obj2cam": root_poses(lm, K_raw, BUILTIN["human"]), "keypoint_names": names,
+                "keypoints": crop_keypoints(lm, crops, cfg.res, names)}
+        if cfg.progress:
+            print(f"  {src.name}: a person in {int(lm.found.sum())} of {len(frames)} frames"
+                  + ("" if pose["init_obj2cam"] is not None else "; too few for initial poses (train with --init_pose search)"),
+                  flush=True)
     flows = {}
     F = len(rgb)
     for g in FLOW_GAPS:
@@ -165,7 +216,7 @@ def process_video(src: Source, mask_dir: Path | None, cfg: PreprocessConfig, wor
         work.save(f"bw_{g}", bw)
         flows[("fw", g)], flows[("bw", g)] = fw, bw
     return {"rgb": rgb, "mask": cmask, "detected": detected, "K": K, "flows": flows,
-            "raw_indices": src.raw_indices[keep], "crops": crops, "raw_size": [W, H], "raw_K": K_raw}
+            "raw_indices": src.raw_indices[keep], "crops": crops, "raw_size": [W, H], "raw_K": K_raw, "pose": pose}
 
 
 def preprocess(cfg: PreprocessConfig) -> Path:
@@ -213,7 +264,7 @@ def preprocess(cfg: PreprocessConfig) -> Path:
                 v.write_frame(t, r["rgb"][t], r["mask"][t], ext=".jpg")
             for (d, g), f in r["flows"].items():
                 v.write_flow(d, g, f)
-            v.finish(intrinsics=r["K"], detected=r["detected"], frame_indices=r["raw_indices"],
+            v.finish(intrinsics=r["K"], detected=r["detected"], frame_indices=r["raw_indices"], **r["pose"],
                      extra={"crops": np.round(r["crops"], 3).tolist(), "raw_size": r["raw_size"],
                             "raw_intrinsics": np.round(r["raw_K"], 3).tolist()})
     shutil.rmtree(work_root, ignore_errors=True)
