@@ -4,8 +4,9 @@
 ``python -m herd.bench.davis [--category quad human] [--minutes 25] [--res 128]``
 
 ``quad`` is dog, libby and cows; ``human`` is breakdance and dance-twirl. Each category is
-preprocessed with the clips' own masks, trained with ``--init_pose search`` under a wall-clock
-budget, evaluated on the reference view (the only metrics real videos have), and rendered as a
+preprocessed with the clips' own masks (people also get mediapipe's initial poses and
+keypoints), trained with the default ``--init_pose auto`` (those poses for people, the orientation
+search for animals) under a wall-clock budget, evaluated on the reference view (the only metrics real videos have), and rendered as a
 frozen-time turntable of its first video. Prints one JSON line per category.
 """
 
@@ -35,7 +36,7 @@ def run_category(category: str, work: Path, minutes: float, res: int, train_res:
     steps = int(minutes * 60 / 0.3)
     t0 = time.perf_counter()
     code = herd(["train", "--seqname", str(data), "--logname", "bench", "--logroot", str(logroot),
-                 "--fg_motion", f"comp_skel-{category}_dense", "--nosingle_inst", "--init_pose", "search",
+                 "--fg_motion", f"comp_skel-{category}_dense", "--nosingle_inst",
                  "--num_rounds", "16", "--iters_per_round", str(max(steps // 16, 10)), "--max_minutes", str(minutes),
                  "--train_res", str(train_res), "--seed", str(seed), "--quiet"])
     assert code == 0, "training failed"

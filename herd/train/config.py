@@ -41,7 +41,8 @@ class TrainConfig:
         bf16: run MLPs under bfloat16 autocast.
         threads: CPU threads (0: all cores).
         load_suffix: resume from ckpt_<suffix>.pth of this run (latest or a round number).
-        init_pose: data (the dataset's initial poses) or search (try several root orientations).
+        init_pose: data (the dataset's initial poses), search (try several root orientations), or
+            auto: data when every video of the dataset has initial poses, search otherwise.
         init_smooth: Gaussian smoothing of the initial poses over time, in frames (0: off); removes
             the independent per-frame noise of a viewpoint estimate.
         max_minutes: stop after this much training time (0: no limit); the run ends as if its last
@@ -77,7 +78,7 @@ class TrainConfig:
     bf16: bool = True
     threads: int = 0
     load_suffix: str = ""
-    init_pose: str = "data"
+    init_pose: str = "auto"
     init_smooth: float = 3.0
     max_minutes: float = 0.0
     quiet: bool = False

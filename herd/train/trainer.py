@@ -75,8 +75,8 @@ class Trainer:
 
     def __init__(self, opts: TrainConfig, model_cfg: ModelConfig | None = None):
         self.opts, self.model_cfg = opts, model_cfg or ModelConfig()
-        if opts.init_pose not in ("data", "search"):
-            raise HerdInputError(f"--init_pose {opts.init_pose}: choose data (the dataset's initial poses) or search")
+        if opts.init_pose not in ("auto", "data", "search"):
+            raise HerdInputError(f"--init_pose {opts.init_pose}: choose auto, data (the dataset's initial poses) or search")
         self.ds = open_dataset(opts.seqname, opts.data_root, self.model_cfg.fg_motion)
         self.run_dir = run_path(opts.seqname, opts.logname, opts.logroot)
         self.rank, self.world, self.device = init_distributed(pick_device(opts.device))
@@ -375,7 +375,7 @@ class Trainer:
             self.load(o.load_suffix)
         else:
             fit_initial_shape(self.model, seed=o.seed)
-            if o.init_pose == "search":
+            if o.init_pose == "search" or (o.init_pose == "auto" and not self.cache.meta["has_init_poses"]):
                 self._search_init_pose()
         if self.world > 1:
             from torch.nn.parallel import DistributedDataParallel
