@@ -117,3 +117,17 @@ def test_mediapipe_on_a_real_dancer(tmp_path):
     pelvis = (T[:, :3, :3] @ HUMAN.rest_joints[names.index("pelvis")] + T[:, :3, 3])
     assert (T[:, 2, 3] > 0).all()
     assert (head[:, 1] / head[:, 2] < pelvis[:, 1] / pelvis[:, 2]).mean() >= 0.9
+
+
+@pytest.mark.skipif(not (DAVIS / "dance-twirl").is_dir(), reason="needs ../shared/data/davis")
+def test_person_masks_follow_the_dancer_not_the_crowd():
+    pytest.importorskip("mediapipe")
+    from herd.preprocess.masks import person_masks, read_mask
+    from herd.preprocess.sources import read_source
+
+    clip = DAVIS / "dance-twirl"
+    src = read_source(clip / "JPEGImages", None, 12, "dance-twirl")
+    pred = person_masks(src)
+    true = np.stack([read_mask(clip / "Annotations" / f"{i:05d}.png") for i in src.raw_indices])
+    iou = (pred & true).sum((1, 2)) / np.maximum((pred | true).sum((1, 2)), 1)
+    assert iou.mean() > 0.75

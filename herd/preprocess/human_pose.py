@@ -56,21 +56,38 @@ class Landmarks:
     found: np.ndarray
 
 
-def detect_landmarks(frames: np.ndarray, progress=None) -> Landmarks:
-    """Run the pose landmarker over ``(F, H, W, 3)`` uint8 RGB frames in order (tracking mode)."""
+def detect_landmarks(frames: np.ndarray, crops: np.ndarray, masks: np.ndarray, size: int = 256,
+                     progress=None) -> Landmarks:
+    """Run the pose landmarker over a video's frames in order (tracking mode).
+
+    Each frame is cut to its object crop (``size`` pixels) and everything outside its dilated mask
+    is greyed out, so the landmarker finds the masked person and not a spectator behind them (on
+    DAVIS breakdance the whole frame gave the crowd's poses).
+
+    Args:
+        frames: ``(F, H, W, 3)`` uint8 RGB; crops: ``(F, 3)`` x0, y0, side in raw pixels;
+            masks: ``(F, H, W)`` bool.
+    """
     try:
         import mediapipe as mp
     except ImportError:
         raise HerdInputError("human poses need mediapipe: pip install 'herd[human]'") from None
-    F, H, W = frames.shape[:3]
+    F = len(frames)
     image, world = np.zeros((F, NUM_LANDMARKS, 3)), np.zeros((F, NUM_LANDMARKS, 3))
     found = np.zeros(F, bool)
+    grow = np.ones((5, 5), np.uint8)
     with mp.solutions.pose.Pose(static_image_mode=False, model_complexity=1) as pose:
         for i, f in enumerate(frames):
-            r = pose.process(np.ascontiguousarray(f))
+            M = crop_matrix(crops[i], size)
+            near = cv2.dilate(masks[i].astype(np.uint8), grow, iterations=max(1, f.shape[0] // 100))
+            cut = cv2.warpAffine(np.where(near[..., None] > 0, f, 127).astype(np.uint8), M, (size, size),
+                                 flags=cv2.INTER_AREA if size < crops[i][2] else cv2.INTER_LINEAR,
+                                 borderMode=cv2.BORDER_CONSTANT, borderValue=(127, 127, 127))
+            r = pose.process(cut)
             if r.pose_landmarks is not None and r.pose_world_landmarks is not None:
-                lm = r.pose_landmarks.landmark
-                image[i] = [(p.x * W - 0.5, p.y * H - 0.5, p.visibility) for p in lm]
+                xy = np.array([(p.x * size - 0.5, p.y * size - 0.5) for p in r.pose_landmarks.landmark])
+                image[i, :, :2] = (xy - M[:, 2]) / M[0, 0]  # crop -> raw pixels
+                image[i, :, 2] = [p.visibility for p in r.pose_landmarks.landmark]
                 world[i] = [(p.x, p.y, p.z) for p in r.pose_world_landmarks.landmark]
                 found[i] = True
             if progress is not None:

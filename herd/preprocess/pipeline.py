@@ -109,12 +109,13 @@ def use_pose(cfg: PreprocessConfig) -> bool:
     return True
 
 
-def human_landmarks(frames: np.ndarray, name: str, work: "VideoWork", progress: bool) -> Landmarks:
+def human_landmarks(frames: np.ndarray, crops: np.ndarray, masks: np.ndarray, name: str, work: "VideoWork",
+                    progress: bool) -> Landmarks:
     """The pose landmarks of one video's kept frames (a resumable stage)."""
     if work.has("lm_image"):
         return Landmarks(work.load("lm_image"), work.load("lm_world"), work.load("lm_found"))
     with tqdm(total=len(frames), desc=f"pose {name}", unit="frame", disable=not progress, leave=False) as bar:
-        lm = detect_landmarks(frames, bar.update)
+        lm = detect_landmarks(frames, crops, masks, progress=bar.update)
     work.save("lm_world", lm.world)
     work.save("lm_found", lm.found)
     work.save("lm_image", lm.image)  # last: its presence marks the stage done
@@ -191,7 +192,7 @@ def process_video(src: Source, mask_dir: Path | None, cfg: PreprocessConfig, wor
     K = np.stack([crop_intrinsics(K_raw, c, cfg.res) for c in crops])
     pose = {}
     if use_pose(cfg):
-        lm = human_landmarks(frames, src.name, work, cfg.progress)
+        lm = human_landmarks(frames, crops, masks, src.name, work, cfg.progress)
         names = list(JOINT_LANDMARKS)
         pose = {"init_obj2cam": root_poses(lm, K_raw, BUILTIN["human"]), "keypoint_names": names,
                 "keypoints": crop_keypoints(lm, crops, cfg.res, names)}
