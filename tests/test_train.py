@@ -190,3 +190,48 @@ def test_heldout_scale_is_anchored_on_joints_or_surface(clip, tmp_path, fg_motio
     assert 0.2 < s < 5
     deeper = model_to_true_scale(t.model, Deeper(t.cache), Deeper(gt), t.proxy, t.rcfg, 0, name)
     assert deeper == pytest.approx(s / 2, rel=1e-3)
+
+
+def _turned_clip(tmp_path) -> Path:
+    """One quadruped whose initial poses are exact but turned 90 degrees about the object's up axis."""
+    from herd.data.format import INIT_POSES
+
+    data = _synth(tmp_path / "turned", category="quad", videos=1, frames=8, res=48, seed=4, heldout_views=0,
+                  transfer_pairs=0, init_rot_noise_deg=0)
+    path = next(data.glob(f"*/{INIT_POSES}"))
+    T = np.load(path)
+    np.save(path.with_name("true_obj2cam.npy"), T)
+    a = np.radians(90)
+    T[:, :3, :3] = T[:, :3, :3] @ np.array([[np.cos(a), 0, np.sin(a)], [0, 1, 0], [-np.sin(a), 0, np.cos(a)]])
+    np.save(path, T)
+    return data
+
+
+def test_init_pose_search_finds_a_turned_orientation_and_auto_keeps_given_poses(tmp_path, monkeypatch):
+    from scipy.spatial.transform import Rotation
+
+    data = _turned_clip(tmp_path)
+    true = np.load(next(data.glob("*/true_obj2cam.npy")))
+    given = np.load(next(data.glob("*/init_obj2cam.npy")))
+
+    def init_after(init_pose, logname):
+        t = _trainer(data, tmp_path, init_pose=init_pose, init_smooth=0.0, logname=logname, num_rounds=1,
+                     iters_per_round=1)
+        t.run()
+        return t.model.root.init_obj2cam.cpu().numpy().astype(np.float64)
+
+    def degrees(a, b):
+        return np.degrees(Rotation.from_matrix(a[:, :3, :3] @ np.transpose(b[:, :3, :3], (0, 2, 1))).magnitude())
+
+    # silhouettes fix the body axis, not which end is the front: the search may face the body backwards
+    flip = true.copy()
+    flip[:, :3, :3] = true[:, :3, :3] @ np.diag([-1.0, 1.0, -1.0])
+    found = init_after("search", "search")
+    assert min(degrees(found, true).max(), degrees(found, flip).max()) < 25
+    assert degrees(given, true).min() > 80  # the search had something to do
+    assert degrees(init_after("auto", "auto"), given).max() < 1e-3  # the dataset has poses: no search
+    calls = []
+    monkeypatch.setattr(Trainer, "_search_init_pose", lambda self: calls.append(True))
+    next(data.glob("*/init_obj2cam.npy")).unlink()
+    init_after("auto", "auto-none")
+    assert calls == [True]

@@ -22,7 +22,8 @@ DAVIS = REPO.parent / "shared" / "data" / "davis"
 CLIPS = {"quad": ["dog", "libby", "cows"], "human": ["breakdance", "dance-twirl"]}
 
 
-def run_category(category: str, work: Path, minutes: float, res: int, train_res: int, seed: int) -> dict:
+def run_category(category: str, work: Path, minutes: float, res: int, train_res: int, seed: int,
+                 train_flags: list[str] = ()) -> dict:
     from herd.cli.main import main as herd
 
     data = work / "database" / f"davis-{category}"
@@ -38,7 +39,7 @@ def run_category(category: str, work: Path, minutes: float, res: int, train_res:
     code = herd(["train", "--seqname", str(data), "--logname", "bench", "--logroot", str(logroot),
                  "--fg_motion", f"comp_skel-{category}_dense", "--nosingle_inst",
                  "--num_rounds", "16", "--iters_per_round", str(max(steps // 16, 10)), "--max_minutes", str(minutes),
-                 "--train_res", str(train_res), "--seed", str(seed), "--quiet"])
+                 "--train_res", str(train_res), "--seed", str(seed), "--quiet", *train_flags])
     assert code == 0, "training failed"
     train_s = time.perf_counter() - t0
     run = logroot / f"davis-{category}-bench"
@@ -59,9 +60,11 @@ def main(argv: list[str] | None = None) -> None:
     p.add_argument("--train_res", type=int, default=96)
     p.add_argument("--work", type=Path, default=Path("bench/runs"))
     p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--train_flag", action="append", default=[],
+                   help="an extra herd train flag, e.g. --train_flag=--mask_wt=2 (repeatable)")
     a = p.parse_args(argv)
     for c in a.category:
-        print(json.dumps(run_category(c, a.work, a.minutes, a.res, a.train_res, a.seed)), flush=True)
+        print(json.dumps(run_category(c, a.work, a.minutes, a.res, a.train_res, a.seed, a.train_flag)), flush=True)
 
 
 if __name__ == "__main__":
