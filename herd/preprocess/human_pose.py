@@ -56,6 +56,15 @@ class Landmarks:
     found: np.ndarray
 
 
+def import_mediapipe(purpose: str):
+    """The ``mediapipe`` module, or a one-line error naming the extra that installs it."""
+    try:
+        import mediapipe
+    except ImportError:
+        raise HerdInputError(f"{purpose} need mediapipe: pip install 'herd[human]'") from None
+    return mediapipe
+
+
 def detect_landmarks(frames: np.ndarray, crops: np.ndarray, masks: np.ndarray, size: int = 256,
                      progress=None) -> Landmarks:
     """Run the pose landmarker over a video's frames in order (tracking mode).
@@ -68,10 +77,7 @@ def detect_landmarks(frames: np.ndarray, crops: np.ndarray, masks: np.ndarray, s
         frames: ``(F, H, W, 3)`` uint8 RGB; crops: ``(F, 3)`` x0, y0, side in raw pixels;
             masks: ``(F, H, W)`` bool.
     """
-    try:
-        import mediapipe as mp
-    except ImportError:
-        raise HerdInputError("human poses need mediapipe: pip install 'herd[human]'") from None
+    mp = import_mediapipe("human poses")
     F = len(frames)
     image, world = np.zeros((F, NUM_LANDMARKS, 3)), np.zeros((F, NUM_LANDMARKS, 3))
     found = np.zeros(F, bool)

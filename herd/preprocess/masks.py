@@ -54,11 +54,9 @@ def person_masks(src: Source) -> np.ndarray:
     (its model ships in the wheel); empty where no person is found. The landmarker follows one
     person, where mediapipe's selfie segmentation marks everyone (mask IoU on DAVIS dance-twirl,
     dancer before a crowd, first 40 frames: 0.84 against 0.63)."""
-    try:
-        import mediapipe as mp
-    except ImportError:
-        raise HerdInputError("human masks need mediapipe: pip install 'herd[human]', or pass --masks DIR for each "
-                             "input") from None
+    from herd.preprocess.human_pose import import_mediapipe
+
+    mp = import_mediapipe("human masks without --masks DIR")
     out = []
     with mp.solutions.pose.Pose(static_image_mode=False, model_complexity=1, enable_segmentation=True) as pose:
         for f in src.frames:
