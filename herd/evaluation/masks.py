@@ -12,6 +12,7 @@ from herd.errors import HerdInputError
 from herd.evaluation.images import psnr
 from herd.geometry.raster import scale_intrinsics
 from herd.model.model import HerdModel
+from herd.model.so3 import apply_transform
 from herd.render.frames import render_frame
 from herd.render.occupancy import Proxy
 from herd.render.renderer import RenderConfig
@@ -66,8 +67,7 @@ def model_to_true_scale(model: HerdModel, cache, gt: GroundTruth, proxy: Proxy, 
     frames = torch.as_tensor(cache.video_frames(video), device=model.center.device)
     st = model.frame_state(frames)
     if st.joints is not None:
-        R, t = st.obj2cam[:, None, :3, :3], st.obj2cam[:, None, :3, 3]
-        z_model = ((R @ st.joints[..., None])[..., 0] + t)[..., 2].mean(1).cpu().numpy()
+        z_model = apply_transform(st.obj2cam, st.joints)[..., 2].mean(1).cpu().numpy()
         z_true = gt.array(name, "joints_cam")[..., 2].mean(1)
         return float(np.median(z_model / z_true))
     if cache.depth is None:

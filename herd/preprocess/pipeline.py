@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
+import importlib.util
 import json
 import shutil
 from concurrent.futures import ThreadPoolExecutor
@@ -100,13 +101,7 @@ def use_pose(cfg: PreprocessConfig) -> bool:
         return True
     if cfg.pose != "auto":
         raise HerdInputError(f"--pose {cfg.pose}: choose auto, mediapipe or none")
-    if cfg.category != "human":
-        return False
-    try:
-        import mediapipe  # noqa: F401
-    except ImportError:
-        return False
-    return True
+    return cfg.category == "human" and importlib.util.find_spec("mediapipe") is not None
 
 
 def human_landmarks(frames: np.ndarray, crops: np.ndarray, masks: np.ndarray, name: str, work: "VideoWork",
