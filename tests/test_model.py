@@ -9,6 +9,7 @@ from herd.geometry.skeleton import forward_kinematics
 from herd.geometry.transforms import axis_angle_to_matrix as np_axis_angle
 from herd.model import so3
 from herd.model.articulation import Articulation
+from herd.model.encodings import MLP, PerFrame
 from herd.model.model import HerdModel, ModelConfig, SceneMeta
 from herd.model.skinning import monomials, quadratic_coefficients, segment_matmul
 
@@ -42,6 +43,31 @@ def test_segment_matmul_matches_loop():
     b = torch.randn(3, 4, 2)
     out = segment_matmul(a, b, [3, 0, 7])
     torch.testing.assert_close(out, torch.cat([a[:3] @ b[0], a[3:] @ b[2]]))
+
+
+@pytest.mark.parametrize("bf16", [False, True])
+def test_mlp_condition_apart_equals_the_concatenation(bf16):
+    """A condition given apart (per point or per frame) is the same network as the concatenated
+    input, with the same gradients; ``PerFrame.rows`` finds each point's frame."""
+    torch.manual_seed(0)
+    net = MLP(5 + 3, 16, 2, 4)
+    net.bf16 = bf16
+    for p in net.parameters():  # default init would leave the zero-bias path untested
+        p.data.uniform_(-0.5, 0.5)
+    counts = [3, 0, 4, 2]
+    x = torch.randn(9, 5)
+    values = torch.randn(4, 3, requires_grad=True)
+    cond = PerFrame(values, counts)
+    assert torch.equal(cond.expand(), values[[0, 0, 0, 2, 2, 2, 2, 3, 3]])
+    assert torch.equal(cond.rows(torch.tensor([0, 2, 3, 6, 7, 8])), values[[0, 0, 2, 2, 3, 3]])
+    ref = net(torch.cat([x, cond.expand()], -1))
+    (g_ref,) = torch.autograd.grad(ref.square().sum(), values)
+    rel = 0.03 if bf16 else 1e-5  # bf16 rounds the two sums in different places
+    for c in (cond, cond.expand()):
+        out = net(x, c)
+        (g,) = torch.autograd.grad(out.square().sum(), values)
+        assert (out - ref).abs().max() <= rel * ref.abs().max()
+        assert (g - g_ref).abs().max() <= rel * g_ref.abs().max()
 
 
 @pytest.mark.parametrize("sk", [HUMAN, QUAD])

@@ -50,7 +50,6 @@ def reference_scores(model: HerdModel, cache, proxy: Proxy, rcfg: RenderConfig, 
 
 
 @torch.no_grad()
-@torch.no_grad()
 def model_to_true_scale(model: HerdModel, cache, gt: GroundTruth, proxy: Proxy, rcfg: RenderConfig, video: int,
                         name: str, stride: int = 2) -> float:
     """Ratio of the model's camera depths to the true ones in one video: the monocular scale

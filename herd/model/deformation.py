@@ -9,7 +9,7 @@ from __future__ import annotations
 import torch
 from torch import nn
 
-from herd.model.encodings import FourierEncoding, mlp
+from herd.model.encodings import FourierEncoding, PerFrame, mlp
 
 
 class SoftDeformation(nn.Module):
@@ -31,14 +31,15 @@ class SoftDeformation(nn.Module):
         self.bwd = mlp(d, hidden, 2, 3, zero_last=True)
         self.register_buffer("gain", torch.tensor(1.0))  # ramped in by the training schedule
 
-    def _displacement(self, net: nn.Module, x: torch.Tensor, cond: torch.Tensor) -> torch.Tensor:
-        h = torch.cat([self.enc(x / self.extent), cond.to(x.dtype)], dim=-1)
-        return net(h).float() * (0.1 * self.extent) * self.gain
+    def _displacement(self, net: nn.Module, x: torch.Tensor, cond: torch.Tensor | PerFrame) -> torch.Tensor:
+        return net(self.enc(x / self.extent), cond).float() * (0.1 * self.extent) * self.gain
 
-    def forward_offset(self, x: torch.Tensor, cond: torch.Tensor) -> torch.Tensor:
-        """``(N, 3)`` canonical points and ``(N, C)`` conditions to ``(N, 3)`` displacements."""
+    def forward_offset(self, x: torch.Tensor, cond: torch.Tensor | PerFrame) -> torch.Tensor:
+        """``(N, 3)`` canonical points and ``(N, C)`` (or per-frame) conditions to ``(N, 3)``
+        displacements."""
         return self._displacement(self.fwd, x, cond)
 
-    def backward_offset(self, x: torch.Tensor, cond: torch.Tensor) -> torch.Tensor:
-        """``(N, 3)`` deformed points and ``(N, C)`` conditions to ``(N, 3)`` displacements back."""
+    def backward_offset(self, x: torch.Tensor, cond: torch.Tensor | PerFrame) -> torch.Tensor:
+        """``(N, 3)`` deformed points and ``(N, C)`` (or per-frame) conditions to ``(N, 3)``
+        displacements back."""
         return self._displacement(self.bwd, x, cond)

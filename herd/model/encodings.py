@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import dataclasses
 import math
 
 import torch
 from torch import nn
+from torch.nn import functional as F
 
 
 class FourierEncoding(nn.Module):
@@ -87,8 +89,35 @@ class TimeEmbedding(nn.Module):
         return torch.cat([self.smooth(frames), self.codes[frames]], dim=-1)
 
 
+@dataclasses.dataclass
+class PerFrame:
+    """A condition shared by the points of each frame: ``values (K, C)``, row ``k`` belonging to
+    the next ``counts[k]`` points (points grouped by frame, as the renderer keeps them).
+
+    Passing this instead of ``(N, C)`` per-point rows lets an :class:`MLP` apply its first layer
+    to the ``K`` rows once and add the result per frame, instead of copying the condition to every
+    point and multiplying it ``N`` times (half the time of that layer at ``N`` = 32k, ``K`` = 16).
+    """
+
+    values: torch.Tensor
+    counts: list[int]
+
+    def expand(self) -> torch.Tensor:
+        """``(N, C)`` the row of every point."""
+        return torch.repeat_interleave(self.values, torch.tensor(self.counts, device=self.values.device), dim=0)
+
+    def rows(self, index: torch.Tensor) -> torch.Tensor:
+        """``(M, C)`` the rows of the points at ``(M,)`` indices."""
+        ends = torch.cumsum(torch.tensor(self.counts, device=self.values.device), 0)
+        return self.values[torch.searchsorted(ends, index, right=True)]
+
+
 class MLP(nn.Module):
     """``depth`` hidden layers of width ``hidden`` with SiLU activations; float32 output.
+
+    An optional condition is the last ``C`` input columns, given apart from the points' own
+    features: ``forward(x, cond)`` equals ``forward(cat([x, cond]))`` without building the
+    concatenation; ``cond`` is ``(N, C)`` or a :class:`PerFrame`.
 
     With ``bf16`` set (by :meth:`herd.model.model.HerdModel.set_bf16`) the layers run under bfloat16
     autocast, about twice as fast on CPUs with bf16 support; geometry outside MLPs stays float32.
@@ -96,7 +125,7 @@ class MLP(nn.Module):
     Args:
         zero_last: start the output layer at zero (the module starts as no displacement / no
             correction).
-    Shapes: ``(..., in_dim)`` to ``(..., out_dim)``.
+    Shapes: ``(N, in_dim)`` (or ``(N, in_dim - C)`` and a condition) to ``(N, out_dim)``.
     """
 
     def __init__(self, in_dim: int, hidden: int, depth: int, out_dim: int, zero_last: bool = False):
@@ -114,11 +143,24 @@ class MLP(nn.Module):
         self.net = nn.Sequential(*layers)
         self.bf16 = False
 
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
+    def forward(self, x: torch.Tensor, cond: torch.Tensor | PerFrame | None = None) -> torch.Tensor:
         if self.bf16:
             with torch.autocast(x.device.type, dtype=torch.bfloat16):
-                return self.net(x).float()
-        return self.net(x)
+                return self._run(x, cond).float()
+        return self._run(x, cond)
+
+    def _run(self, x: torch.Tensor, cond: torch.Tensor | PerFrame | None) -> torch.Tensor:
+        if cond is None:
+            return self.net(x)
+        first = self.net[0]
+        d = x.shape[-1]
+        h = F.linear(x, first.weight[:, :d], first.bias)
+        if isinstance(cond, PerFrame):
+            c = F.linear(cond.values.to(h.dtype), first.weight[:, d:])
+            h = h + torch.repeat_interleave(c, torch.tensor(cond.counts, device=c.device), dim=0)
+        else:
+            h = h + F.linear(cond.to(h.dtype), first.weight[:, d:])
+        return self.net[1:](h)
 
 
 def mlp(in_dim: int, hidden: int, depth: int, out_dim: int, zero_last: bool = False) -> MLP:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import torch
 from torch import nn
 
-from herd.model.encodings import FourierEncoding, mlp
+from herd.model.encodings import FourierEncoding, PerFrame, mlp
 
 
 class CanonicalField(nn.Module):
@@ -37,29 +37,25 @@ class CanonicalField(nn.Module):
     def _normalise(self, x: torch.Tensor) -> torch.Tensor:
         return (x - self.center) / self.extent
 
-    def _trunk(self, x: torch.Tensor, code: torch.Tensor | None) -> torch.Tensor:
+    def _trunk(self, x: torch.Tensor, code: torch.Tensor | PerFrame | None) -> torch.Tensor:
         xn = self._normalise(x)
         if self.symmetric:  # smooth |x| keeps the SDF differentiable on the mirror plane
             xn = torch.cat([torch.sqrt(xn[..., :1] ** 2 + 1e-4), xn[..., 1:]], dim=-1)
-        h = self.enc(xn)
-        if code is not None:
-            h = torch.cat([h, code.to(h.dtype)], dim=-1)
-        return self.trunk(h)
+        return self.trunk(self.enc(xn), code)
 
-    def sdf(self, x: torch.Tensor, code: torch.Tensor | None = None) -> torch.Tensor:
-        """``(N, 3)`` canonical points to ``(N,)`` signed distance in metres (negative inside)."""
+    def sdf(self, x: torch.Tensor, code: torch.Tensor | PerFrame | None = None) -> torch.Tensor:
+        """``(N, 3)`` canonical points and ``(N, C)`` (or per-frame) codes to ``(N,)`` signed
+        distance in metres (negative inside)."""
         return self._trunk(x, code)[..., 0].float() * self.extent
 
-    def forward(self, x: torch.Tensor, code: torch.Tensor | None = None,
-                app: torch.Tensor | None = None) -> tuple[torch.Tensor, torch.Tensor]:
+    def forward(self, x: torch.Tensor, code: torch.Tensor | PerFrame | None = None,
+                app: torch.Tensor | PerFrame | None = None) -> tuple[torch.Tensor, torch.Tensor]:
         """``(N, 3)`` canonical points to ``(N,)`` SDF (metres) and ``(N, 3)`` RGB in [0, 1]."""
         out = self._trunk(x, code)
         feat = out[..., 1:]
         if self.symmetric:
             feat = torch.cat([feat, self.color_enc(self._normalise(x)).to(feat.dtype)], dim=-1)
-        if app is not None:
-            feat = torch.cat([feat, app.to(feat.dtype)], dim=-1)
-        rgb = torch.sigmoid(self.color_head(feat).float())
+        rgb = torch.sigmoid(self.color_head(feat, app).float())
         return out[..., 0].float() * self.extent, rgb
 
 

@@ -16,7 +16,7 @@ from torch import nn
 from herd.geometry.skeleton import Skeleton
 from herd.model.articulation import Articulation
 from herd.model.deformation import SoftDeformation
-from herd.model.encodings import TimeEmbedding
+from herd.model.encodings import PerFrame, TimeEmbedding
 from herd.model.fields import CanonicalField, SdfDensity
 from herd.model.root_pose import RootPose
 from herd.model.skinning import GaussianBones, blend
@@ -241,12 +241,10 @@ class HerdModel(nn.Module):
         canonical estimate (with the learned correction), then the backward soft deformation."""
         xc = x
         if self.bones is not None:
-            code = self.per_point(st.code, counts)
-            w = self.bones.canonical_weights(x_coarse, code)
+            w = self.bones.canonical_weights(x_coarse, PerFrame(st.code, counts))
             xc = blend(w, st.skin_inv, x, counts)
         if self.soft is not None:
-            cond = self.per_point(torch.cat([st.time_embed, st.code], -1), counts)
-            xc = xc + self.soft.backward_offset(xc, cond)
+            xc = xc + self.soft.backward_offset(xc, PerFrame(torch.cat([st.time_embed, st.code], -1), counts))
         return xc
 
     def to_posed(self, xc: torch.Tensor, counts: list[int], st: FrameState,
@@ -256,20 +254,20 @@ class HerdModel(nn.Module):
         ``(N, 3)`` soft displacement (None without soft deformation)."""
         x, offset = xc, None
         if self.soft is not None:
-            cond = self.per_point(torch.cat([st.time_embed, st.code], -1), counts)
-            offset = self.soft.forward_offset(x, cond)
+            offset = self.soft.forward_offset(x, PerFrame(torch.cat([st.time_embed, st.code], -1), counts))
             x = x + offset
         if self.bones is not None:
-            w = self.bones.canonical_weights(x, self.per_point(st.code, counts))
+            w = self.bones.canonical_weights(x, PerFrame(st.code, counts))
             x = blend(w, st.skin, x, counts)
         return (x, offset) if return_offset else x
 
     # ---- fields --------------------------------------------------------------------------
-    def sdf(self, xc: torch.Tensor, code: torch.Tensor) -> torch.Tensor:
-        """``(N, 3)`` canonical points with ``(N, C)`` codes to ``(N,)`` SDF in metres."""
+    def sdf(self, xc: torch.Tensor, code: torch.Tensor | PerFrame) -> torch.Tensor:
+        """``(N, 3)`` canonical points with ``(N, C)`` (or per-frame) codes to ``(N,)`` SDF in metres."""
         return self.field.sdf(xc, code)
 
-    def shade(self, xc: torch.Tensor, code: torch.Tensor, app: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+    def shade(self, xc: torch.Tensor, code: torch.Tensor | PerFrame,
+              app: torch.Tensor | PerFrame) -> tuple[torch.Tensor, torch.Tensor]:
         """``(N, 3)`` canonical points to ``(N,)`` SDF and ``(N, 3)`` RGB."""
         return self.field(xc, code, app)
 

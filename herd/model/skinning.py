@@ -12,7 +12,7 @@ from __future__ import annotations
 import torch
 from torch import nn
 
-from herd.model.encodings import FourierEncoding, mlp
+from herd.model.encodings import FourierEncoding, PerFrame, mlp
 
 
 def monomials(x: torch.Tensor) -> torch.Tensor:
@@ -86,17 +86,16 @@ class GaussianBones(nn.Module):
         P = R @ self.precision()[None] @ R.transpose(-1, -2)
         return quadratic_coefficients(c, P)
 
-    def delta(self, x: torch.Tensor, code: torch.Tensor | None) -> torch.Tensor | None:
-        """``(N, 3)`` canonical points to ``(N, J)`` logit corrections (None when disabled)."""
+    def delta(self, x: torch.Tensor, code: torch.Tensor | PerFrame | None) -> torch.Tensor | None:
+        """``(N, 3)`` canonical points and ``(N, C)`` (or per-frame) codes to ``(N, J)`` logit
+        corrections (None when disabled)."""
         if self.correction is None:
             return None
-        h = self.enc(x / self.extent)
-        if code is not None:
-            h = torch.cat([h, code], dim=-1)
-        return self.correction(h).float()
+        return self.correction(self.enc(x / self.extent), code).float()
 
-    def canonical_weights(self, x: torch.Tensor, code: torch.Tensor | None) -> torch.Tensor:
-        """``(N, 3)`` canonical points to ``(N, J)`` weights summing to one."""
+    def canonical_weights(self, x: torch.Tensor, code: torch.Tensor | PerFrame | None) -> torch.Tensor:
+        """``(N, 3)`` canonical points (and their codes, see :meth:`delta`) to ``(N, J)`` weights
+        summing to one."""
         logits = monomials(x) @ self.canonical_coefficients()
         d = self.delta(x, code)
         if d is not None:

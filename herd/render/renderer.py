@@ -6,6 +6,7 @@ import dataclasses
 
 import torch
 
+from herd.model.encodings import PerFrame
 from herd.model.model import FrameState, HerdModel
 from herd.model.so3 import apply_transform
 from herd.render.occupancy import Proxy
@@ -102,9 +103,8 @@ def render_rays(model: HerdModel, st: FrameState, pix: torch.Tensor, counts: lis
     occ_counts = _segment_sums(occ, sample_counts)
     xo = x[idx]
     xc = model.to_canonical(xo, xc0[idx], occ_counts, st)
-    code = model.per_point(st.shape_code, occ_counts)
-    app = model.per_point(st.app, occ_counts)
-    sdf, rgb = model.shade(xc, code, app)
+    code = PerFrame(st.shape_code, occ_counts)
+    sdf, rgb = model.shade(xc, code, PerFrame(st.app, occ_counts))
     sigma = torch.zeros(R * S, device=dev).index_put((idx,), model.density(sdf))
     delta = (far - near)[:, None] / S * dirs.norm(dim=-1, keepdim=True)  # metric step length
     alpha = 1 - torch.exp(-sigma.reshape(R, S) * delta)
@@ -142,7 +142,7 @@ def render_rays(model: HerdModel, st: FrameState, pix: torch.Tensor, counts: lis
                 out.soft = (wd * (offset ** 2).sum(-1)).sum() / wd.sum().clamp(min=1e-6)
         m = min(cfg.eikonal_points, len(idx))
         pick = torch.randperm(len(idx), generator=generator, device=dev)[:m]
-        out.eik_points, out.eik_codes = xc[pick].detach(), code[pick].detach()
+        out.eik_points, out.eik_codes = xc[pick].detach(), code.rows(pick).detach()
     return out
 
 
