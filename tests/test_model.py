@@ -1,5 +1,7 @@
 """Model pieces: rotations, skinning, warps, gradients."""
 
+import math
+
 import numpy as np
 import pytest
 import torch
@@ -9,7 +11,7 @@ from herd.geometry.skeleton import forward_kinematics
 from herd.geometry.transforms import axis_angle_to_matrix as np_axis_angle
 from herd.model import so3
 from herd.model.articulation import Articulation
-from herd.model.encodings import MLP, PerFrame
+from herd.model.encodings import MLP, FourierEncoding, PerFrame
 from herd.model.model import HerdModel, ModelConfig, SceneMeta
 from herd.model.skinning import monomials, quadratic_coefficients, segment_matmul
 
@@ -43,6 +45,20 @@ def test_segment_matmul_matches_loop():
     b = torch.randn(3, 4, 2)
     out = segment_matmul(a, b, [3, 0, 7])
     torch.testing.assert_close(out, torch.cat([a[:3] @ b[0], a[3:] @ b[2]]))
+
+
+@pytest.mark.parametrize("alpha", [6.0, 2.5, 0.0])
+def test_fourier_encoding_is_the_windowed_sin_cos_of_each_octave(alpha):
+    enc = FourierEncoding(3, 6)
+    enc.set_alpha(alpha)
+    x = torch.rand(50, 3) * 2 - 1
+    out = enc(x)
+    assert out.shape == (50, 3 * 13) and torch.equal(out[:, :3], x)
+    for k in range(6):
+        w = 0.5 * (1 - math.cos(math.pi * min(max(alpha - k, 0.0), 1.0)))
+        block = out[:, 3 + 6 * k: 9 + 6 * k]
+        arg = (2.0 ** k) * math.pi * x
+        torch.testing.assert_close(block, w * torch.cat([torch.sin(arg), torch.cos(arg)], -1), atol=2e-5, rtol=0)
 
 
 @pytest.mark.parametrize("bf16", [False, True])

@@ -27,6 +27,13 @@ class FourierEncoding(nn.Module):
         self.in_dim, self.num_freqs = in_dim, num_freqs
         self.register_buffer("freqs", (2.0 ** torch.arange(num_freqs)) * math.pi, persistent=False)
         self.register_buffer("alpha", torch.tensor(float(num_freqs)))
+        # output column (l, s, c) = sin(2^l pi x_c + s pi / 2): one matrix product gives every
+        # argument, cos as a shifted sin, in the order [sin(f0 x), cos(f0 x), sin(f1 x), ...]
+        eye = torch.eye(in_dim)
+        proj = torch.stack([torch.stack([f * eye, f * eye]) for f in self.freqs])  # (L, 2, C, C)
+        self.register_buffer("proj", proj.permute(3, 0, 1, 2).reshape(in_dim, -1).contiguous(), persistent=False)
+        phase = torch.tensor([0.0, math.pi / 2])[None, :, None].expand(num_freqs, 2, in_dim)
+        self.register_buffer("phase", phase.reshape(-1).contiguous(), persistent=False)
 
     @property
     def out_dim(self) -> int:
@@ -41,10 +48,11 @@ class FourierEncoding(nn.Module):
         return 0.5 * (1 - torch.cos(w * math.pi))
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        xf = x[..., None, :] * self.freqs[:, None]  # (..., L, C)
-        w = self.window()[:, None]
-        enc = torch.cat([torch.sin(xf) * w, torch.cos(xf) * w], dim=-1).flatten(-2)
-        return torch.cat([x, enc], dim=-1)
+        flat = x.reshape(-1, self.in_dim)
+        enc = torch.sin(torch.addmm(self.phase, flat, self.proj))
+        if float(self.alpha) < self.num_freqs:  # frequencies still fading in
+            enc = enc * self.window().repeat_interleave(2 * self.in_dim)
+        return torch.cat([flat, enc], dim=-1).reshape(*x.shape[:-1], self.out_dim)
 
 
 class TimeEmbedding(nn.Module):
@@ -154,13 +162,12 @@ class MLP(nn.Module):
             return self.net(x)
         first = self.net[0]
         d = x.shape[-1]
-        h = F.linear(x, first.weight[:, :d], first.bias)
-        if isinstance(cond, PerFrame):
-            c = F.linear(cond.values.to(h.dtype), first.weight[:, d:])
-            h = h + torch.repeat_interleave(c, torch.tensor(cond.counts, device=c.device), dim=0)
+        if isinstance(cond, PerFrame):  # (K, H) once, then one row per point
+            c = F.linear(cond.values, first.weight[:, d:], first.bias)
+            c = torch.repeat_interleave(c, torch.tensor(cond.counts, device=c.device), dim=0)
         else:
-            h = h + F.linear(cond.to(h.dtype), first.weight[:, d:])
-        return self.net[1:](h)
+            c = F.linear(cond, first.weight[:, d:], first.bias)
+        return self.net[1:](torch.addmm(c, x, first.weight[:, :d].t()))
 
 
 def mlp(in_dim: int, hidden: int, depth: int, out_dim: int, zero_last: bool = False) -> MLP:
