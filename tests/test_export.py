@@ -12,7 +12,7 @@ from herd.cli.main import main as herd_main
 from herd.data.ground_truth import GroundTruth
 from herd.evaluation.overlay import projected_mesh_ious
 from herd.evaluation.skeleton import learned_bone_lengths
-from herd.evaluation.transfer import transfer_scores
+from herd.evaluation.transfer import transfer_scores, transfer_states
 from herd.export.atomic import atomic_dir
 from herd.export.exporter import export_individual, gltf_animation
 from herd.export.gltf import skinned_vertices
@@ -20,6 +20,7 @@ from herd.export.media import read_video
 from herd.export.mesh import extract_canonical_mesh, posed_vertices
 from herd.export.reanimate import reanimate
 from herd.export.sequence import render_sequence, sequence_states
+from herd.render.frames import render_frame
 from herd.render.viewpoints import Viewpoint
 
 
@@ -105,6 +106,24 @@ def test_reanimation_uses_the_body_bone_lengths_and_matches_the_truth(trained_qu
     assert out["frames"] == len(run.cache.video_frames(a))
     scores = transfer_scores(run, gt, pair, stride=2)
     assert scores["mask_iou"].mean() > 0.6, scores
+
+
+def test_transfer_resizes_the_body_by_the_ratio_of_the_monocular_scales(trained_quad, tiny_quad, monkeypatch):
+    """B twice as far in its own video as A (s_B = 2 s_A) looks half as large next to A: resized
+    about its object origin, B's silhouette in A's camera shrinks to about a quarter, and the
+    origin stays on its line of sight."""
+    import herd.evaluation.transfer as transfer
+
+    run, gt = trained_quad, GroundTruth(tiny_quad)
+    pair = gt.transfer_pairs()[0]
+    monkeypatch.setattr(transfer, "model_to_true_scale",
+                        lambda model, cache, gt, proxy, rcfg, v, name: 2.0 if name == pair["body"] else 1.0)
+    plain = transfer_states(run, gt, pair, 64, stride=4, match_scale=False)
+    small = transfer_states(run, gt, pair, 64, stride=4)
+    t0, t1 = plain.obj2cam[:, :3, 3], small.obj2cam[:, :3, 3]
+    assert torch.allclose(t1, 2 * t0)
+    area = [render_frame(run.model, st.select(slice(0, 1)), 64, run.proxy, run.rcfg)["mask"].sum() for st in (plain, small)]
+    assert 0.15 < area[1] / area[0] < 0.35, area
 
 
 def test_cli_commands_and_their_errors(trained_quad, capsys):

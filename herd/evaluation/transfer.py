@@ -1,6 +1,14 @@
 """Motion transfer against synthetic ground truth: the model's re-animation of A's motion on B's
 body, from the model's cameras of video A, against ``herd synth``'s render of body B doing A's
-motion from A's true cameras."""
+motion from A's true cameras.
+
+Each video fixes its individual only up to its own monocular scale (a large animal far away looks
+like a small one close by), so how large B is next to A is not in the videos. The ground truth
+knows it; the model cannot. Before comparing, B is therefore brought to the size the truth has in
+A's camera: resized by ``s_A / s_B`` (the two videos' model-to-true scales,
+:func:`herd.evaluation.masks.model_to_true_scale`) about its object origin, the point A's motion
+carries in both the model and the synthetic target. Measured with and without it in
+docs/evaluation.md."""
 
 from __future__ import annotations
 
@@ -9,24 +17,39 @@ import torch
 
 from herd.data.ground_truth import GroundTruth
 from herd.evaluation.images import psnr
-from herd.evaluation.masks import iou
+from herd.evaluation.masks import iou, model_to_true_scale
 from herd.export.sequence import sequence_states
+from herd.model.model import FrameState
 from herd.render.frames import render_frame
 from herd.render.viewpoints import Viewpoint
 from herd.train.loaded_run import LoadedRun
 
 
 @torch.no_grad()
-def transfer_scores(run: LoadedRun, gt: GroundTruth, pair: dict, stride: int = 1) -> dict[str, np.ndarray]:
-    """``{"mask_iou": (n,), "psnr": (n,)}`` over every ``stride``-th frame of a transfer pair
-    (``{"name", "motion", "body"}`` with video names). PSNR is over the true mask's pixels."""
+def transfer_states(run: LoadedRun, gt: GroundTruth, pair: dict, res: int, stride: int = 1,
+                    match_scale: bool = True) -> FrameState:
+    """States of every ``stride``-th frame of A's motion on B's body from the model's cameras of A,
+    intrinsics at ``res``. ``match_scale``: resize B by the ratio of the two videos' monocular
+    scales (module docstring)."""
     names = run.video_names
     a, b = names.index(pair["motion"]), names.index(pair["body"])
+    st = sequence_states(run, run.cache.video_frames(a)[::stride], Viewpoint("ref"), res, body=b)
+    if match_scale:
+        s_a, s_b = (model_to_true_scale(run.model, run.cache, gt, run.proxy, run.rcfg, v, names[v]) for v in (a, b))
+        # resizing by k about the object origin t projects like moving the origin to t / k
+        st.obj2cam[:, :3, 3] /= s_a / s_b
+    return st
+
+
+@torch.no_grad()
+def transfer_scores(run: LoadedRun, gt: GroundTruth, pair: dict, stride: int = 1,
+                    match_scale: bool = True) -> dict[str, np.ndarray]:
+    """``{"mask_iou": (n,), "psnr": (n,)}`` over every ``stride``-th frame of a transfer pair
+    (``{"name", "motion", "body"}`` with video names). PSNR is over the true mask's pixels."""
     view = gt.transfer(pair["name"])
-    frames = run.cache.video_frames(a)[::stride]
     H, W = view.mask(0).shape
     res = max(H, W)
-    st = sequence_states(run, frames, Viewpoint("ref"), res, body=b)
+    st = transfer_states(run, gt, pair, res, stride, match_scale)
     ious, psnrs = [], []
     for k, i in enumerate(range(0, len(view), stride)):
         img = render_frame(run.model, st.select(slice(k, k + 1)), res, run.proxy, run.rcfg)
