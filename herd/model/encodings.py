@@ -110,10 +110,6 @@ class PerFrame:
     values: torch.Tensor
     counts: list[int]
 
-    def expand(self) -> torch.Tensor:
-        """``(N, C)`` the row of every point."""
-        return torch.repeat_interleave(self.values, torch.tensor(self.counts, device=self.values.device), dim=0)
-
     def rows(self, index: torch.Tensor) -> torch.Tensor:
         """``(M, C)`` the rows of the points at ``(M,)`` indices."""
         ends = torch.cumsum(torch.tensor(self.counts, device=self.values.device), 0)
