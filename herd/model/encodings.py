@@ -110,10 +110,16 @@ class PerFrame:
     values: torch.Tensor
     counts: list[int]
 
+    def _counts(self) -> torch.Tensor:
+        return torch.tensor(self.counts, device=self.values.device)
+
+    def repeat(self, per_frame: torch.Tensor) -> torch.Tensor:
+        """``(K, D)`` rows of anything per frame to ``(N, D)``, one per point."""
+        return torch.repeat_interleave(per_frame, self._counts(), dim=0)
+
     def rows(self, index: torch.Tensor) -> torch.Tensor:
         """``(M, C)`` the rows of the points at ``(M,)`` indices."""
-        ends = torch.cumsum(torch.tensor(self.counts, device=self.values.device), 0)
-        return self.values[torch.searchsorted(ends, index, right=True)]
+        return self.values[torch.searchsorted(torch.cumsum(self._counts(), 0), index, right=True)]
 
 
 class MLP(nn.Module):
@@ -159,8 +165,7 @@ class MLP(nn.Module):
         first = self.net[0]
         d = x.shape[-1]
         if isinstance(cond, PerFrame):  # (K, H) once, then one row per point
-            c = F.linear(cond.values, first.weight[:, d:], first.bias)
-            c = torch.repeat_interleave(c, torch.tensor(cond.counts, device=c.device), dim=0)
+            c = cond.repeat(F.linear(cond.values, first.weight[:, d:], first.bias))
         else:
             c = F.linear(cond, first.weight[:, d:], first.bias)
         return self.net[1:](torch.addmm(c, x, first.weight[:, :d].t()))

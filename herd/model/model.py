@@ -236,6 +236,11 @@ class HerdModel(nn.Module):
     def per_point(self, values: torch.Tensor, counts: list[int]) -> torch.Tensor:
         return torch.repeat_interleave(values, torch.tensor(counts, device=values.device), dim=0)
 
+    @staticmethod
+    def _soft_condition(st: FrameState, counts: list[int]) -> PerFrame:
+        """What the soft deformation of each frame is conditioned on: its time and morphology codes."""
+        return PerFrame(torch.cat([st.time_embed, st.code], -1), counts)
+
     def to_canonical(self, x: torch.Tensor, x_coarse: torch.Tensor, counts: list[int], st: FrameState) -> torch.Tensor:
         """Posed ``(N, 3)`` points to canonical ``(N, 3)``: skinning weights re-evaluated at the coarse
         canonical estimate (with the learned correction), then the backward soft deformation."""
@@ -244,7 +249,7 @@ class HerdModel(nn.Module):
             w = self.bones.canonical_weights(x_coarse, PerFrame(st.code, counts))
             xc = blend(w, st.skin_inv, x, counts)
         if self.soft is not None:
-            xc = xc + self.soft.backward_offset(xc, PerFrame(torch.cat([st.time_embed, st.code], -1), counts))
+            xc = xc + self.soft.backward_offset(xc, self._soft_condition(st, counts))
         return xc
 
     def to_posed(self, xc: torch.Tensor, counts: list[int], st: FrameState,
@@ -254,7 +259,7 @@ class HerdModel(nn.Module):
         ``(N, 3)`` soft displacement (None without soft deformation)."""
         x, offset = xc, None
         if self.soft is not None:
-            offset = self.soft.forward_offset(x, PerFrame(torch.cat([st.time_embed, st.code], -1), counts))
+            offset = self.soft.forward_offset(x, self._soft_condition(st, counts))
             x = x + offset
         if self.bones is not None:
             w = self.bones.canonical_weights(x, PerFrame(st.code, counts))
