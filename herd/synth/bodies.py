@@ -13,33 +13,8 @@ import dataclasses
 import numpy as np
 from skimage.measure import marching_cubes
 
+from herd.data.body_shape import base_name, body_segments, segment_distance
 from herd.geometry.skeleton import Skeleton, forward_kinematics
-
-# Capsule radii (start, end) along each bone of the built-in skeletons, keyed by the bone's child
-# joint (a bone runs parent -> child). Missing entries get ``_DEFAULT_RADIUS``.
-_RADII = {
-    "human": {
-        "spine": (0.13, 0.14), "chest": (0.14, 0.15), "neck": (0.12, 0.06), "head": (0.06, 0.08),
-        "shoulder": (0.08, 0.06), "elbow": (0.055, 0.045), "hand": (0.045, 0.035),
-        "hip": (0.11, 0.085), "knee": (0.08, 0.055), "ankle": (0.055, 0.042), "foot": (0.042, 0.035),
-    },
-    "quad": {
-        "spine1": (0.13, 0.13), "spine2": (0.13, 0.135), "chest": (0.135, 0.14), "neck": (0.10, 0.075),
-        "head": (0.075, 0.075), "shoulder": (0.08, 0.06), "elbow": (0.055, 0.042), "wrist": (0.04, 0.03),
-        "paw": (0.03, 0.032), "hip": (0.085, 0.07), "knee": (0.065, 0.045), "ankle": (0.042, 0.03),
-        "tail1": (0.045, 0.04), "tail2": (0.04, 0.03), "tail3": (0.03, 0.02),
-    },
-}
-_DEFAULT_RADIUS = (0.05, 0.04)
-
-# Extra segments from a leaf joint (hands, head, paws, tail tip) along a fixed object-space
-# offset, rigidly attached to that joint: (offset, start radius, end radius).
-_TIPS = {
-    "human": {"head": ((0.0, 0.13, 0.02), 0.10, 0.09), "hand": ((0.09, 0.0, 0.0), 0.04, 0.03),
-              "foot": ((0.0, 0.0, 0.04), 0.035, 0.03)},
-    "quad": {"head": ((0.0, -0.04, 0.17), 0.075, 0.035), "paw": ((0.0, 0.0, 0.05), 0.032, 0.028),
-             "tail3": ((0.0, -0.03, -0.12), 0.02, 0.012)},
-}
 
 # Bone-length groups that vary together per individual, by child-joint base name.
 _GROUPS = {
@@ -51,25 +26,18 @@ _GROUPS = {
 }
 
 
-def _base(name: str) -> str:
-    for pre in ("l_", "r_", "fl_", "fr_", "bl_", "br_"):
-        if name.startswith(pre):
-            return name[len(pre):]
-    return name
-
-
 def _quad_group(name: str) -> str:
     if name.startswith(("bl_", "br_")):
         return "back_leg"
     if name.startswith(("fl_", "fr_")):
         return "front_leg"
-    return next((g for g, ns in _GROUPS["quad"].items() if _base(name) in ns), "torso")
+    return next((g for g, ns in _GROUPS["quad"].items() if base_name(name) in ns), "torso")
 
 
 def _group(skeleton: Skeleton, name: str) -> str:
     if skeleton.name == "quad":
         return _quad_group(name)
-    return next((g for g, ns in _GROUPS["human"].items() if _base(name) in ns), "torso")
+    return next((g for g, ns in _GROUPS["human"].items() if base_name(name) in ns), "torso")
 
 
 @dataclasses.dataclass
@@ -146,32 +114,8 @@ def _hsv(h: float, s: float, v: float) -> np.ndarray:
 
 
 def _segments(skeleton: Skeleton, rest: np.ndarray, morph: Morphology):
-    """Capsule segments ``(a, b, ra, rb, joint)``: bones attach to their parent joint's frame, tip
-    segments of leaf joints to the leaf."""
-    radii = _RADII.get(skeleton.name, {})
-    tips = _TIPS.get(skeleton.name, {})
-    segs = []
-    for b, c in enumerate(skeleton.bone_children):
-        p = skeleton.parents[c]
-        ra, rb = radii.get(_base(skeleton.joint_names[c]), _DEFAULT_RADIUS)
-        t = morph.thickness[b] * morph.size
-        segs.append((rest[p], rest[c], ra * t, rb * t, p))
-        tip = tips.get(_base(skeleton.joint_names[c]))
-        if tip is not None and not skeleton.children(c):
-            off = np.array(tip[0]) * morph.size * morph.bone_scale[b]
-            if skeleton.joint_names[c].startswith("r_"):
-                off[0] = -off[0]
-            segs.append((rest[c], rest[c] + off, tip[1] * t, tip[2] * t, c))
-    return segs
-
-
-def _segment_distance(points: np.ndarray, a: np.ndarray, b: np.ndarray, ra: float, rb: float) -> tuple[np.ndarray, np.ndarray]:
-    """Signed distance ``(N,)`` to a tapered capsule (radius linear along the axis) and the plain
-    distance ``(N,)`` to its axis."""
-    ab = b - a
-    t = np.clip(((points - a) @ ab) / max(ab @ ab, 1e-12), 0.0, 1.0)
-    d = np.linalg.norm(points - (a + t[:, None] * ab), axis=1)
-    return d - (ra + (rb - ra) * t), d
+    """This individual's capsule segments (see :func:`herd.data.body_shape.body_segments`)."""
+    return body_segments(skeleton, rest, morph.thickness * morph.size, morph.size * morph.bone_scale)
 
 
 def _smooth_min(d: np.ndarray, k: float) -> np.ndarray:
@@ -202,7 +146,7 @@ class ProceduralBody:
         step = (hi - lo).max() / grid
         axes = [np.arange(lo[i], hi[i] + step, step) for i in range(3)]
         pts = np.stack(np.meshgrid(*axes, indexing="ij"), -1).reshape(-1, 3)
-        sdf = _smooth_min(np.stack([_segment_distance(pts, *s[:4])[0] for s in segs]), k)
+        sdf = _smooth_min(np.stack([segment_distance(pts, *s[:4])[0] for s in segs]), k)
         vol = sdf.reshape(len(axes[0]), len(axes[1]), len(axes[2]))
         verts, faces, _, _ = marching_cubes(vol, level=0.0, spacing=(step, step, step))
         verts = verts + lo
@@ -212,7 +156,7 @@ class ProceduralBody:
         self.faces = faces.reshape(-1, 3).astype(np.int64)  # outward-facing for an SDF (checked in tests)
         # skinning weights: Gaussian falloff of the distance to each segment's surface
         J = base.num_joints
-        dist = np.stack([_segment_distance(self.rest_verts, *s[:4])[0] for s in segs])  # (S, V)
+        dist = np.stack([segment_distance(self.rest_verts, *s[:4])[0] for s in segs])  # (S, V)
         sigma = 0.03 * morph.size
         w_seg = np.exp(-(np.maximum(dist, 0.0) - np.maximum(dist, 0.0).min(0)) ** 2 / (2 * sigma ** 2))
         self.weights = np.zeros((len(self.rest_verts), J))

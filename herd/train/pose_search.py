@@ -1,12 +1,27 @@
-"""``--init_pose search``: when a dataset has no pose cue (initial poses from the masks only, all
-seen from one side), try several root orientations per video and keep the one whose render of the
-initial shape explains the masks best.
+"""``--init_pose search``: when a dataset has no pose cue (initial poses from the masks only: upright,
+seen from the left, placed by the mask), find each frame's root orientation from its silhouette.
 
-Candidates turn the object about its own up axis (+y) in 45-degree steps, each also pitched by
--20, 0 and +20 degrees about its left-right axis (24 in all). Each candidate renders the initial
-shape (a blob around the rest skeleton) in 4 frames of the video at 32 pixels; the score is the
-mean mask IoU. The winning rotation multiplies every initial rotation of the video, before the
-first step, so the learned correction starts from it.
+Animals in casual videos turn: the DAVIS dog walks across the frame, towards the camera and away
+again within 60 frames, so one orientation per video cannot be right for most of it. The search is
+per frame, and consistent over time:
+
+1. **Candidates**: the initial rotation turned about the object's up axis (+y) in 15-degree steps
+   and pitched about its left-right axis by -30..+30 degrees (24 x 5 = 120 per frame).
+2. **Score**: the silhouette of the category's typical body (tapered capsules along the rest
+   skeleton, :mod:`herd.data.body_shape`; the initial shape for other skeletons), as points sampled
+   inside it and projected with the frame's intrinsics, against the frame's mask, both
+   normalised for position and size (centroid at the origin, area 1), so that only the *shape* of
+   the outline decides and the rough translation and depth of the initial pose do not.
+3. **Path**: a Viterbi pass over the frames of a video picks the sequence of candidates with the best
+   total score minus a turning cost, ``(angle between neighbouring frames / 30 degrees)^2`` times
+   :data:`TURN_COST`, which keeps the orientation from jumping between look-alike silhouettes.
+4. The chosen rotations are smoothed in time (Gaussian, 2 frames) and the translation re-placed so
+   that the centre of the canonical box, not the object origin on the ground, sits on the mask's
+   centroid ray at the initial depth.
+
+A silhouette does not say which way along the line of sight a body faces: turned towards the camera
+or away by the same angle, a left-right symmetric body casts the same outline (up to perspective).
+The path picks one of the two and the training's photometric and flow terms work on from there.
 """
 
 from __future__ import annotations
@@ -15,15 +30,23 @@ import cv2
 import numpy as np
 import torch
 
-from herd.geometry.raster import scale_intrinsics
-from herd.render.renderer import RenderConfig, render_mask
+from herd.data.body_shape import RADII, body_segments, inside_body
+from herd.geometry.transforms import smooth_poses
+from herd.train.init_shape import target_sdf
 
-YAWS = tuple(range(0, 360, 45))
-PITCHES = (-20, 0, 20)
+YAWS = tuple(range(0, 360, 15))
+PITCHES = (-30, -15, 0, 15, 30)
+GRID = 40  # normalised silhouette raster, GRID x GRID cells
+SPAN = 2.2  # half-width of that raster, in units of sqrt(silhouette area)
+SUPER = 4  # the template is rasterised this much finer, then pooled
+TURN_COST = 0.05
+BLUR = 1.5  # Gaussian blur (raster cells) of both silhouettes before the soft IoU
+THICKNESS = 1.5  # factor on the typical body's radii
+SMOOTH_FRAMES = 2.0
 
 
 def candidates() -> np.ndarray:
-    """``(24, 3, 3)`` object-frame rotations: yaw about +y, then pitch about +x."""
+    """``(C, 3, 3)`` object-frame rotations: yaw about +y, then pitch about +x (``YAWS x PITCHES``)."""
     out = []
     for yaw in YAWS:
         a = np.radians(yaw)
@@ -35,39 +58,158 @@ def candidates() -> np.ndarray:
     return np.stack(out)
 
 
+def template_points(model, n: int = 20000, seed: int = 0) -> torch.Tensor:
+    """``(n, 3)`` points inside the category's typical body (:mod:`herd.data.body_shape`) on the
+    model's rest skeleton, or inside the initial shape for other skeletons; canonical frame, metres."""
+    rng = np.random.default_rng(seed)
+    skel = model.skeleton
+    if skel is not None and skel.name in RADII:
+        segs = body_segments(skel, np.asarray(skel.rest_joints, np.float64), np.full(skel.num_joints - 1, THICKNESS))
+        inside = lambda x: inside_body(x, segs)  # noqa: E731
+    else:
+        sdf = target_sdf(model)
+        inside = lambda x: sdf(torch.tensor(x, dtype=torch.float32)).numpy() < 0  # noqa: E731
+    lo = (model.center - 1.2 * model.extent).cpu().numpy()
+    hi = (model.center + 1.2 * model.extent).cpu().numpy()
+    pts = []
+    while sum(len(p) for p in pts) < n:
+        x = lo + (hi - lo) * rng.random((20000, 3))
+        pts.append(x[inside(x)])
+    return torch.tensor(np.concatenate(pts)[:n], dtype=torch.float32)
+
+
+def _close(occ: torch.Tensor) -> torch.Tensor:
+    """Morphological closing (3x3) of ``(B, G, G)`` occupancy: fills the gaps between splatted points."""
+    x = torch.nn.functional.max_pool2d(occ[:, None], 3, 1, 1)
+    return -torch.nn.functional.max_pool2d(-x, 3, 1, 1)[:, 0]
+
+
+def _splat(uv: torch.Tensor, lo: torch.Tensor, cell: torch.Tensor, size: int) -> torch.Tensor:
+    """``(B, N, 2)`` points to ``(B, size, size)`` occupancy; ``lo (B, 2)`` is the raster's corner and
+    ``cell (B,)`` its cell width, in the units of ``uv``."""
+    B, N, _ = uv.shape
+    ij = ((uv - lo[:, None]) / cell[:, None, None]).floor().long()
+    ok = ((ij >= 0) & (ij < size)).all(-1)
+    flat = (torch.arange(B)[:, None] * size * size + ij[..., 1] * size + ij[..., 0])[ok]
+    occ = torch.bincount(flat, minlength=B * size * size).reshape(B, size, size)
+    return _close((occ > 0).float())
+
+
+def template_silhouettes(points: torch.Tensor, R: torch.Tensor, t: torch.Tensor, K: np.ndarray) -> torch.Tensor:
+    """Normalised silhouettes ``(B, GRID, GRID)`` of ``(N, 3)`` canonical points posed by ``(B, 3, 3)``
+    rotations and ``(B, 3)`` translations (OpenCV camera) and projected with ``K = (fx, fy, cx, cy)``.
+
+    Rasterised twice at :data:`SUPER` times the final resolution: once at a size set by the points'
+    spread, to measure the silhouette's centroid and area, then in the normalised frame (centroid at
+    the raster's centre, area 1), where each final cell is set when at least half of it is covered
+    (so that the outline is not grown by half a cell all round).
+    """
+    cam = points[None] @ R.transpose(1, 2) + t[:, None]
+    uv = torch.stack([K[0] * cam[..., 0] / cam[..., 2], K[1] * cam[..., 1] / cam[..., 2]], -1)  # pixels - (cx, cy)
+    B, size = len(R), SUPER * GRID
+    mid = uv.mean(1)
+    half = (uv - mid[:, None]).abs().amax(dim=(1, 2)) * 1.05 + 1e-6
+    cell = 2 * half / size
+    occ = _splat(uv, mid - half[:, None], cell, size)
+    area = occ.sum((1, 2)).clamp(min=1)
+    c = (torch.arange(size) + 0.5).float()
+    cx = (occ.sum(1) * c).sum(1) / area
+    cy = (occ.sum(2) * c).sum(1) / area
+    centroid = mid - half[:, None] + torch.stack([cx, cy], -1) * cell[:, None]
+    unit = area.sqrt() * cell  # sqrt(area) in pixels
+    norm = (uv - centroid[:, None]) / unit[:, None, None]
+    fine = _splat(norm, torch.full((B, 2), -SPAN), torch.full((B,), 2 * SPAN / size), size)
+    return torch.nn.functional.avg_pool2d(fine[:, None], SUPER)[:, 0] >= 0.5
+
+
+def mask_silhouette(mask: np.ndarray) -> np.ndarray | None:
+    """A ``(H, W)`` mask in the normalised frame of :func:`template_silhouettes`, ``(GRID, GRID)``
+    bool, or None for an empty mask."""
+    ys, xs = np.nonzero(mask)
+    if len(xs) < 4:
+        return None
+    unit = np.sqrt(len(xs))
+    scale = GRID / (2 * SPAN * unit)  # raster cells per pixel
+    A = np.array([[scale, 0, GRID / 2 - 0.5 - scale * xs.mean()],  # pixel index -> raster index
+                  [0, scale, GRID / 2 - 0.5 - scale * ys.mean()]])
+    soft = cv2.GaussianBlur(mask.astype(np.float32), (0, 0), max(0.5 / scale, 0.5))
+    return cv2.warpAffine(soft, A, (GRID, GRID), flags=cv2.INTER_LINEAR) > 0.5
+
+
+def soft_iou(sils: np.ndarray, mask: np.ndarray) -> np.ndarray:
+    """``(B,)`` IoU of ``(B, G, G)`` silhouettes with a ``(G, G)`` one, after a Gaussian blur of
+    :data:`BLUR` cells (sum of minimum over sum of maximum)."""
+    def soft(x):
+        x = x.astype(np.float32)
+        return x if BLUR <= 0 else np.stack([cv2.GaussianBlur(s, (0, 0), BLUR) for s in x.reshape(-1, GRID, GRID)])
+    a, b = soft(sils), soft(mask[None])
+    return np.minimum(a, b).sum((1, 2)) / np.maximum(np.maximum(a, b).sum((1, 2)), 1e-6)
+
+
+def _angles(Ra: torch.Tensor, Rb: torch.Tensor) -> torch.Tensor:
+    """``(C, C)`` rotation angles (radians) between every pair of ``(C, 3, 3)`` rotations."""
+    tr = torch.einsum("aij,bij->ab", Ra, Rb)
+    return torch.arccos(((tr - 1) / 2).clamp(-1, 1))
+
+
+def viterbi(scores: np.ndarray, turn: np.ndarray, turn_cost: float = TURN_COST) -> np.ndarray:
+    """Best path ``(F,)`` through ``(F, C)`` per-frame scores (higher is better) with ``(F-1, C, C)``
+    turning angles (radians) between frame f's candidate and frame f+1's; penalty
+    ``turn_cost * (angle / 30 deg)^2`` per step."""
+    F, C = scores.shape
+    pen = turn_cost * (turn / np.radians(30)) ** 2
+    acc = scores[0].copy()
+    back = np.zeros((F, C), np.int64)
+    for f in range(1, F):
+        tot = acc[:, None] - pen[f - 1]  # (from, to)
+        back[f] = tot.argmax(0)
+        acc = tot.max(0) + scores[f]
+    path = np.zeros(F, np.int64)
+    path[-1] = int(acc.argmax())
+    for f in range(F - 1, 0, -1):
+        path[f - 1] = back[f, path[f]]
+    return path
+
+
 @torch.no_grad()
-def search_root_orientation(model, cache, proxy, res: int = 32, frames_per_video: int = 4) -> list[dict]:
-    """Rotate each video's initial poses by its best candidate (in place, in ``model.root``).
-    Returns per video ``{"video", "yaw", "pitch", "iou", "iou_before"}``."""
+def search_root_orientation(model, cache) -> list[dict]:
+    """Rotate every frame's initial pose by its best candidate (in place, in ``model.root``).
+
+    Returns per video ``{"video", "iou", "iou_before", "yaws"}``: the mean normalised-silhouette IoU
+    of the chosen path and of the unrotated initial poses, and the chosen yaw (degrees) at the
+    start, middle and end of the video.
+    """
     dev = model.center.device
-    rcfg = RenderConfig(num_samples=24)
-    cands = torch.tensor(candidates(), dtype=torch.float32, device=dev)
-    names = [(y, p) for y in YAWS for p in PITCHES]
+    cands = torch.tensor(candidates(), dtype=torch.float32)
+    C = len(cands)
+    neutral = YAWS.index(0) * len(PITCHES) + PITCHES.index(0)
+    pts = template_points(model)
+    center = model.center.detach().float().cpu()
     init = model.root.init_obj2cam
     report = []
     for v in range(cache.num_videos):
         frames = cache.video_frames(v)
-        pick = frames[np.linspace(0, len(frames) - 1, min(frames_per_video, len(frames))).astype(int)]
-        pick = [f for f in pick if cache.detected[f]] or list(pick)
-        K = [torch.tensor(scale_intrinsics(cache.intrinsics[f], res / cache.res, res / cache.res), dtype=torch.float32)
-             for f in pick]
-        masks = [cv2.resize(np.asarray(cache.mask[f], np.float32), (res, res), interpolation=cv2.INTER_AREA) > 0.5
-                 for f in pick]
-        scores = []
-        for R in cands:
-            ious = []
-            for f, k, m in zip(pick, K, masks):
-                T = model.root_pose(torch.tensor([int(f)], device=dev))[0].clone()
-                T[:3, :3] = T[:3, :3] @ R
-                pred = render_mask(model, int(f), res, proxy, rcfg, T, k)
-                u = (pred | m).sum()
-                ious.append((pred & m).sum() / u if u else 1.0)
-            scores.append(float(np.mean(ious)))
-        best = int(np.argmax(scores))
-        before = scores[names.index((0, 0))]
-        if scores[best] > before:
-            idx = torch.as_tensor(frames, device=dev)
-            init[idx, :3, :3] = init[idx, :3, :3] @ cands[best]
-        report.append({"video": v, "yaw": names[best][0], "pitch": names[best][1], "iou": round(scores[best], 4),
-                       "iou_before": round(before, 4)})
+        T0 = init[torch.as_tensor(frames, device=dev)].detach().float().cpu()
+        scores = np.zeros((len(frames), C))
+        for i, f in enumerate(frames):
+            m = mask_silhouette(np.asarray(cache.mask[f]))
+            if m is None or not cache.detected[f]:
+                continue  # no evidence: the path carries the orientation through
+            R = T0[i, :3, :3] @ cands
+            t = T0[i, :3, 3] + T0[i, :3, :3] @ center - R @ center
+            sil = template_silhouettes(pts, R, t, cache.intrinsics[f]).numpy()
+            scores[i] = soft_iou(sil, m)
+        Rall = T0[:, None, :3, :3] @ cands[None]  # (F, C, 3, 3) camera-frame rotations
+        turn = np.stack([_angles(Rall[i], Rall[i + 1]).numpy() for i in range(len(frames) - 1)]) \
+            if len(frames) > 1 else np.zeros((0, C, C))
+        path = viterbi(scores, turn)
+        T = T0.numpy().astype(np.float64).copy()
+        T[:, :3, :3] = Rall[np.arange(len(frames)), path].numpy()
+        T = smooth_poses(T, np.zeros(len(frames), np.int64), SMOOTH_FRAMES)
+        c = center.numpy().astype(np.float64)
+        T[:, :3, 3] = T0[:, :3, 3].numpy() + T0[:, :3, :3].numpy() @ c - T[:, :3, :3] @ c
+        init[torch.as_tensor(frames, device=dev)] = torch.tensor(T, dtype=init.dtype, device=dev)
+        yaws = [YAWS[path[i] // len(PITCHES)] for i in (0, len(frames) // 2, len(frames) - 1)]
+        report.append({"video": v, "iou": round(float(scores[np.arange(len(frames)), path].mean()), 4),
+                       "iou_before": round(float(scores[:, neutral].mean()), 4), "yaws": yaws})
     return report

@@ -341,13 +341,11 @@ class Trainer:
         same result from the same data, so no communication is needed."""
         from herd.train.pose_search import search_root_orientation
 
-        self.refresh_proxy()
-        found = search_root_orientation(self.model, self.cache, self.proxy)
-        self.proxy = None  # rebuilt at the first step
+        found = search_root_orientation(self.model, self.cache)
         if self.is_main and not self.opts.quiet:
             for r in found:
-                print(f"init_pose search: video {r['video']}: yaw {r['yaw']} pitch {r['pitch']} "
-                      f"(mask IoU {r['iou_before']:.3f} -> {r['iou']:.3f})")
+                print(f"init_pose search: video {r['video']}: yaw {'/'.join(map(str, r['yaws']))} at start/middle/end "
+                      f"(silhouette IoU {r['iou_before']:.3f} -> {r['iou']:.3f})")
 
     # ---- main loop ------------------------------------------------------------------------
     def _over_budget(self) -> bool:
