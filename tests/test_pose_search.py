@@ -1,0 +1,39 @@
+"""The pieces of ``--init_pose search``: normalised silhouettes and the Viterbi path."""
+
+import numpy as np
+import torch
+
+from herd.train import pose_search as ps
+
+CELLS_PER_UNIT = ps.GRID / (2 * ps.SPAN)
+
+
+def test_mask_and_template_silhouettes_share_one_normalised_frame():
+    # a 40 x 70 px box in a mask, and points filling a box of the same proportions seen head-on
+    mask = np.zeros((128, 128), bool)
+    mask[20:60, 50:120] = True
+    m = ps.mask_silhouette(mask)
+    g = torch.Generator().manual_seed(0)
+    pts = torch.rand(20000, 3, generator=g) * torch.tensor([0.7, 0.4, 0.05])
+    sil = ps.template_silhouettes(pts, torch.eye(3)[None], torch.tensor([[0.0, 0.0, 5.0]]),
+                                  np.array([200.0, 200.0, 64.0, 64.0]))[0].numpy()
+    for s in (m, sil):
+        assert abs(s.sum() / CELLS_PER_UNIT ** 2 - 1) < 0.2  # area 1, to a row of cells
+        ys, xs = np.nonzero(s)
+        assert abs(xs.mean() + 0.5 - ps.GRID / 2) < 1 and abs(ys.mean() + 0.5 - ps.GRID / 2) < 1  # centred
+        assert 1.4 < (np.ptp(xs) + 1) / (np.ptp(ys) + 1) < 2.1  # the 7:4 box (to a cell), not squashed
+    # both rasters are thresholded per cell, so the two 6.9-cell-high boxes come out 6 and 8 high
+    assert ps.soft_iou(sil[None], m)[0] > 0.7
+    assert ps.soft_iou(sil.T[None], m)[0] < 0.55  # the same box on end matches much worse
+    assert ps.mask_silhouette(np.zeros((64, 64), bool)) is None
+
+
+def test_viterbi_trades_score_against_turning():
+    # two candidates 90 degrees apart; frame 1 prefers the other one by a little
+    scores = np.array([[1.0, 0.0], [0.45, 0.5], [1.0, 0.0]])
+    turn = np.tile(np.array([[0.0, np.pi / 2], [np.pi / 2, 0.0]]), (2, 1, 1))
+    assert ps.viterbi(scores, turn, turn_cost=0.05).tolist() == [0, 0, 0]  # 2 x 0.45 to turn away and back
+    assert ps.viterbi(scores, turn, turn_cost=0.0).tolist() == [0, 1, 0]
+    # a lasting change of view is followed
+    scores = np.array([[1.0, 0.0], [0.0, 1.0], [0.0, 1.0], [0.0, 1.0]])
+    assert ps.viterbi(scores, np.tile(turn[:1], (3, 1, 1)), turn_cost=0.05).tolist() == [0, 1, 1, 1]
