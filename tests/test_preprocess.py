@@ -82,12 +82,16 @@ def dog_clip(tmp_path_factory):
     return video, DAVIS / "dog" / "Annotations"
 
 
-def test_davis_clips_become_a_valid_dataset(dog_clip, tmp_path):
+def test_davis_clips_become_a_valid_dataset(dog_clip, tmp_path, capsys):
     video, masks = dog_clip
     out = tmp_path / "quads"
     cfg = PreprocessConfig(inputs=[video, DAVIS / "libby" / "JPEGImages"], category="quad", out=out,
-                           masks=[masks, DAVIS / "libby" / "Annotations"], max_frames=12, res=64, progress=False)
+                           masks=[masks, DAVIS / "libby" / "Annotations"], max_frames=12, res=64, progress=True)
     preprocess(cfg)
+    summary = [ln for ln in capsys.readouterr().out.splitlines() if ln.startswith(f"{out}: 24 input frames")]
+    assert len(summary) == 1  # the time of each stage, per input frame
+    for stage in ("read", "masks", "motion filter", "crop", "flow", "write"):
+        assert f"{stage} " in summary[0] and "ms/frame" in summary[0]
     ds = load_dataset(out)
     assert [v.name for v in ds.videos] == ["dog", "libby"] and ds.skeleton.name == "quad"
     v = ds.videos[0]

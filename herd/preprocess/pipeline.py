@@ -8,11 +8,13 @@ is removed when the dataset is complete.
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import hashlib
 import importlib.util
 import json
 import shutil
+import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -161,33 +163,59 @@ class VideoWork:
         return np.load(self.root / f"{name}.npy")
 
 
-def process_video(src: Source, mask_dir: Path | None, cfg: PreprocessConfig, work: VideoWork) -> dict:
-    """Run the stages of one input; returns what the writer needs."""
+class StageTimes:
+    """Seconds per preprocessing stage, summed over videos: ``with times("flow"): ...``."""
+
+    def __init__(self):
+        self.seconds: dict[str, float] = {}
+
+    @contextlib.contextmanager
+    def __call__(self, stage: str):
+        t0 = time.perf_counter()
+        try:
+            yield
+        finally:
+            self.seconds[stage] = self.seconds.get(stage, 0.0) + time.perf_counter() - t0
+
+    def summary(self, frames: int) -> str:
+        """One line: each stage's seconds and milliseconds per input frame."""
+        return "; ".join(f"{k} {v:.1f} s ({1000 * v / max(frames, 1):.0f} ms/frame)" for k, v in self.seconds.items())
+
+
+def process_video(src: Source, mask_dir: Path | None, cfg: PreprocessConfig, work: VideoWork,
+                  times: StageTimes | None = None) -> dict:
+    """Run the stages of one input; returns what the writer needs. ``times`` collects the seconds
+    each stage took (a stage resumed from the work folder adds nothing)."""
+    times = StageTimes() if times is None else times
     if work.has("masks"):
         masks = work.load("masks")
     else:
-        masks = make_masks(src, cfg.category, mask_dir, cfg.mask_model)
+        with times("masks"):
+            masks = make_masks(src, cfg.category, mask_dir, cfg.mask_model)
         work.save("masks", masks)
     if work.has("keep"):
         keep = work.load("keep")
     else:
-        keep = keep_moving_frames(src.frames, masks, cfg.min_motion)
+        with times("motion filter"):
+            keep = keep_moving_frames(src.frames, masks, cfg.min_motion)
         work.save("keep", keep)
     frames, masks = src.frames[keep], masks[keep]
     detected = masks.reshape(len(masks), -1).any(1)
     if detected.sum() < MIN_FRAMES:
         raise HerdInputError(f"{src.path}: only {int(detected.sum())} usable frames with the object (after skipping "
                              f"near-duplicates); a video needs at least {MIN_FRAMES}. Use a longer clip or --min_motion 0")
-    crops = object_crops(masks)
-    H, W = src.frames.shape[1:3]
-    K_raw = raw_intrinsics(W, H, cfg.focal)
-    rgb = np.stack([crop_image(f, c, cfg.res) for f, c in zip(frames, crops)])
-    cmask = np.stack([crop_image(m, c, cfg.res, is_mask=True) for m, c in zip(masks, crops)])
+    with times("crop"):
+        crops = object_crops(masks)
+        H, W = src.frames.shape[1:3]
+        K_raw = raw_intrinsics(W, H, cfg.focal)
+        rgb = np.stack([crop_image(f, c, cfg.res) for f, c in zip(frames, crops)])
+        cmask = np.stack([crop_image(m, c, cfg.res, is_mask=True) for m, c in zip(masks, crops)])
     detected &= cmask.reshape(len(cmask), -1).any(1)
     K = np.stack([crop_intrinsics(K_raw, c, cfg.res) for c in crops])
     pose = {}
     if use_pose(cfg):
-        lm = human_landmarks(frames, crops, masks, src.name, work, cfg.progress)
+        with times("pose"):
+            lm = human_landmarks(frames, crops, masks, src.name, work, cfg.progress)
         names = list(JOINT_LANDMARKS)
         pose = {"init_obj2cam": root_poses(lm, K_raw, BUILTIN["human"]), "keypoint_names": names,
                 "keypoints": crop_keypoints(lm, crops, cfg.res, names)}
@@ -203,7 +231,7 @@ def process_video(src: Source, mask_dir: Path | None, cfg: PreprocessConfig, wor
         if work.has(f"fw_{g}") and work.has(f"bw_{g}"):
             flows[("fw", g)], flows[("bw", g)] = work.load(f"fw_{g}"), work.load(f"bw_{g}")
             continue
-        with ThreadPoolExecutor(max(cfg.workers, 1)) as pool:
+        with times("flow"), ThreadPoolExecutor(max(cfg.workers, 1)) as pool:
             pairs = list(tqdm(pool.map(lambda t: flow_pair(rgb[t], rgb[t + g]), range(F - g)), total=F - g,
                               desc=f"flow {src.name} gap {g}", unit="pair", disable=not cfg.progress, leave=False))
         fw = np.stack([p[0] for p in pairs]).astype(np.float16)
@@ -235,24 +263,27 @@ def preprocess(cfg: PreprocessConfig) -> Path:
         names.append(n)
     work_root = out.with_name(out.name + ".work")
     results = []
+    times, total_frames = StageTimes(), 0
     for i, (path, name) in enumerate(zip(cfg.inputs, names)):
         path = Path(path)
         mask_dir = cfg.masks[i] if cfg.masks else None
-        src = read_source(path, cfg.fps, cfg.max_frames, name)
+        with times("read"):
+            src = read_source(path, cfg.fps, cfg.max_frames, name)
+        total_frames += len(src.frames)
         if cfg.progress:
             print(f"[{i + 1}/{len(cfg.inputs)}] {path}: {len(src.frames)} frames", flush=True)
         if len(src.frames) < MIN_FRAMES:
             raise HerdInputError(f"{path}: {len(src.frames)} frames; a video needs at least {MIN_FRAMES}")
         work = VideoWork(work_root / name, _key(path, cfg, mask_dir))
         try:
-            results.append((name, process_video(src, mask_dir, cfg, work)))
+            results.append((name, process_video(src, mask_dir, cfg, work, times)))
         except HerdInputError:  # bad input: its stage outputs are worthless
             shutil.rmtree(work.root, ignore_errors=True)
             if not any(work_root.iterdir()):
                 work_root.rmdir()
             raise
     skeleton = BUILTIN[cfg.category]
-    with DatasetWriter(out, name=out.name, category=cfg.category, skeleton=skeleton, overwrite=cfg.overwrite,
+    with times("write"), DatasetWriter(out, name=out.name, category=cfg.category, skeleton=skeleton, overwrite=cfg.overwrite,
                        source={"tool": "herd preprocess", "inputs": [str(p) for p in cfg.inputs]}) as w:
         for name, r in results:
             v = w.video(name)
@@ -264,4 +295,6 @@ def preprocess(cfg: PreprocessConfig) -> Path:
                      extra={"crops": np.round(r["crops"], 3).tolist(), "raw_size": r["raw_size"],
                             "raw_intrinsics": np.round(r["raw_K"], 3).tolist()})
     shutil.rmtree(work_root, ignore_errors=True)
+    if cfg.progress:
+        print(f"{out}: {total_frames} input frames; {times.summary(total_frames)}", flush=True)
     return out
