@@ -114,8 +114,12 @@ class PerFrame:
         return torch.tensor(self.counts, device=self.values.device)
 
     def repeat(self, per_frame: torch.Tensor) -> torch.Tensor:
-        """``(K, D)`` rows of anything per frame to ``(N, D)``, one per point."""
+        """``(K, ...)`` rows of anything per frame to ``(N, ...)``, one per point."""
         return torch.repeat_interleave(per_frame, self._counts(), dim=0)
+
+    def per_point(self) -> torch.Tensor:
+        """``(N, ...)`` this frame value of every point."""
+        return self.repeat(self.values)
 
     def rows(self, index: torch.Tensor) -> torch.Tensor:
         """``(M, C)`` the rows of the points at ``(M,)`` indices."""

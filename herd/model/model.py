@@ -233,9 +233,6 @@ class HerdModel(nn.Module):
         w = self.bones.posed_weights(x, st.posed_coef, counts)
         return blend(w, st.skin_inv, x, counts)
 
-    def per_point(self, values: torch.Tensor, counts: list[int]) -> torch.Tensor:
-        return torch.repeat_interleave(values, torch.tensor(counts, device=values.device), dim=0)
-
     @staticmethod
     def _soft_condition(st: FrameState, counts: list[int]) -> PerFrame:
         """What the soft deformation of each frame is conditioned on: its time and morphology codes."""

@@ -128,7 +128,7 @@ def render_rays(model: HerdModel, st: FrameState, pix: torch.Tensor, counts: lis
         if len(sel):
             xp = model.to_posed(xc[sel], sel_counts, pair)
             cam = torch.cat([apply_transform(pair.obj2cam[k], p) for k, p in enumerate(torch.split(xp, sel_counts))])
-            uv = project(cam, model.per_point(pair.intrinsics, sel_counts))
+            uv = project(cam, PerFrame(pair.intrinsics, sel_counts).per_point())
             ws = wo[sel]
             num = torch.zeros(R, 2, device=dev).index_add(0, ray_of[sel], ws[:, None] * uv)
             den = torch.zeros(R, device=dev).index_add(0, ray_of[sel], ws)

@@ -152,6 +152,13 @@ def _angles(Ra: torch.Tensor, Rb: torch.Tensor) -> torch.Tensor:
     return torch.arccos(((tr - 1) / 2).clamp(-1, 1))
 
 
+def centred_translation(T0: torch.Tensor, R: torch.Tensor, center: torch.Tensor) -> torch.Tensor:
+    """Translations ``(..., 3)`` that keep the canonical ``center (3,)`` where the initial poses
+    ``T0 (..., 4, 4)`` put it when their rotations become ``R (..., 3, 3)`` (OpenCV camera): the
+    body, not the object origin under its feet, stays on the mask's centroid ray."""
+    return T0[..., :3, 3] + T0[..., :3, :3] @ center - R @ center
+
+
 def viterbi(scores: np.ndarray, turn: np.ndarray, turn_cost: float = TURN_COST) -> np.ndarray:
     """Best path ``(F,)`` through ``(F, C)`` per-frame scores (higher is better) with ``(F-1, C, C)``
     turning angles (radians) between frame f's candidate and frame f+1's; penalty
@@ -190,24 +197,22 @@ def search_root_orientation(model, cache) -> list[dict]:
     for v in range(cache.num_videos):
         frames = cache.video_frames(v)
         T0 = init[torch.as_tensor(frames, device=dev)].detach().float().cpu()
+        Rall = T0[:, None, :3, :3] @ cands[None]  # (F, C, 3, 3) camera-frame rotations
         scores = np.zeros((len(frames), C))
         for i, f in enumerate(frames):
             m = mask_silhouette(np.asarray(cache.mask[f]))
             if m is None or not cache.detected[f]:
                 continue  # no evidence: the path carries the orientation through
-            R = T0[i, :3, :3] @ cands
-            t = T0[i, :3, 3] + T0[i, :3, :3] @ center - R @ center
-            sil = template_silhouettes(pts, R, t, cache.intrinsics[f]).numpy()
+            t = centred_translation(T0[i], Rall[i], center)
+            sil = template_silhouettes(pts, Rall[i], t, cache.intrinsics[f]).numpy()
             scores[i] = soft_iou(sil, m)
-        Rall = T0[:, None, :3, :3] @ cands[None]  # (F, C, 3, 3) camera-frame rotations
         turn = np.stack([_angles(Rall[i], Rall[i + 1]).numpy() for i in range(len(frames) - 1)]) \
             if len(frames) > 1 else np.zeros((0, C, C))
         path = viterbi(scores, turn)
         T = T0.numpy().astype(np.float64).copy()
         T[:, :3, :3] = Rall[np.arange(len(frames)), path].numpy()
         T = smooth_poses(T, np.zeros(len(frames), np.int64), SMOOTH_FRAMES)
-        c = center.numpy().astype(np.float64)
-        T[:, :3, 3] = T0[:, :3, 3].numpy() + T0[:, :3, :3].numpy() @ c - T[:, :3, :3] @ c
+        T[:, :3, 3] = centred_translation(T0.double(), torch.from_numpy(T[:, :3, :3]), center.double()).numpy()
         init[torch.as_tensor(frames, device=dev)] = torch.tensor(T, dtype=init.dtype, device=dev)
         yaws = [YAWS[path[i] // len(PITCHES)] for i in (0, len(frames) // 2, len(frames) - 1)]
         report.append({"video": v, "iou": round(float(scores[np.arange(len(frames)), path].mean()), 4),
