@@ -20,8 +20,8 @@ class TrainConfig:
         num_rounds: rounds of training; the proxy, checkpoints and visualisations refresh each round.
         iters_per_round: optimisation steps per round.
         learning_rate: peak AdamW learning rate.
-        num_rays: rays per step.
-        frames_per_step: frames per step (rays are split evenly between them).
+        num_rays: rays per step, over all processes (torchrun splits the step's frames between them).
+        frames_per_step: frames per step, over all processes (rays are split evenly between them).
         train_res: training resolution in pixels (square); 0 uses the dataset's (capped at 128).
         num_samples: samples per ray.
         mask_wt: weight of the balanced mask loss.

@@ -91,8 +91,12 @@ class Trainer:
         self.model = HerdModel(self.model_cfg, self.meta).to(self.device)
         self.model.set_bf16(opts.bf16)
         self.rcfg = opts.render_config()
+        # --num_rays and --frames_per_step are the whole step's batch: under torchrun each process
+        # draws its share of the frames, and DDP's gradient mean over the processes is then the
+        # gradient of one process's mean over all the rays (same step count, same learning rate)
         rays_per_frame = max(opts.num_rays // opts.frames_per_step, 8)
-        self.sampler = PixelSampler(self.cache, opts.frames_per_step, rays_per_frame, opts.seed + 1000 * self.rank)
+        local_frames = max(opts.frames_per_step // self.world, 1)
+        self.sampler = PixelSampler(self.cache, local_frames, rays_per_frame, opts.seed + 1000 * self.rank)
         self.gen = torch.Generator().manual_seed(opts.seed + 1 + 1000 * self.rank)  # ray jitter, code swaps
         self.proxy_gen = torch.Generator().manual_seed(opts.seed + 2)  # the same on every process
         self.optimizer = torch.optim.AdamW(self.model.param_groups(opts.learning_rate), weight_decay=1e-4)
