@@ -134,16 +134,21 @@ def test_two_process_gloo_run_writes_the_same_checkpoint_format(clip, tmp_path):
     logroot = tmp_path / "ddp"
     cmd = [sys.executable, "-m", "torch.distributed.run", "--nproc_per_node", "2", "--master_port", "29531",
            "-m", "herd", "train", f"--seqname={clip}", "--logname=ddp", f"--logroot={logroot}", "--num_rounds=2",
-           "--iters_per_round=3", "--num_rays=128", "--frames_per_step=4", "--num_samples=16", "--quiet",
+           "--iters_per_round=5", "--num_rays=128", "--frames_per_step=4", "--num_samples=16", "--quiet",
            "--nosingle_inst"]
     p = subprocess.run(cmd, capture_output=True, text=True, timeout=300)
     assert p.returncode == 0, p.stderr[-2000:]
     run = logroot / f"{clip.name}-ddp"
     ck = torch.load(run / "ckpt_latest.pth", weights_only=False)
-    assert ck["format"] == "herd-checkpoint-1" and ck["step"] == 6
+    assert ck["format"] == "herd-checkpoint-1" and ck["step"] == 10
     assert all(torch.isfinite(v).all() for v in ck["model"].values() if v.is_floating_point())
     assert all(math.isfinite(h["mask_iou"]) for h in ck["history"])
     assert (run / "ckpt_0002.pth").is_file() and not list(logroot.glob("*/ckpt_*.pth.tmp"))
+    # --num_rays is the whole step's batch: two processes draw half of it each (two of the four frames)
+    from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
+
+    events = EventAccumulator(str(run)).Reload()
+    assert [e.value for e in events.Scalars("train/rays")] == [128.0]
 
 
 def test_code_swapping_schedule(tmp_path):

@@ -246,6 +246,7 @@ class Trainer:
         self.step += 1
         logs["total"] = float(total.detach())
         logs["lr"] = self.optimizer.param_groups[0]["lr"]
+        logs["rays"] = float(batch.pix.shape[0] * self.world)  # the whole step's, over all processes
         return logs
 
     # ---- checkpoints ----------------------------------------------------------------------
@@ -409,7 +410,7 @@ class Trainer:
                     bar.set_postfix(loss=f"{logs['total']:.4f}", mask=f"{logs['mask']:.4f}", occ=f"{logs['occupied']:.2f}")
                     if self.writer is not None:
                         for k, v in logs.items():
-                            self.writer.add_scalar(f"loss/{k}" if k not in ("lr", "beta", "occupied", "grad_norm") else f"train/{k}", v, self.step)
+                            self.writer.add_scalar(f"loss/{k}" if k not in ("lr", "beta", "occupied", "grad_norm", "rays") else f"train/{k}", v, self.step)
                 over = self._over_budget()
                 if self.step % o.iters_per_round == 0 or over:
                     self.end_round()
