@@ -155,9 +155,21 @@ def build_cache(ds: Dataset, res: int, cache_root: Path, object_radius: float = 
             "videos": videos, "flow_gaps": gaps, "keypoint_names": kp_names,
             "has_init_poses": all(v.init_obj2cam is not None for v in ds.videos), "fingerprint": key}
     (tmp / "meta.json").write_text(json.dumps(meta, indent=1))
-    if out.exists():
-        shutil.rmtree(out)
-    os.replace(tmp, out)
+    return _publish(tmp, out)
+
+
+def _publish(tmp: Path, out: Path) -> Path:
+    """Move a finished cache from ``tmp`` to ``out`` in one rename. Runs that share a ``--logroot``
+    may build the same cache at once: the first to finish wins and the others drop their copy,
+    never replacing a cache that a running process has open."""
+    if out.exists() and not (out / "meta.json").is_file():  # a broken leftover, not another run's cache
+        shutil.rmtree(out, ignore_errors=True)
+    try:
+        os.rename(tmp, out)
+    except OSError:
+        if not (out / "meta.json").is_file():
+            raise
+        shutil.rmtree(tmp, ignore_errors=True)
     return out
 
 
