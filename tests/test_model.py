@@ -173,8 +173,26 @@ def test_adding_a_video_adds_only_its_own_parameters():
     per_video = {"morph_codes": cfg.code_dim, "app_codes": cfg.app_dim, "log_focal": 1,
                  "time.video_codes": cfg.time_code_dim, "time.codes": 6 * cfg.time_code_dim}
     for name in pa:
+        if name.startswith("root.net."):  # one root-correction network per video
+            per_video[name] = pa[name].numel() // 2
         extra = pb[name].numel() - pa[name].numel()
         assert extra == per_video.get(name, 0), name
+
+
+def test_root_pose_of_a_video_uses_only_its_own_network():
+    m = _tiny_model(videos=3, frames=6)
+    for p in m.root.net.parameters():
+        torch.nn.init.normal_(p, std=0.3)  # the output layer starts at zero
+    frames = torch.tensor([6, 7, 8])  # the second video
+    m.root_pose(frames)[:, :3, 3].sum().backward()
+    for p in m.root.net.parameters():
+        assert p.grad[1].abs().sum() > 0
+        assert p.grad[0].abs().sum() == 0 and p.grad[2].abs().sum() == 0
+    other = m.root_pose(torch.tensor([0, 12])).detach()
+    with torch.no_grad():
+        for p in m.root.net.parameters():
+            p[1] += 1.0
+    torch.testing.assert_close(m.root_pose(torch.tensor([0, 12])), other)
 
 
 def test_shape_code_swap_changes_only_the_shape_code():

@@ -140,7 +140,7 @@ def test_two_process_gloo_run_writes_the_same_checkpoint_format(clip, tmp_path):
     assert p.returncode == 0, p.stderr[-2000:]
     run = logroot / f"{clip.name}-ddp"
     ck = torch.load(run / "ckpt_latest.pth", weights_only=False)
-    assert ck["format"] == "herd-checkpoint-1" and ck["step"] == 10
+    assert ck["format"] == "herd-checkpoint-2" and ck["step"] == 10
     assert all(torch.isfinite(v).all() for v in ck["model"].values() if v.is_floating_point())
     assert all(math.isfinite(h["mask_iou"]) for h in ck["history"])
     assert (run / "ckpt_0002.pth").is_file() and not list(logroot.glob("*/ckpt_*.pth.tmp"))
@@ -276,3 +276,12 @@ def test_init_pose_search_follows_an_animal_that_turns(tmp_path):
     head, rot = _search_errors(data, t.model.root.init_obj2cam.cpu().numpy().astype(np.float64))
     print("heading error", head.round(1), "rotation error", rot.round(1))
     assert head.max() < 25 and np.median(rot) < 25
+
+
+def test_checkpoints_of_another_version_are_refused_by_name():
+    from herd.train.loaded_run import CHECKPOINT_FORMAT, check_checkpoint_format
+    check_checkpoint_format({"format": CHECKPOINT_FORMAT}, Path("ckpt_latest.pth"))
+    with pytest.raises(HerdInputError, match="another version of herd.*herd-checkpoint-1.*retrain"):
+        check_checkpoint_format({"format": "herd-checkpoint-1"}, Path("ckpt_latest.pth"))
+    with pytest.raises(HerdInputError, match="not a herd checkpoint"):
+        check_checkpoint_format({"weights": 1}, Path("ckpt_latest.pth"))

@@ -181,7 +181,7 @@ class HerdModel(nn.Module):
                                     code_dim=cfg.code_dim, app_dim=cfg.app_dim,
                                     symmetric=cfg.symmetric_shape and self.skeleton is not None)
         self.density = SdfDensity(cfg.beta_init * self.extent, 1e-3 * self.extent)
-        self.root = RootPose(torch.tensor(meta.init_obj2cam), self.time.smooth_dim, self.extent)
+        self.root = RootPose(torch.tensor(meta.init_obj2cam), self.frame_video, self.time.smooth_dim, self.extent)
         self.log_focal = nn.Parameter(torch.zeros(meta.num_videos), requires_grad=cfg.learn_focal)
         self.articulation = self.bones = None
         if self.skeleton is not None:

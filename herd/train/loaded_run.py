@@ -18,7 +18,19 @@ from herd.train.config import TrainConfig
 from herd.train.run_dir import open_dataset, run_path
 from herd.train.scene_meta import scene_meta
 
-CHECKPOINT_FORMAT = "herd-checkpoint-1"
+#: bumped when saved parameters change shape or meaning (2: one root-pose network per video)
+CHECKPOINT_FORMAT = "herd-checkpoint-2"
+
+
+def check_checkpoint_format(ck: dict, path: Path) -> None:
+    """A clear error for a file that is not a checkpoint of this version of herd."""
+    fmt = ck.get("format") if isinstance(ck, dict) else None
+    if fmt == CHECKPOINT_FORMAT:
+        return
+    if isinstance(fmt, str) and fmt.startswith("herd-checkpoint-"):
+        raise HerdInputError(f"{path}: written by another version of herd ({fmt}; this one reads "
+                             f"{CHECKPOINT_FORMAT}); retrain the run")
+    raise HerdInputError(f"{path}: not a herd checkpoint; retrain the run")
 
 
 @dataclasses.dataclass
@@ -68,8 +80,7 @@ def load_run(opts: TrainConfig, model_cfg: ModelConfig, device: str = "cpu") -> 
     res = opts.train_res or min(max(max(v.height, v.width) for v in ds.videos), 128)
     cache = Cache(build_cache(ds, res, Path(opts.logroot) / ".cache", progress=False))
     ck = torch.load(path, map_location=device, weights_only=False)
-    if ck.get("format") != CHECKPOINT_FORMAT:
-        raise HerdInputError(f"{path}: not a herd checkpoint; retrain the run")
+    check_checkpoint_format(ck, path)
     model = HerdModel(model_cfg, scene_meta(cache, ds, model_cfg.fg_motion, opts.init_smooth)).to(device)
     try:
         model.load_state_dict(ck["model"])

@@ -23,7 +23,7 @@ from herd.train import losses as L
 from herd.train.config import TrainConfig
 from herd.train.flags import to_flagfile
 from herd.train.init_shape import fit_initial_shape
-from herd.train.loaded_run import CHECKPOINT_FORMAT
+from herd.train.loaded_run import CHECKPOINT_FORMAT, check_checkpoint_format
 from herd.train.run_dir import open_dataset, run_path
 from herd.train.sampler import PixelSampler
 from herd.train.scene_meta import scene_meta
@@ -275,8 +275,7 @@ class Trainer:
             raise HerdInputError(f"{path}: no such checkpoint; train first or pick --load_suffix from "
                                  f"{sorted(p.stem[5:] for p in self.run_dir.glob('ckpt_*.pth')) or 'none'}")
         ck = torch.load(path, map_location=self.device, weights_only=False)
-        if ck.get("format") != CHECKPOINT_FORMAT:
-            raise HerdInputError(f"{path}: not a herd checkpoint; retrain the run")
+        check_checkpoint_format(ck, path)
         try:
             self.model.load_state_dict(ck["model"])
         except RuntimeError as e:
