@@ -14,6 +14,7 @@ from herd.errors import HerdInputError
 from herd.model.model import ModelConfig
 from herd.train.config import TrainConfig
 from herd.train.flags import parse_flags, to_flagfile
+from herd.train.loaded_run import CHECKPOINT_FORMAT, check_checkpoint_format
 from herd.train.trainer import Trainer
 
 
@@ -140,7 +141,7 @@ def test_two_process_gloo_run_writes_the_same_checkpoint_format(clip, tmp_path):
     assert p.returncode == 0, p.stderr[-2000:]
     run = logroot / f"{clip.name}-ddp"
     ck = torch.load(run / "ckpt_latest.pth", weights_only=False)
-    assert ck["format"] == "herd-checkpoint-2" and ck["step"] == 10
+    assert ck["format"] == CHECKPOINT_FORMAT and ck["step"] == 10
     assert all(torch.isfinite(v).all() for v in ck["model"].values() if v.is_floating_point())
     assert all(math.isfinite(h["mask_iou"]) for h in ck["history"])
     assert (run / "ckpt_0002.pth").is_file() and not list(logroot.glob("*/ckpt_*.pth.tmp"))
@@ -279,7 +280,6 @@ def test_init_pose_search_follows_an_animal_that_turns(tmp_path):
 
 
 def test_checkpoints_of_another_version_are_refused_by_name():
-    from herd.train.loaded_run import CHECKPOINT_FORMAT, check_checkpoint_format
     check_checkpoint_format({"format": CHECKPOINT_FORMAT}, Path("ckpt_latest.pth"))
     with pytest.raises(HerdInputError, match="another version of herd.*herd-checkpoint-1.*retrain"):
         check_checkpoint_format({"format": "herd-checkpoint-1"}, Path("ckpt_latest.pth"))
