@@ -181,7 +181,7 @@ class HerdModel(nn.Module):
                                     code_dim=cfg.code_dim, app_dim=cfg.app_dim,
                                     symmetric=cfg.symmetric_shape and self.skeleton is not None)
         self.density = SdfDensity(cfg.beta_init * self.extent, 1e-3 * self.extent)
-        self.root = RootPose(torch.tensor(meta.init_obj2cam), self.frame_video, self.time.smooth_dim, self.extent)
+        self.root = RootPose(torch.tensor(meta.init_obj2cam), meta.num_videos, self.time.smooth_dim, self.extent)
         self.log_focal = nn.Parameter(torch.zeros(meta.num_videos), requires_grad=cfg.learn_focal)
         self.articulation = self.bones = None
         if self.skeleton is not None:
@@ -222,7 +222,7 @@ class HerdModel(nn.Module):
 
     def root_pose(self, frames: torch.Tensor) -> torch.Tensor:
         """``(K,)`` global frames to ``(K, 4, 4)`` obj2cam."""
-        return self.root(frames, self.time.smooth(frames))
+        return self.root(frames, self.frame_video[frames], self.time.smooth(frames))
 
     # ---- warps -------------------------------------------------------------------------------
     def to_canonical_coarse(self, x: torch.Tensor, counts: list[int], st: FrameState) -> torch.Tensor:

@@ -34,10 +34,11 @@ class PerVideoMLP(nn.Module):
         self.weights = nn.ParameterList()
         self.biases = nn.ParameterList()
         for i, (a, b) in enumerate(zip(dims[:-1], dims[1:])):
-            bound = 1 / math.sqrt(a)
-            last = i == len(dims) - 2
-            w = torch.zeros(num_videos, a, b) if last and zero_last else torch.empty(num_videos, a, b).uniform_(-bound, bound)
-            bias = torch.zeros(num_videos, b) if last and zero_last else torch.empty(num_videos, b).uniform_(-bound, bound)
+            zero = zero_last and i == len(dims) - 2
+            w, bias = torch.zeros(num_videos, a, b), torch.zeros(num_videos, b)
+            if not zero:  # nn.Linear's range
+                w.uniform_(-1 / math.sqrt(a), 1 / math.sqrt(a))
+                bias.uniform_(-1 / math.sqrt(a), 1 / math.sqrt(a))
             self.weights.append(nn.Parameter(w))
             self.biases.append(nn.Parameter(bias))
 
@@ -57,26 +58,21 @@ class RootPose(nn.Module):
 
     Args:
         init_obj2cam: ``(T, 4, 4)`` initial poses of all frames (OpenCV camera).
-        frame_video: ``(T,)`` video of every frame.
+        num_videos: ``V``, one correction network each.
         time_dim: width of the time embedding.
         extent: object size; translation corrections are in units of it.
     """
 
-    def __init__(self, init_obj2cam: torch.Tensor, frame_video: torch.Tensor, time_dim: int, extent: float):
+    def __init__(self, init_obj2cam: torch.Tensor, num_videos: int, time_dim: int, extent: float):
         super().__init__()
         self.register_buffer("init_obj2cam", init_obj2cam.float().clone())
-        self.register_buffer("frame_video", frame_video.long().clone(), persistent=False)
         self.extent = float(extent)
-        num_videos = int(frame_video.max()) + 1 if len(frame_video) else 1
         self.net = PerVideoMLP(num_videos, time_dim, 64, 2, 6)
 
-    def correction(self, frames: torch.Tensor, time_embed: torch.Tensor) -> torch.Tensor:
-        """``(K, 6)`` rotation vector (radians) and translation (units of the extent) of each frame."""
-        return self.net(time_embed, self.frame_video[frames])
-
-    def forward(self, frames: torch.Tensor, time_embed: torch.Tensor) -> torch.Tensor:
-        """``(K,)`` global frames and their ``(K, D)`` embeddings to ``(K, 4, 4)`` obj2cam."""
-        d = self.correction(frames, time_embed)
+    def forward(self, frames: torch.Tensor, video: torch.Tensor, time_embed: torch.Tensor) -> torch.Tensor:
+        """``(K,)`` global frames, their ``(K,)`` videos and ``(K, D)`` embeddings to ``(K, 4, 4)``
+        obj2cam."""
+        d = self.net(time_embed, video)
         init = self.init_obj2cam[frames]
         R = axis_angle_to_matrix(d[:, :3]) @ init[:, :3, :3]
         t = init[:, :3, 3] + d[:, 3:] * self.extent
