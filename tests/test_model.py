@@ -87,7 +87,7 @@ def test_mlp_condition_apart_equals_the_concatenation(bf16):
 
 @pytest.mark.parametrize("sk", [HUMAN, QUAD])
 def test_torch_fk_matches_numpy(sk):
-    art = Articulation(sk, time_dim=4, code_dim=3).double()
+    art = Articulation(sk, num_videos=1, time_dim=4, code_dim=3).double()
     rv = torch.randn(2, sk.num_joints, 3, dtype=torch.float64) * 0.5
     rv[:, 0] = 0
     R = so3.axis_angle_to_matrix(rv)
@@ -173,7 +173,7 @@ def test_adding_a_video_adds_only_its_own_parameters():
     per_video = {"morph_codes": cfg.code_dim, "app_codes": cfg.app_dim, "log_focal": 1,
                  "time.video_codes": cfg.time_code_dim, "time.codes": 6 * cfg.time_code_dim}
     for name in pa:
-        if name.startswith("root.net."):  # one root-correction network per video
+        if name.startswith(("root.net.", "articulation.rot_net.")):  # one network per video
             per_video[name] = pa[name].numel() // 2
         extra = pb[name].numel() - pa[name].numel()
         assert extra == per_video.get(name, 0), name

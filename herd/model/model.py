@@ -185,7 +185,7 @@ class HerdModel(nn.Module):
         self.log_focal = nn.Parameter(torch.zeros(meta.num_videos), requires_grad=cfg.learn_focal)
         self.articulation = self.bones = None
         if self.skeleton is not None:
-            self.articulation = Articulation(self.skeleton, tdim, cfg.code_dim)
+            self.articulation = Articulation(self.skeleton, meta.num_videos, tdim, cfg.code_dim)
             c, r = bone_gaussian_init(self.skeleton)
             self.bones = GaussianBones(c, r, cfg.code_dim, self.extent, correction=cfg.skin_correction)
         self.soft = SoftDeformation(tdim, cfg.code_dim, self.extent) if soft else None
@@ -214,7 +214,7 @@ class HerdModel(nn.Module):
                         time_embed=temb, code=code, app=self.app_codes[body],
                         shape_code=code if shape_video is None else self.video_code(shape_video))
         if self.articulation is not None:
-            st.skin, st.joints, st.bone_scale, st.joint_rotvecs = self.articulation(temb, code)
+            st.skin, st.joints, st.bone_scale, st.joint_rotvecs = self.articulation(temb, video, code)
             skin = st.skin
             st.skin_inv = invert_transform(skin)
             st.posed_coef = self.bones.posed_coefficients(skin)

@@ -2,54 +2,11 @@
 
 from __future__ import annotations
 
-import math
-
 import torch
 from torch import nn
-from torch.nn import functional as F
 
+from herd.model.encodings import PerVideoMLP
 from herd.model.so3 import axis_angle_to_matrix, make_transform
-
-
-class PerVideoMLP(nn.Module):
-    """One small MLP per video, evaluated for a batch of frames of mixed videos.
-
-    Every video gets the whole network to itself rather than one shared network told apart by a
-    video code, whose first layer is all the code can change: the root of every video then came from
-    one family of trajectories, and replacing the six humans' learned roots by the true ones gained
-    0.074 held-out IoU (one video alone: 0.033). Per-video networks raised human-6's held-out IoU
-    from 0.668 to 0.710 at 4,000 steps (docs/benchmarks.md). Parameters grow by one small network
-    per video, nothing else.
-
-    Args:
-        num_videos: ``V``.
-        in_dim, hidden, depth, out_dim: as :class:`herd.model.encodings.MLP`; SiLU activations.
-        zero_last: start every video's output at zero.
-    Shapes: ``(K, in_dim)`` inputs and ``(K,)`` video indices to ``(K, out_dim)`` float32.
-    """
-
-    def __init__(self, num_videos: int, in_dim: int, hidden: int, depth: int, out_dim: int, zero_last: bool = True):
-        super().__init__()
-        dims = [in_dim] + [hidden] * depth + [out_dim]
-        self.weights = nn.ParameterList()
-        self.biases = nn.ParameterList()
-        for i, (a, b) in enumerate(zip(dims[:-1], dims[1:])):
-            zero = zero_last and i == len(dims) - 2
-            w, bias = torch.zeros(num_videos, a, b), torch.zeros(num_videos, b)
-            if not zero:  # nn.Linear's range
-                w.uniform_(-1 / math.sqrt(a), 1 / math.sqrt(a))
-                bias.uniform_(-1 / math.sqrt(a), 1 / math.sqrt(a))
-            self.weights.append(nn.Parameter(w))
-            self.biases.append(nn.Parameter(bias))
-
-    def forward(self, x: torch.Tensor, video: torch.Tensor) -> torch.Tensor:
-        h = x.float()[:, None]
-        n = len(self.weights)
-        for i, (w, b) in enumerate(zip(self.weights, self.biases)):
-            h = torch.baddbmm(b[video][:, None], h, w[video])
-            if i < n - 1:
-                h = F.silu(h)
-        return h[:, 0]
 
 
 class RootPose(nn.Module):
