@@ -55,11 +55,11 @@ bench: $(STAMP)
 bench-quick: $(STAMP)
 	$(PY) -m herd.bench --quick
 
-## bench-single: the single-video acceptance benchmark (quad and human, 8 minutes each)
+## bench-single: the single-video acceptance benchmark (quad and human, at most 10 minutes each)
 bench-single: $(STAMP)
 	$(PY) -m herd.bench.single_video --res 96
 
-## bench-category: the category acceptance benchmark (6 quadrupeds, 6 humans, about 25 minutes each)
+## bench-category: the category acceptance benchmark (6 quadrupeds, 6 humans, 25 minutes each)
 bench-category: $(STAMP)
 	$(PY) -m herd.bench.category --res 96
 
