@@ -97,7 +97,7 @@ def test_torch_fk_matches_numpy(sk):
     np.testing.assert_allclose(T.numpy(), ref, atol=1e-10)
 
 
-def _tiny_model(fg_motion="comp_skel-quad_dense", frames=6, videos=2, single_inst=False):
+def _tiny_model(fg_motion="comp_skel-quad_dense", frames=6, videos=2, single_inst=False, per_video_motion=False):
     T = frames * videos
     init = np.tile(np.eye(4), (T, 1, 1))
     init[:, 2, 3] = 3.0
@@ -105,7 +105,7 @@ def _tiny_model(fg_motion="comp_skel-quad_dense", frames=6, videos=2, single_ins
                      init_obj2cam=init, intrinsics=np.tile([50.0, 50.0, 16.0, 16.0], (T, 1)), num_videos=videos,
                      skeleton=QUAD if "skel" in fg_motion else None, center=np.array([0.0, 0.5, 0.0]), extent=0.9)
     torch.manual_seed(0)
-    return HerdModel(ModelConfig(fg_motion=fg_motion, single_inst=single_inst), meta)
+    return HerdModel(ModelConfig(fg_motion=fg_motion, single_inst=single_inst, per_video_motion=per_video_motion), meta)
 
 
 def _perturb(model):
@@ -165,34 +165,46 @@ def test_bone_lengths_are_left_right_symmetric():
     assert not torch.allclose(s[0], s[1])  # two individuals, two sets of lengths
 
 
-def test_adding_a_video_adds_only_its_own_parameters():
-    a, b = _tiny_model(videos=2, frames=6), _tiny_model(videos=3, frames=6)
+@pytest.mark.parametrize("per_video_motion", [False, True])
+def test_adding_a_video_adds_only_its_own_parameters(per_video_motion):
+    a, b = (_tiny_model(videos=v, frames=6, per_video_motion=per_video_motion) for v in (2, 3))
     pa, pb = dict(a.named_parameters()), dict(b.named_parameters())
     assert set(pa) == set(pb)
     cfg = a.cfg
     per_video = {"morph_codes": cfg.code_dim, "app_codes": cfg.app_dim, "log_focal": 1,
                  "time.video_codes": cfg.time_code_dim, "time.codes": 6 * cfg.time_code_dim}
     for name in pa:
-        if name.startswith(("root.net.", "articulation.rot_net.")):  # one network per video
+        per_video_nets = ("root.net.", "articulation.rot_net.") if per_video_motion else ("root.net.",)
+        if name.startswith(per_video_nets):  # one network per video
             per_video[name] = pa[name].numel() // 2
         extra = pb[name].numel() - pa[name].numel()
         assert extra == per_video.get(name, 0), name
 
 
-def test_root_pose_of_a_video_uses_only_its_own_network():
-    m = _tiny_model(videos=3, frames=6)
-    for p in m.root.net.parameters():
-        torch.nn.init.normal_(p, std=0.3)  # the output layer starts at zero
-    frames = torch.tensor([6, 7, 8])  # the second video
-    m.root_pose(frames)[:, :3, 3].sum().backward()
-    for p in m.root.net.parameters():
+def _root_translation(m, frames):
+    return m.root_pose(frames)[:, :3, 3]
+
+
+def _joint_rotations(m, frames):
+    return m.frame_state(frames).joint_rotvecs
+
+
+@pytest.mark.parametrize("net, output", [("root.net", _root_translation), ("articulation.rot_net", _joint_rotations)])
+def test_per_video_motion_networks_use_only_their_own_video(net, output):
+    m = _tiny_model(videos=3, frames=6, per_video_motion=True)
+    params = [p for name, p in m.named_parameters() if name.startswith(net + ".")]
+    with torch.no_grad():
+        for p in params:
+            p.normal_(std=0.3)  # the output layer starts at zero
+    output(m, torch.tensor([6, 7, 8])).sum().backward()  # frames of the second video
+    for p in params:
         assert p.grad[1].abs().sum() > 0
         assert p.grad[0].abs().sum() == 0 and p.grad[2].abs().sum() == 0
-    other = m.root_pose(torch.tensor([0, 12])).detach()
+    other = output(m, torch.tensor([0, 12])).detach()
     with torch.no_grad():
-        for p in m.root.net.parameters():
+        for p in params:
             p[1] += 1.0
-    torch.testing.assert_close(m.root_pose(torch.tensor([0, 12])), other)
+    torch.testing.assert_close(output(m, torch.tensor([0, 12])), other)
 
 
 def test_shape_code_swap_changes_only_the_shape_code():

@@ -1,5 +1,5 @@
-"""A skeleton in PyTorch: per-frame joint rotations from a time embedding (one network per video),
-per-individual bone lengths (left/right symmetric) from the morphology code, and forward kinematics.
+"""A skeleton in PyTorch: per-frame joint rotations from a time embedding, per-individual bone
+lengths (left/right symmetric) from the morphology code, and forward kinematics.
 
 Canonical space holds the category's rest pose with the mean bone lengths. An individual's bone
 lengths enter through the skinning transforms: ``skin_j = joint2obj_j @ inv(rest_joint2obj_j)``
@@ -13,7 +13,7 @@ import torch
 from torch import nn
 
 from herd.geometry.skeleton import Skeleton
-from herd.model.encodings import PerVideoMLP
+from herd.model.encodings import PerVideoMLP, mlp
 from herd.model.so3 import axis_angle_to_matrix, make_transform
 
 
@@ -22,16 +22,20 @@ class Articulation(nn.Module):
 
     Args:
         skeleton: topology and canonical rest joints ``(J, 3)`` (object space, metres).
-        num_videos: ``V``, one rotation network each (:class:`PerVideoMLP`): a network shared by all
-            videos and told apart by their time codes fitted the six humans of ``bench.category``
-            worse (held-out IoU 0.710 against 0.740, bone-length r 0.787 against 0.826 at 4,000
-            steps; docs/benchmarks.md), the same finding as for the root pose.
+        num_videos: ``V``, the number of videos.
         time_dim: width of the time embedding driving the rotations.
         code_dim: width of the morphology code driving the bone lengths.
-        hidden: width of the rotation networks.
+        hidden: width of the rotation network(s).
+        per_video: one rotation network per video (:class:`PerVideoMLP`) instead of one shared by
+            all videos and told apart by their time codes. Measured on ``bench.category`` (25
+            minutes): the six humans' bone lengths gained (r 0.721 -> 0.831; held-out IoU 0.714 ->
+            0.718), the six quadrupeds lost (held-out IoU 0.794 -> 0.741, r 0.779 -> 0.719; a
+            shared-and-per-video sum too: 0.741), so it is an option, off by default
+            (docs/benchmarks.md). The shared network is the category's motion prior.
     """
 
-    def __init__(self, skeleton: Skeleton, num_videos: int, time_dim: int, code_dim: int, hidden: int = 128):
+    def __init__(self, skeleton: Skeleton, num_videos: int, time_dim: int, code_dim: int, hidden: int = 128,
+                 per_video: bool = False):
         super().__init__()
         self.skeleton = skeleton
         J = skeleton.num_joints
@@ -47,7 +51,11 @@ class Articulation(nn.Module):
         self.length_head = nn.Linear(code_dim, self.num_bone_params)
         nn.init.zeros_(self.length_head.weight)
         nn.init.zeros_(self.length_head.bias)
-        self.rot_net = PerVideoMLP(num_videos, time_dim, hidden, 2, (J - 1) * 3)
+        self.per_video = per_video
+        if per_video:
+            self.rot_net = PerVideoMLP(num_videos, time_dim, hidden, 2, (J - 1) * 3)
+        else:
+            self.rot_net = mlp(time_dim, hidden, 2, (J - 1) * 3, zero_last=True)
 
     @property
     def num_joints(self) -> int:
@@ -70,7 +78,8 @@ class Articulation(nn.Module):
         """``(K, D)`` time embeddings of frames of ``(K,)`` videos to ``(K, J, 3)`` local joint
         rotation vectors (root: zero)."""
         K = time_embed.shape[0]
-        rv = self.rot_net(time_embed, video).reshape(K, -1, 3)
+        rv = self.rot_net(time_embed, video) if self.per_video else self.rot_net(time_embed).float()
+        rv = rv.reshape(K, -1, 3)
         return torch.cat([torch.zeros(K, 1, 3, dtype=rv.dtype, device=rv.device), rv], dim=1)
 
     def forward_kinematics(self, local_rot: torch.Tensor, rest: torch.Tensor) -> torch.Tensor:

@@ -53,6 +53,8 @@ class ModelConfig:
         learn_focal: learn a per-video focal-length factor.
         beta_init: initial VolSDF sharpness, as a fraction of the object extent.
         symmetric_shape: mirror-symmetric canonical shape (skeletal motion only).
+        per_video_motion: one joint-rotation network per video instead of one shared by the
+            category (helps humans, hurts quadrupeds; see :class:`Articulation`).
     """
 
     fg_motion: str = "comp_skel-quad_dense"
@@ -68,6 +70,7 @@ class ModelConfig:
     learn_focal: bool = False
     beta_init: float = 0.02
     symmetric_shape: bool = True
+    per_video_motion: bool = False
 
 
 @dataclasses.dataclass
@@ -185,7 +188,8 @@ class HerdModel(nn.Module):
         self.log_focal = nn.Parameter(torch.zeros(meta.num_videos), requires_grad=cfg.learn_focal)
         self.articulation = self.bones = None
         if self.skeleton is not None:
-            self.articulation = Articulation(self.skeleton, meta.num_videos, tdim, cfg.code_dim)
+            self.articulation = Articulation(self.skeleton, meta.num_videos, tdim, cfg.code_dim,
+                                             per_video=cfg.per_video_motion)
             c, r = bone_gaussian_init(self.skeleton)
             self.bones = GaussianBones(c, r, cfg.code_dim, self.extent, correction=cfg.skin_correction)
         self.soft = SoftDeformation(tdim, cfg.code_dim, self.extent) if soft else None

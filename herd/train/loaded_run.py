@@ -18,9 +18,8 @@ from herd.train.config import TrainConfig
 from herd.train.run_dir import open_dataset, run_path
 from herd.train.scene_meta import scene_meta
 
-#: bumped when saved parameters change shape or meaning (2: one root-pose network per video;
-#: 3: one joint-rotation network per video)
-CHECKPOINT_FORMAT = "herd-checkpoint-3"
+#: bumped when saved parameters change shape or meaning (2: one root-pose network per video)
+CHECKPOINT_FORMAT = "herd-checkpoint-2"
 
 
 def check_checkpoint_format(ck: dict, path: Path) -> None:
