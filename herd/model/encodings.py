@@ -185,14 +185,15 @@ class PerVideoMLP(nn.Module):
     alone: 0.033); per-video root networks raised human-6's held-out IoU from 0.668 to 0.710 at
     4,000 steps; per-video joint-rotation networks are an option (``--per_video_motion``: the
     humans' bone-length r 0.72 -> 0.83, the quadrupeds' held-out IoU 0.79 -> 0.74;
-    docs/benchmarks.md). Parameters grow by one small
-    network per video; the weights are gathered per frame, not per sample.
+    docs/benchmarks.md). Parameters grow by one small network per video; the weights are
+    gathered per frame, not per sample.
 
     Args:
         num_videos: ``V``.
         in_dim, hidden, depth, out_dim: as :class:`herd.model.encodings.MLP`; SiLU activations.
         zero_last: start every video's output at zero.
-    Shapes: ``(K, in_dim)`` inputs and ``(K,)`` video indices to ``(K, out_dim)`` float32.
+    Shapes: ``(K, in_dim)`` inputs and ``(K,)`` video indices to ``(K, out_dim)`` in the weights'
+    dtype (float32).
     """
 
     def __init__(self, num_videos: int, in_dim: int, hidden: int, depth: int, out_dim: int, zero_last: bool = True):
