@@ -173,8 +173,8 @@ def test_adding_a_video_adds_only_its_own_parameters(per_video_motion):
     cfg = a.cfg
     per_video = {"morph_codes": cfg.code_dim, "app_codes": cfg.app_dim, "log_focal": 1,
                  "time.video_codes": cfg.time_code_dim, "time.codes": 6 * cfg.time_code_dim}
+    per_video_nets = ("root.net.", "articulation.rot_net.") if per_video_motion else ("root.net.",)
     for name in pa:
-        per_video_nets = ("root.net.", "articulation.rot_net.") if per_video_motion else ("root.net.",)
         if name.startswith(per_video_nets):  # one network per video
             per_video[name] = pa[name].numel() // 2
         extra = pb[name].numel() - pa[name].numel()

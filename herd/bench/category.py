@@ -89,8 +89,8 @@ def main(argv: list[str] | None = None) -> None:
     p.add_argument("--single_inst", action="store_true")
     p.add_argument("--set", nargs="*", default=[], help="extra training or model options name=value")
     a = p.parse_args(argv)
-    extra, model_extra = parse_extra(a.set, {"num_rounds": a.num_rounds, "iters_per_round": a.iters_per_round,
-                                "max_minutes": a.max_minutes})
+    base = {"num_rounds": a.num_rounds, "iters_per_round": a.iters_per_round, "max_minutes": a.max_minutes}
+    extra, model_extra = parse_extra(a.set, base)
     for c in a.category:
         print(json.dumps(run_one(c, a.work, a.videos, a.res, a.seed, extra, a.single_inst, model_extra)), flush=True)
 
