@@ -85,6 +85,28 @@ def test_mlp_condition_apart_equals_the_concatenation(bf16):
         assert (g - g_ref).abs().max() <= rel * g_ref.abs().max()
 
 
+def test_bf16_row_padding_changes_neither_outputs_nor_gradients(monkeypatch):
+    """bf16 MLP inputs are padded to a multiple of ``BF16_ROW_BUCKET`` rows (so oneDNN reuses its
+    kernels): the same outputs and weight gradients as unpadded, in every condition layout."""
+    from herd.model import encodings
+
+    torch.manual_seed(1)
+    net = MLP(5 + 3, 16, 2, 4)
+    net.bf16 = True
+    x, values, counts = torch.randn(9, 5), torch.randn(4, 3), [3, 0, 4, 2]
+    results = []
+    for bucket in (1, 64):
+        monkeypatch.setattr(encodings, "BF16_ROW_BUCKET", bucket)
+        outs = [net(x, PerFrame(values, counts)), net(x, PerFrame(values, counts).per_point()), net(torch.cat(
+            [x, PerFrame(values, counts).per_point()], -1))]
+        grads = torch.autograd.grad(sum(o.square().sum() for o in outs), list(net.parameters()))
+        assert all(o.shape == (9, 4) and o.dtype == torch.float32 for o in outs)
+        results.append((outs, grads))
+    (o1, g1), (o2, g2) = results
+    for a, b in zip(o1 + list(g1), o2 + list(g2)):
+        assert (a - b).abs().max() <= 0.02 * b.abs().max() + 1e-6
+
+
 @pytest.mark.parametrize("sk", [HUMAN, QUAD])
 def test_torch_fk_matches_numpy(sk):
     art = Articulation(sk, num_videos=1, time_dim=4, code_dim=3).double()

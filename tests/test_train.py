@@ -285,3 +285,13 @@ def test_checkpoints_of_another_version_are_refused_by_name():
         check_checkpoint_format({"format": "herd-checkpoint-1"}, Path("ckpt_latest.pth"))
     with pytest.raises(HerdInputError, match="not a herd checkpoint"):
         check_checkpoint_format({"weights": 1}, Path("ckpt_latest.pth"))
+
+
+def test_bench_options_are_typed_by_the_flag_parser_and_its_own_choices_refused(capsys):
+    from herd.bench import category
+
+    train, model = category.parse_extra(["learning_rate=1e-3", "per_video_motion=true"], {"num_rounds": 2})
+    assert train == {"num_rounds": 2, "learning_rate": 1e-3} and model == {"per_video_motion": True}
+    with pytest.raises(SystemExit) as e:
+        category.main(["--set", "fg_motion=dense"])
+    assert e.value.code == 2 and "fg_motion" in capsys.readouterr().err

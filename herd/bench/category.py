@@ -89,6 +89,9 @@ def main(argv: list[str] | None = None) -> None:
     p.add_argument("--single_inst", action="store_true")
     p.add_argument("--set", nargs="*", default=[], help="extra training or model options name=value")
     a = p.parse_args(argv)
+    fixed = {"fg_motion", "single_inst", "seqname", "logname", "logroot", "data_root"} & {kv.split("=", 1)[0] for kv in a.set}
+    if fixed:
+        p.error(f"--set {', '.join(sorted(fixed))}: chosen by the benchmark itself (use --category, --single_inst, --work)")
     base = {"num_rounds": a.num_rounds, "iters_per_round": a.iters_per_round, "max_minutes": a.max_minutes}
     extra, model_extra = parse_extra(a.set, base)
     for c in a.category:

@@ -126,6 +126,24 @@ class PerFrame:
         return self.values[torch.searchsorted(torch.cumsum(self._counts(), 0), index, right=True)]
 
 
+#: row count that bfloat16 MLP inputs on the CPU are padded to a multiple of. oneDNN builds (JIT
+#: compiles) a bf16 matrix-product kernel for every new shape, about 4 ms each on the reference
+#: machine, and the number of occupied samples differs every step, so without padding nearly every
+#: layer of every step paid that (docs/benchmarks.md); padded, a few dozen shapes recur.
+BF16_ROW_BUCKET = 1024
+
+
+def _pad_rows(x: torch.Tensor, cond: torch.Tensor | PerFrame | None, pad: int):
+    """``x`` and its condition with ``pad`` zero rows appended (the padding belongs to the last
+    frame of a :class:`PerFrame`); their outputs are dropped, so they get no gradient."""
+    x = F.pad(x, (0, 0, 0, pad))
+    if isinstance(cond, PerFrame):
+        cond = PerFrame(cond.values, cond.counts[:-1] + [cond.counts[-1] + pad])
+    elif cond is not None:
+        cond = F.pad(cond, (0, 0, 0, pad))
+    return x, cond
+
+
 class MLP(nn.Module):
     """``depth`` hidden layers of width ``hidden`` with SiLU activations; float32 output.
 
@@ -159,8 +177,11 @@ class MLP(nn.Module):
 
     def forward(self, x: torch.Tensor, cond: torch.Tensor | PerFrame | None = None) -> torch.Tensor:
         if self.bf16:
+            n, pad = x.shape[0], (-x.shape[0]) % BF16_ROW_BUCKET
+            if pad and x.device.type == "cpu":
+                x, cond = _pad_rows(x, cond, pad)
             with torch.autocast(x.device.type, dtype=torch.bfloat16):
-                return self._run(x, cond).float()
+                return self._run(x, cond)[:n].float()
         return self._run(x, cond)
 
     def _run(self, x: torch.Tensor, cond: torch.Tensor | PerFrame | None) -> torch.Tensor:
