@@ -105,6 +105,46 @@ def test_short_training_raises_mask_iou(clip, tmp_path):
     assert any(p.name.startswith("events.out.tfevents") for p in run.iterdir())
 
 
+def _keypoint_rms_px(t: Trainer) -> float:
+    """RMS reprojection error (pixels) of the posed joints against the cache's keypoints."""
+    from herd.model.so3 import apply_transform
+    from herd.render.rays import project
+
+    with torch.no_grad():
+        st = t.model.frame_state(torch.arange(t.cache.num_frames))
+        cam = apply_transform(st.obj2cam, st.joints)
+        K, J = cam.shape[:2]
+        uv = project(cam.reshape(-1, 3), st.intrinsics.repeat_interleave(J, 0)).reshape(K, J, 2).numpy()
+    kp = np.asarray(t.cache.keypoints)
+    err = ((uv - kp[..., :2]) ** 2).sum(-1)
+    return float(np.sqrt((err * kp[..., 2]).sum() / kp[..., 2].sum()))
+
+
+def test_exact_keypoints_are_trusted_more_and_pull_the_skeleton_onto_them(clip, tmp_path):
+    import json
+    import shutil
+
+    from herd.train.losses import keypoint_precision
+
+    # the same clip with keypoints of unknown precision (as a landmark detector's would be)
+    unknown = tmp_path / "unknown"
+    shutil.copytree(clip, unknown)
+    vj = unknown / "v000" / "video.json"
+    info = json.loads(vj.read_text())
+    assert info.pop("keypoint_sigma_px") == 0.0  # herd synth states its keypoints are exact
+    vj.write_text(json.dumps(info))
+    p = keypoint_precision(torch.tensor([0.0, float("nan"), 1.5, 5.0]))
+    assert p[0] > 1000 and p[1] == 1 and p[2] == pytest.approx(1.0) and p[3] < 0.1
+    errs = {}
+    for name, data in (("exact", clip), ("unknown", unknown)):
+        t = Trainer(_opts(data, tmp_path, logname=name, num_rounds=1, iters_per_round=60, num_rays=512,
+                          frames_per_step=8))
+        assert torch.allclose(t.kp_precision, p[0] if name == "exact" else p[1])
+        t.run()
+        errs[name] = _keypoint_rms_px(t)
+    assert errs["exact"] < 0.7 * errs["unknown"], errs
+
+
 def test_flagfile_round_trip_and_later_flags_win(tmp_path):
     o = TrainConfig(seqname="x", num_rounds=7)
     f = tmp_path / "opts.log"

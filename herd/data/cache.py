@@ -11,7 +11,8 @@ All videos' frames are concatenated into *global frames* ``0..T-1``. Arrays (``R
     init_obj2cam.npy   (T, 4, 4)
     keypoints.npy      (T, K, 3) at resolution R (absent without keypoints)
     depth.npy          (T, R, R) float16 camera z, 0 = background (absent without depth)
-    meta.json          videos, frame counts, which cues exist, the dataset's fingerprint
+    meta.json          videos (frame counts, keypoint error at resolution R), which cues exist,
+                       the dataset's fingerprint
 
 Images are resized to R x R (intrinsics scaled per axis), so an epoch decodes nothing.
 """
@@ -31,7 +32,7 @@ from tqdm import tqdm
 from herd.data.reader import Dataset
 from herd.geometry.raster import scale_intrinsics
 
-CACHE_VERSION = 2
+CACHE_VERSION = 3
 
 
 def fingerprint(ds: Dataset, res: int) -> str:
@@ -140,7 +141,8 @@ def build_cache(ds: Dataset, res: int, cache_root: Path, object_radius: float = 
         frame_video += [vi] * F
         frame_index += list(range(F))
         detected += [bool(x) for x in v.detected]
-        videos.append({"name": v.name, "num_frames": F, "start": start})
+        sigma = None if v.keypoint_sigma_px is None else v.keypoint_sigma_px * (sx + sy) / 2
+        videos.append({"name": v.name, "num_frames": F, "start": start, "keypoint_sigma_px": sigma})
         start += F
     for a in [rgb, mask, band, *flows.values()]:
         a.flush()
@@ -198,6 +200,12 @@ class Cache:
     @property
     def num_videos(self) -> int:
         return len(self.meta["videos"])
+
+    def keypoint_sigma(self) -> np.ndarray:
+        """``(T,)`` standard deviation of each frame's keypoint error in pixels at the cache's
+        resolution, NaN where the dataset does not say."""
+        sig = [self.meta["videos"][v].get("keypoint_sigma_px") for v in self.frame_video]
+        return np.array([np.nan if s is None else s for s in sig], dtype=np.float32)
 
     def video_frames(self, v: int) -> np.ndarray:
         """Global frame indices of video ``v``."""

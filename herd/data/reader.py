@@ -67,6 +67,8 @@ class Video:
         init_obj2cam: optional ``(F, 4, 4)`` initial object-to-camera poses (OpenCV camera).
         keypoints: optional ``(F, K, 3)`` x, y, confidence in pixels.
         keypoint_names: optional ``K`` skeleton joint names.
+        keypoint_sigma_px: standard deviation of each keypoint coordinate's error in pixels of
+            this video (0: exact, as synthetic keypoints are), or None when unknown.
         has_depth: whether ``depth.npy`` is present.
         flow_gaps: gaps with flow present.
     """
@@ -84,6 +86,7 @@ class Video:
     init_obj2cam: np.ndarray | None
     keypoints: np.ndarray | None
     keypoint_names: list[str] | None
+    keypoint_sigma_px: float | None
     has_depth: bool
     flow_gaps: tuple[int, ...]
 
@@ -264,12 +267,16 @@ def _load_video(vroot: Path, gaps: tuple[int, ...], skeleton: Skeleton | None) -
             unknown = [n for n in names if n not in skeleton.joint_names]
             if unknown:
                 raise HerdInputError(f"{vj}: keypoint names {unknown[:3]} are not joints of skeleton {skeleton.name!r}; rename them after its joints")
+    sigma = info.get("keypoint_sigma_px")
+    if sigma is not None and (isinstance(sigma, bool) or not isinstance(sigma, (int, float)) or not np.isfinite(sigma) or sigma < 0):
+        raise HerdInputError(f"{vj}: 'keypoint_sigma_px' must be a number >= 0 (the keypoints' error in pixels) or absent; fix video.json")
     has_depth = (vroot / fmt.DEPTH).exists()
     if has_depth:
         _load_npy(vroot / fmt.DEPTH, (F, H, W), "depth")
     return Video(name=vroot.name, root=vroot, num_frames=F, height=H, width=W, frame_indices=frame_indices,
                  detected=detected, intrinsics=intrinsics, image_files=images, mask_files=masks,
-                 init_obj2cam=init, keypoints=kps, keypoint_names=names, has_depth=has_depth,
+                 init_obj2cam=init, keypoints=kps, keypoint_names=names,
+                 keypoint_sigma_px=None if sigma is None else float(sigma), has_depth=has_depth,
                  flow_gaps=tuple(present))
 
 

@@ -123,8 +123,8 @@ class VideoWriter:
 
     def finish(self, intrinsics: np.ndarray, detected: np.ndarray, frame_indices: np.ndarray | None = None,
                init_obj2cam: np.ndarray | None = None, keypoints: np.ndarray | None = None,
-               keypoint_names: list[str] | None = None, depth: np.ndarray | None = None,
-               extra: dict | None = None) -> None:
+               keypoint_names: list[str] | None = None, keypoint_sigma_px: float | None = None,
+               depth: np.ndarray | None = None, extra: dict | None = None) -> None:
         """Write the per-video arrays and ``video.json``.
 
         Args:
@@ -133,6 +133,8 @@ class VideoWriter:
             frame_indices: ``(F,)`` raw frame index of each frame in the source video.
             init_obj2cam: ``(F, 4, 4)`` initial object-to-camera poses (OpenCV camera).
             keypoints: ``(F, K, 3)`` x, y, confidence; ``keypoint_names`` names the K joints.
+            keypoint_sigma_px: how far off the keypoints are (standard deviation per coordinate, in
+                pixels; 0 for exact ones); None when unknown. Training trusts them accordingly.
             depth: ``(F, H, W)`` camera z, 0 on the background.
         """
         F = self.num_frames
@@ -155,5 +157,7 @@ class VideoWriter:
             "detected": [bool(x) for x in detected],
             "keypoint_names": list(keypoint_names) if keypoint_names is not None else None,
         }
+        if keypoint_sigma_px is not None:
+            info["keypoint_sigma_px"] = float(keypoint_sigma_px)
         info.update(extra or {})
         write_json(self.root / fmt.VIDEO_JSON, info)

@@ -196,7 +196,8 @@ def _write_video(writer: DatasetWriter, gt: Path, name: str, vid: _Video, cfg: S
     init[:, :3, :3] = noise @ obj2cam[:, :3, :3]
     depth = np.stack([r.depth for r in rasters])
     v.finish(intrinsics=K, detected=np.array([r.mask.any() for r in rasters]), init_obj2cam=init,
-             keypoints=keypoints, keypoint_names=list(body.skeleton.joint_names), depth=depth,
+             keypoints=keypoints, keypoint_names=list(body.skeleton.joint_names),
+             keypoint_sigma_px=cfg.kp_noise_px, depth=depth,
              extra={"fps": cfg.fps})
     # ground truth
     g = gt / name

@@ -27,7 +27,9 @@ class TrainConfig:
         mask_wt: weight of the balanced mask loss.
         rgb_wt: weight of the colour loss (inside the mask).
         flow_wt: weight of the confidence-weighted flow loss.
-        kp_wt: weight of the keypoint reprojection loss (when keypoints exist).
+        kp_wt: weight of the keypoint reprojection loss (when keypoints exist), for keypoints of a
+            detector's precision; each video's keypoints weigh more by the inverse variance of the
+            error its dataset states (video.json ``keypoint_sigma_px``; exact keypoints 22,500 times).
         depth_wt: weight of the depth loss (when depth exists; 0 = off).
         eikonal_wt: weight of the eikonal term on a subset of points.
         cycle_wt: weight of the forward/backward warp cycle loss.

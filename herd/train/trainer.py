@@ -91,6 +91,7 @@ class Trainer:
         self.model = HerdModel(self.model_cfg, self.meta).to(self.device)
         self.model.set_bf16(opts.bf16)
         self.rcfg = opts.render_config()
+        self.kp_precision = L.keypoint_precision(torch.from_numpy(self.cache.keypoint_sigma())).to(self.device)
         # --num_rays and --frames_per_step are the whole step's batch: under torchrun each process
         # draws its share of the frames, and DDP's gradient mean over the processes is then the
         # gradient of one process's mean over all the rays (same step count, same learning rate)
@@ -171,7 +172,7 @@ class Trainer:
         if o.flow_wt > 0 and out.flow is not None:
             terms["flow"] = (o.flow_wt, L.flow_loss(out, batch, res))
         if o.kp_wt > 0 and batch.keypoints is not None and st.joints is not None:
-            terms["keypoint"] = (o.kp_wt, L.keypoint_loss(st, batch, res))
+            terms["keypoint"] = (o.kp_wt, L.keypoint_loss(st, batch, res, self.kp_precision[batch.frames]))
         if o.depth_wt > 0 and batch.depth is not None:
             terms["depth"] = (o.depth_wt, L.depth_loss(out, batch, m.extent))
         if o.eikonal_wt > 0 and out.eik_points is not None:
