@@ -65,7 +65,7 @@ class TrainConfig:
     num_samples: int = 32
     mask_wt: float = 1.0
     rgb_wt: float = 0.2
-    flow_wt: float = 0.5
+    flow_wt: float = 2.0
     kp_wt: float = 5.0
     depth_wt: float = 0.0
     eikonal_wt: float = 1e-3
