@@ -20,7 +20,9 @@ def build_parser() -> ArgumentParser:
     p.add_argument("--seed", type=int, default=0, help="random seed; the same seed gives byte-identical output")
     p.add_argument("--fps", type=float, default=10.0, help="frame rate of the motion")
     p.add_argument("--init_rot_noise_deg", type=float, default=15.0, help="RMS rotation error of the initial poses")
-    p.add_argument("--kp_noise_px", type=float, default=0.0, help="std of pixel noise on the 2D keypoints; written to video.json as keypoint_sigma_px, so training trusts them accordingly")
+    p.add_argument("--kp_noise_px", type=float, default=0.0,
+                   help="std of pixel noise on the 2D keypoints; written to video.json as keypoint_sigma_px, "
+                        "so training trusts them accordingly")
     p.add_argument("--heldout_views", type=int, default=2, help="held-out cameras per video (ground truth)")
     p.add_argument("--transfer_pairs", type=int, default=3, help="motion-transfer targets to render (ground truth)")
     p.add_argument("--actions", default=None, help="comma-separated actions for every video (quad: walk, trot, "
