@@ -107,14 +107,10 @@ def test_short_training_raises_mask_iou(clip, tmp_path):
 
 def _keypoint_rms_px(t: Trainer) -> float:
     """RMS reprojection error (pixels) of the posed joints against the cache's keypoints."""
-    from herd.model.so3 import apply_transform
-    from herd.render.rays import project
+    from herd.train.losses import projected_joints
 
     with torch.no_grad():
-        st = t.model.frame_state(torch.arange(t.cache.num_frames))
-        cam = apply_transform(st.obj2cam, st.joints)
-        K, J = cam.shape[:2]
-        uv = project(cam.reshape(-1, 3), st.intrinsics.repeat_interleave(J, 0)).reshape(K, J, 2).numpy()
+        uv = projected_joints(t.model.frame_state(torch.arange(t.cache.num_frames))).numpy()
     kp = np.asarray(t.cache.keypoints)
     err = ((uv - kp[..., :2]) ** 2).sum(-1)
     return float(np.sqrt((err * kp[..., 2]).sum() / kp[..., 2].sum()))

@@ -48,7 +48,7 @@ KP_SIGMA_FLOOR_PX = 0.01
 
 
 def keypoint_precision(sigma_px: torch.Tensor) -> torch.Tensor:
-    """Relative weight of keypoints whose error has standard deviation ``sigma_px`` (``(K,)``
+    """Relative weight of keypoints whose error has standard deviation ``sigma_px`` (any shape,
     pixels at the training resolution, NaN where unknown): the inverse variance relative to an
     unknown keypoint's, ``1`` for unknown keypoints, ``(1.5^2 + 0.01^2) / 0.01^2 = 22,501`` for
     exact ones, ``2.25`` for keypoints one pixel off."""
@@ -56,17 +56,20 @@ def keypoint_precision(sigma_px: torch.Tensor) -> torch.Tensor:
     return (KP_SIGMA_UNKNOWN_PX ** 2 + KP_SIGMA_FLOOR_PX ** 2) / (s2 + KP_SIGMA_FLOOR_PX ** 2)
 
 
-def keypoint_loss(st: FrameState, batch: Batch, res: int, precision: torch.Tensor | None = None) -> torch.Tensor:
+def projected_joints(st: FrameState) -> torch.Tensor:
+    """``(K, J, 2)`` pixels (at the intrinsics' resolution) of the K frames' posed skeleton joints."""
+    cam = apply_transform(st.obj2cam, st.joints)
+    K, J = cam.shape[:2]
+    return project(cam.reshape(-1, 3), st.intrinsics.repeat_interleave(J, 0)).reshape(K, J, 2)
+
+
+def keypoint_loss(st: FrameState, batch: Batch, res: int, precision: torch.Tensor) -> torch.Tensor:
     """Squared reprojection error of the posed skeleton joints, in units of the image size,
     weighted by each keypoint's confidence and each frame's ``(K,)`` :func:`keypoint_precision`
     (the mean over keypoints is by confidence alone, so the precision scales the term)."""
     kp = batch.keypoints
-    cam = apply_transform(st.obj2cam, st.joints)
-    K, J = cam.shape[:2]
-    uv = project(cam.reshape(-1, 3), st.intrinsics.repeat_interleave(J, 0)).reshape(K, J, 2)
-    err = ((uv - kp[..., :2]) ** 2).sum(-1) / res ** 2
-    w = kp[..., 2] if precision is None else kp[..., 2] * precision[:, None]
-    return (err * w).sum() / kp[..., 2].sum().clamp(min=1)
+    err = ((projected_joints(st) - kp[..., :2]) ** 2).sum(-1) / res ** 2
+    return (err * kp[..., 2] * precision[:, None]).sum() / kp[..., 2].sum().clamp(min=1)
 
 
 def eikonal_loss(model: HerdModel, out: RayOutputs) -> torch.Tensor:
