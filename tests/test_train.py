@@ -331,3 +331,33 @@ def test_bench_options_are_typed_by_the_flag_parser_and_its_own_choices_refused(
     with pytest.raises(SystemExit) as e:
         category.main(["--set", "fg_motion=dense"])
     assert e.value.code == 2 and "fg_motion" in capsys.readouterr().err
+
+
+def test_robust_pose_prior_holds_small_rotations_and_lets_large_ones_go(clip, tmp_path):
+    from herd.train import losses as L
+
+    def prior_and_grad(angle: float, scale: float) -> tuple[float, float]:
+        r = torch.zeros(1, 3, 3)
+        r[0, 1, 0] = angle
+        r.requires_grad_(True)
+        st = type("St", (), {"joint_rotvecs": r})()
+        v = L.pose_prior(st, scale)
+        (g,) = torch.autograd.grad(v, r)
+        return float(v), float(g[0, 1, 0])
+
+    small, _ = prior_and_grad(0.01, 0.15)
+    assert small == pytest.approx(0.01 ** 2 / 6, rel=0.01)  # r^2 for small rotations (mean of 6 entries)
+    big, g_big = prior_and_grad(2.0, 0.15)
+    _, g_mid = prior_and_grad(0.15, 0.15)
+    plain, g_plain = prior_and_grad(2.0, 0.0)
+    assert plain == pytest.approx(4 / 6) and big < 0.05 * plain
+    assert g_big < 0.2 * g_mid and g_big < 0.01 * g_plain  # a sitting knee is barely held back
+    # the trainer keeps the prior all through training unless told to fade it
+    t = _trainer(clip, tmp_path)
+    t.refresh_proxy()
+    t.step = t.opts.total_iters - 1
+    assert "prior" in t.compute_losses(t.sampler.sample())[1]
+    faded = _trainer(clip, tmp_path, logname="fade", pose_prior_fade=0.5)
+    faded.refresh_proxy()
+    faded.step = faded.opts.total_iters - 1
+    assert "prior" not in faded.compute_losses(faded.sampler.sample())[1]

@@ -35,7 +35,10 @@ class TrainConfig:
         cycle_wt: weight of the forward/backward warp cycle loss.
         soft_deform_wt: weight of the soft-deformation size penalty.
         skin_wt: weight of the skinning regulariser (Gaussian bones inside the shape).
-        prior_wt: weight of the bone-length prior and of the pose prior (which fades out over the first half).
+        prior_wt: weight of the bone-length prior (bone lengths near the category mean).
+        pose_prior_wt: weight of the pose prior (joint rotations near the rest pose, robust).
+        pose_prior_scale: rotation (radians) beyond which the pose prior lets go (0: plain squares).
+        pose_prior_fade: fraction of training over which the pose prior fades out (0: never fades).
         warmup_iters: learning-rate warm-up steps.
         grad_clip: gradient-norm clip.
         seed: random seed (data sampling, initialisation).
@@ -73,6 +76,9 @@ class TrainConfig:
     soft_deform_wt: float = 1.0
     skin_wt: float = 1.0
     prior_wt: float = 0.01
+    pose_prior_wt: float = 10.0
+    pose_prior_scale: float = 0.15
+    pose_prior_fade: float = 0.0
     warmup_iters: int = 100
     grad_clip: float = 10.0
     seed: int = 0

@@ -90,9 +90,14 @@ def skin_loss(model: HerdModel, st: FrameState) -> torch.Tensor:
     return (inside + near) / model.extent ** 2
 
 
-def pose_prior(st: FrameState) -> torch.Tensor:
-    """Small joint rotations (faded out by the trainer)."""
-    return (st.joint_rotvecs[:, 1:] ** 2).mean()
+def pose_prior(st: FrameState, scale: float = 0.0) -> torch.Tensor:
+    """Joint rotations near the rest pose: the mean over joints (not the root) and axes of
+    ``r^2`` (``scale`` 0) or of the robust ``c^2 log(1 + r^2 / c^2)`` with ``c = scale`` radians, which
+    is ``r^2`` for small rotations and lets large ones go almost free."""
+    r2 = st.joint_rotvecs[:, 1:] ** 2
+    if scale > 0:
+        r2 = scale ** 2 * torch.log1p(r2 / scale ** 2)
+    return r2.mean()
 
 
 def bone_length_prior(st: FrameState) -> torch.Tensor:

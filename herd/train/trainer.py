@@ -184,9 +184,9 @@ class Trainer:
         if m.bones is not None:
             terms["skin"] = (o.skin_wt, L.skin_loss(m, st))
             terms["bone_length"] = (o.prior_wt, L.bone_length_prior(st))
-            fade = max(0.0, 1.0 - self.progress / 0.5)
-            if fade > 0:
-                terms["prior"] = (o.prior_wt * fade, L.pose_prior(st))
+            fade = 1.0 if o.pose_prior_fade <= 0 else max(0.0, 1.0 - self.progress / o.pose_prior_fade)
+            if fade > 0 and o.pose_prior_wt > 0:
+                terms["prior"] = (o.pose_prior_wt * fade, L.pose_prior(st, o.pose_prior_scale))
         total = sum(w * v for w, v in terms.values())
         logs = {k: float(v.detach()) for k, (_, v) in terms.items()}
         logs["occupied"] = out.occupied_fraction
