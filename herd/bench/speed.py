@@ -5,7 +5,7 @@
 Each configuration runs in its own process (so peak memory is its own) on the same synthetic
 clip (one quadruped, 32 frames, 96 px) with the composed model (skeleton + soft deformation + flow):
 
-- ``herd``: the defaults (3x64 canonical MLP, 32 samples, empty-space skipping, float32; docs/model.md);
+- ``herd``: the defaults (3x64 canonical MLP, 32 samples, empty-space skipping, bf16; docs/model.md);
 - ``lab4d-sized``: 8x256 canonical MLP, 64 samples per ray, no empty-space skipping, fp32.
 """
 

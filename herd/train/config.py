@@ -43,8 +43,9 @@ class TrainConfig:
         grad_clip: gradient-norm clip.
         seed: random seed (data sampling, initialisation).
         device: auto, cpu or cuda.
-        bf16: run MLPs under bfloat16 autocast (off by default: with subnormals flushed, float32
-            steps were 15% faster on the Intel reference machine; docs/benchmarks.md).
+        bf16: run MLPs under bfloat16 autocast (on by default: float32 steps are 15% faster on the
+            Intel reference machine, but its single-video held-out views came out 0.02-0.05 lower
+            in four runs of four; docs/benchmarks.md).
         threads: CPU threads (0: all cores).
         load_suffix: resume from ckpt_<suffix>.pth of this run (latest or a round number).
         init_pose: data (the dataset's initial poses), search (try several root orientations), or
@@ -84,7 +85,7 @@ class TrainConfig:
     grad_clip: float = 10.0
     seed: int = 0
     device: str = "auto"
-    bf16: bool = False
+    bf16: bool = True
     threads: int = 0
     load_suffix: str = ""
     init_pose: str = "auto"
