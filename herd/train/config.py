@@ -44,8 +44,8 @@ class TrainConfig:
         seed: random seed (data sampling, initialisation).
         device: auto, cpu or cuda.
         bf16: run MLPs under bfloat16 autocast (on by default: float32 steps are 15% faster on the
-            Intel reference machine, but its single-video held-out views came out 0.02-0.05 lower
-            in four runs of four; docs/benchmarks.md).
+            Intel reference machine, but its single-video held-out views came out 0.005-0.05 lower
+            in four pairs of runs out of four; docs/benchmarks.md).
         threads: CPU threads (0: all cores).
         load_suffix: resume from ckpt_<suffix>.pth of this run (latest or a round number).
         init_pose: data (the dataset's initial poses), search (try several root orientations), or

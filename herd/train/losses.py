@@ -90,7 +90,7 @@ def skin_loss(model: HerdModel, st: FrameState) -> torch.Tensor:
     return (inside + near) / model.extent ** 2
 
 
-def pose_prior(st: FrameState, scale: float = 0.0) -> torch.Tensor:
+def pose_prior(st: FrameState, scale: float) -> torch.Tensor:
     """Joint rotations near the rest pose: the mean over joints (not the root) and axes of
     ``r^2`` (``scale`` 0) or of the robust ``c^2 log(1 + r^2 / c^2)`` with ``c = scale`` radians, which
     is ``r^2`` for small rotations and lets large ones go almost free."""

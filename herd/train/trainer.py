@@ -184,14 +184,21 @@ class Trainer:
         if m.bones is not None:
             terms["skin"] = (o.skin_wt, L.skin_loss(m, st))
             terms["bone_length"] = (o.prior_wt, L.bone_length_prior(st))
-            fade = 1.0 if o.pose_prior_fade <= 0 else max(0.0, 1.0 - self.progress / o.pose_prior_fade)
-            if fade > 0 and o.pose_prior_wt > 0:
-                terms["prior"] = (o.pose_prior_wt * fade, L.pose_prior(st, o.pose_prior_scale))
+            if self.pose_prior_weight() > 0:
+                terms["prior"] = (self.pose_prior_weight(), L.pose_prior(st, o.pose_prior_scale))
         total = sum(w * v for w, v in terms.values())
         logs = {k: float(v.detach()) for k, (_, v) in terms.items()}
         logs["occupied"] = out.occupied_fraction
         logs["beta"] = float(m.density.beta.detach())
         return total, logs
+
+    def pose_prior_weight(self) -> float:
+        """``--pose_prior_wt``, kept all through training, or fading linearly to 0 over the first
+        ``--pose_prior_fade`` of it when that is set."""
+        o = self.opts
+        if o.pose_prior_fade <= 0:
+            return o.pose_prior_wt
+        return o.pose_prior_wt * max(0.0, 1.0 - self.progress / o.pose_prior_fade)
 
     def swap_probability(self) -> float:
         """Code swapping: the chance that a frame's canonical shape is evaluated with another
