@@ -247,16 +247,19 @@ class HerdModel(nn.Module):
         """What the soft deformation of each frame is conditioned on: its time and morphology codes."""
         return PerFrame(torch.cat([st.time_embed, st.code], -1), counts)
 
-    def to_canonical(self, x: torch.Tensor, x_coarse: torch.Tensor, counts: list[int], st: FrameState) -> torch.Tensor:
+    def to_canonical(self, x: torch.Tensor, x_coarse: torch.Tensor, counts: list[int], st: FrameState,
+                     return_offset: bool = False) -> torch.Tensor | tuple[torch.Tensor, torch.Tensor | None]:
         """Posed ``(N, 3)`` points to canonical ``(N, 3)``: skinning weights re-evaluated at the coarse
-        canonical estimate (with the learned correction), then the backward soft deformation."""
-        xc = x
+        canonical estimate (with the learned correction), then the backward soft deformation. With
+        ``return_offset`` also that ``(N, 3)`` backward displacement (None without soft deformation)."""
+        xc, offset = x, None
         if self.bones is not None:
             w = self.bones.canonical_weights(x_coarse, PerFrame(st.code, counts))
             xc = blend(w, st.skin_inv, x, counts)
         if self.soft is not None:
-            xc = xc + self.soft.backward_offset(xc, self._soft_condition(st, counts))
-        return xc
+            offset = self.soft.backward_offset(xc, self._soft_condition(st, counts))
+            xc = xc + offset
+        return (xc, offset) if return_offset else xc
 
     def to_posed(self, xc: torch.Tensor, counts: list[int], st: FrameState,
                  return_offset: bool = False) -> torch.Tensor | tuple[torch.Tensor, torch.Tensor | None]:

@@ -38,7 +38,8 @@ class RayOutputs:
         opacity: ``(R,)``; rgb: ``(R, 3)``; depth: ``(R,)`` camera z; xyz: ``(R, 3)`` canonical.
         flow: ``(R, 2)`` pixels to the paired frame (None when not asked for).
         cycle: weighted mean squared forward-backward warp residual (metres^2), or None.
-        soft: mean squared soft-deformation displacement (metres^2), or None.
+        soft: weighted mean of the squared forward plus backward soft displacement (metres^2), or
+            None.
         eik_points, eik_codes: canonical points and their codes for the eikonal term.
         occupied_fraction: share of samples that reached the networks.
     """
@@ -102,7 +103,7 @@ def render_rays(model: HerdModel, st: FrameState, pix: torch.Tensor, counts: lis
     idx = occ.nonzero()[:, 0]
     occ_counts = _segment_sums(occ, sample_counts)
     xo = x[idx]
-    xc = model.to_canonical(xo, xc0[idx], occ_counts, st)
+    xc, back_offset = model.to_canonical(xo, xc0[idx], occ_counts, st, return_offset=True)
     code = PerFrame(st.shape_code, occ_counts)
     sdf, rgb = model.shade(xc, code, PerFrame(st.app, occ_counts))
     sigma = torch.zeros(R * S, device=dev).index_put((idx,), model.density(sdf))
@@ -138,8 +139,9 @@ def render_rays(model: HerdModel, st: FrameState, pix: torch.Tensor, counts: lis
             back, offset = model.to_posed(xc[sel], sel_counts, st, return_offset=True)
             wd = wo[sel].detach()
             out.cycle = (wd * ((back - xo[sel]) ** 2).sum(-1)).sum() / wd.sum().clamp(min=1e-6)
-            if offset is not None:
-                out.soft = (wd * (offset ** 2).sum(-1)).sum() / wd.sum().clamp(min=1e-6)
+            if offset is not None:  # both directions: the backward one is what the render sees
+                size = (offset ** 2).sum(-1) + (back_offset[sel] ** 2).sum(-1)
+                out.soft = (wd * size).sum() / wd.sum().clamp(min=1e-6)
         m = min(cfg.eikonal_points, len(idx))
         pick = torch.randperm(len(idx), generator=generator, device=dev)[:m]
         out.eik_points, out.eik_codes = xc[pick].detach(), code.rows(pick).detach()
