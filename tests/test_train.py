@@ -145,8 +145,8 @@ def test_flagfile_round_trip_and_later_flags_win(tmp_path):
     o = TrainConfig(seqname="x", num_rounds=7)
     f = tmp_path / "opts.log"
     f.write_text(to_flagfile(o, ModelConfig(hidden=32, single_inst=False)))
-    o2, s2 = parse_flags([f"--flagfile={f}", "--num_rounds", "9", "--nobf16"], TrainConfig, ModelConfig)
-    assert o2.num_rounds == 9 and s2.single_inst is False and o2.bf16 is False and s2.hidden == 32
+    o2, s2 = parse_flags([f"--flagfile={f}", "--num_rounds", "9", "--bf16"], TrainConfig, ModelConfig)
+    assert o2.num_rounds == 9 and s2.single_inst is False and o2.bf16 is True and s2.hidden == 32
     with pytest.raises(HerdInputError, match="--num_roundz"):
         parse_flags(["--seqname=x", "--num_roundz=3"], TrainConfig)
     with pytest.raises(HerdInputError, match="expected int"):

@@ -5,7 +5,9 @@
 Each configuration runs in its own process (so peak memory is its own) on the same synthetic
 clip (one quadruped, 32 frames, 96 px) with the composed model (skeleton + soft deformation + flow):
 
-- ``herd``: the defaults (3x64 canonical MLP, 32 samples, empty-space skipping, bf16; docs/model.md);
+- ``herd``: the defaults (3x64 canonical MLP, 32 samples, empty-space skipping, float32;
+  docs/model.md);
+- ``herd-bf16``: the same under bf16 autocast (``--bf16``), faster only on CPUs with AMX and GPUs;
 - ``lab4d-sized``: 8x256 canonical MLP, 64 samples per ray, no empty-space skipping, fp32.
 """
 
@@ -22,6 +24,7 @@ from pathlib import Path
 
 CONFIGS = {
     "herd": {},
+    "herd-bf16": {"bf16": True},
     "lab4d-sized": {"hidden": 256, "depth": 8, "num_samples": 64, "skip_empty": False, "bf16": False, "num_rays": 1024},
 }
 
@@ -85,7 +88,7 @@ def main() -> None:
 
 
 def run(steps: int = 20, baseline_steps: int = 3) -> dict:
-    """Measure both configurations (each in its own process), print the table, return
+    """Measure every configuration (each in its own process), print the table, return
     ``{"rows": {name: {...}}, "speedup": x}``."""
     from herd.synth.generate import SynthConfig, synthesize
 
@@ -94,7 +97,7 @@ def run(steps: int = 20, baseline_steps: int = 3) -> dict:
         synthesize(SynthConfig(out=data, category="quad", videos=1, frames=32, res=96, seed=0, progress=False,
                                heldout_views=0, transfer_pairs=0))
         rows = {}
-        for name, n in (("herd", steps), ("lab4d-sized", baseline_steps)):
+        for name, n in (("herd", steps), ("herd-bf16", steps), ("lab4d-sized", baseline_steps)):
             arg = json.dumps([str(data), str(Path(tmp) / "logdir"), name, n])
             out = subprocess.run([sys.executable, "-m", "herd.bench.speed", "--_child", arg], capture_output=True, text=True)
             if out.returncode != 0:

@@ -33,7 +33,9 @@ class TrainConfig:
         depth_wt: weight of the depth loss (when depth exists; 0 = off).
         eikonal_wt: weight of the eikonal term on a subset of points.
         cycle_wt: weight of the forward/backward warp cycle loss.
-        soft_deform_wt: weight of the soft-deformation size penalty.
+        soft_deform_wt: weight of the soft-deformation size penalty (forward and backward field).
+            Strong (100) because the reference view cannot tell a soft displacement from a
+            right shape, and the held-out views pay for it (docs/benchmarks.md).
         skin_wt: weight of the skinning regulariser (Gaussian bones inside the shape).
         prior_wt: weight of the bone-length prior (bone lengths near the category mean).
         pose_prior_wt: weight of the pose prior (joint rotations near the rest pose, robust).
@@ -43,9 +45,9 @@ class TrainConfig:
         grad_clip: gradient-norm clip.
         seed: random seed (data sampling, initialisation).
         device: auto, cpu or cuda.
-        bf16: run MLPs under bfloat16 autocast (on by default: float32 steps are 15% faster on the
-            Intel reference machine, but its single-video held-out views came out 0.005-0.05 lower
-            in four pairs of runs out of four; docs/benchmarks.md).
+        bf16: run MLPs under bfloat16 autocast (off by default: on the Intel reference machine,
+            without AMX, bf16 matrix products are slower than float32 and a step is 15-20% slower;
+            CPUs with AMX and GPUs gain; docs/benchmarks.md).
         threads: CPU threads (0: all cores).
         load_suffix: resume from ckpt_<suffix>.pth of this run (latest or a round number).
         init_pose: data (the dataset's initial poses), search (try several root orientations), or
@@ -75,7 +77,7 @@ class TrainConfig:
     depth_wt: float = 0.0
     eikonal_wt: float = 1e-3
     cycle_wt: float = 0.5
-    soft_deform_wt: float = 1.0
+    soft_deform_wt: float = 100.0
     skin_wt: float = 1.0
     prior_wt: float = 0.01
     pose_prior_wt: float = 10.0
@@ -85,7 +87,7 @@ class TrainConfig:
     grad_clip: float = 10.0
     seed: int = 0
     device: str = "auto"
-    bf16: bool = True
+    bf16: bool = False
     threads: int = 0
     load_suffix: str = ""
     init_pose: str = "auto"
