@@ -151,8 +151,9 @@ class MLP(nn.Module):
     features: ``forward(x, cond)`` equals ``forward(cat([x, cond]))`` without building the
     concatenation; ``cond`` is ``(N, C)`` or a :class:`PerFrame`.
 
-    With ``bf16`` set (by :meth:`herd.model.model.HerdModel.set_bf16`) the layers run under bfloat16
-    autocast, about twice as fast on CPUs with bf16 support; geometry outside MLPs stays float32.
+    With ``bf16`` set (by :meth:`herd.model.model.HerdModel.set_bf16`, ``--bf16``) the layers run
+    under bfloat16 autocast: faster on GPUs and CPUs with AMX, slower than float32 on AVX-512 alone
+    (docs/model.md); geometry outside MLPs stays float32.
 
     Args:
         zero_last: start the output layer at zero (the module starts as no displacement / no
