@@ -138,10 +138,10 @@ def render_rays(model: HerdModel, st: FrameState, pix: torch.Tensor, counts: lis
         if model.bones is not None or model.soft is not None:
             back, offset = model.to_posed(xc[sel], sel_counts, st, return_offset=True)
             wd = wo[sel].detach()
-            out.cycle = (wd * ((back - xo[sel]) ** 2).sum(-1)).sum() / wd.sum().clamp(min=1e-6)
+            weighted_mean = lambda v: (wd * v).sum() / wd.sum().clamp(min=1e-6)  # noqa: E731
+            out.cycle = weighted_mean(((back - xo[sel]) ** 2).sum(-1))
             if offset is not None:  # both directions: the backward one is what the render sees
-                size = (offset ** 2).sum(-1) + (back_offset[sel] ** 2).sum(-1)
-                out.soft = (wd * size).sum() / wd.sum().clamp(min=1e-6)
+                out.soft = weighted_mean((offset ** 2).sum(-1) + (back_offset[sel] ** 2).sum(-1))
         m = min(cfg.eikonal_points, len(idx))
         pick = torch.randperm(len(idx), generator=generator, device=dev)[:m]
         out.eik_points, out.eik_codes = xc[pick].detach(), code.rows(pick).detach()

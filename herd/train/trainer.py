@@ -184,8 +184,9 @@ class Trainer:
         if m.bones is not None:
             terms["skin"] = (o.skin_wt, L.skin_loss(m, st))
             terms["bone_length"] = (o.prior_wt, L.bone_length_prior(st))
-            if self.pose_prior_weight() > 0:
-                terms["prior"] = (self.pose_prior_weight(), L.pose_prior(st, o.pose_prior_scale))
+            pose_wt = self.pose_prior_weight()
+            if pose_wt > 0:
+                terms["prior"] = (pose_wt, L.pose_prior(st, o.pose_prior_scale))
         total = sum(w * v for w, v in terms.values())
         logs = {k: float(v.detach()) for k, (_, v) in terms.items()}
         logs["occupied"] = out.occupied_fraction
