@@ -38,7 +38,8 @@ def _write_small(out: Path, F=5, H=20, W=24, empty_frame=None) -> dict:
             v.write_flow("fw", g, fl)
             v.write_flow("bw", g, -fl)
         v.finish(intrinsics=K, detected=detected, frame_indices=np.arange(F) * 2, init_obj2cam=init,
-                 keypoints=kps, keypoint_names=["pelvis", "head", "tail3"], keypoint_sigma_px=0.0)
+                 keypoints=kps, keypoint_names=["pelvis", "head", "tail3"], keypoint_sigma_px=0.0,
+                 flow_sigma_px=0.5)
     return dict(rgb=rgb, masks=masks, flows=flows, K=K, kps=kps)
 
 
@@ -55,7 +56,7 @@ def test_round_trip(tmp_path):
     np.testing.assert_array_equal(v.load_flow("fw", 2), ref["flows"][2])
     np.testing.assert_array_equal(v.keypoints, ref["kps"])
     assert v.flow_gaps == (1, 2, 4) and v.keypoint_names == ["pelvis", "head", "tail3"]
-    assert v.keypoint_sigma_px == 0.0
+    assert v.keypoint_sigma_px == 0.0 and v.flow_sigma_px == 0.5
     assert not (tmp_path / "ds.partial").exists()
 
 
@@ -106,12 +107,17 @@ def _break(root: Path, case: str) -> str:
         j["keypoint_sigma_px"] = -1
         (v / fmt.VIDEO_JSON).write_text(json.dumps(j))
         return "keypoint_sigma_px"
+    if case == "bad_flow_sigma":
+        j = json.loads((v / fmt.VIDEO_JSON).read_text())
+        j["flow_sigma_px"] = "exact"
+        (v / fmt.VIDEO_JSON).write_text(json.dumps(j))
+        return "flow_sigma_px"
     raise AssertionError(case)
 
 
 CASES = ["no_manifest", "unknown_version", "missing_frame", "mask_count", "wrong_size", "corrupt_image",
          "empty_detected_mask", "flow_shape", "missing_video", "unknown_skeleton", "bad_keypoint_names",
-         "bad_keypoint_sigma"]
+         "bad_keypoint_sigma", "bad_flow_sigma"]
 
 
 @pytest.mark.parametrize("case", CASES)

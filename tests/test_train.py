@@ -333,6 +333,31 @@ def test_bench_options_are_typed_by_the_flag_parser_and_its_own_choices_refused(
     assert e.value.code == 2 and "fg_motion" in capsys.readouterr().err
 
 
+def test_cues_of_unknown_precision_weigh_less_than_exact_ones(clip, tmp_path):
+    """Real videos (a detector's keypoints, an estimator's flow) against the same frames stated exact:
+    the flow term weighs 1/4 and the pose prior 1/22,501 (a tie-breaker against the keypoints)."""
+    import json
+    import shutil
+
+    unknown = tmp_path / "unknown"
+    shutil.copytree(clip, unknown)
+    vj = unknown / "v000" / "video.json"
+    info = json.loads(vj.read_text())
+    assert info.pop("flow_sigma_px") == 0.0 and info.pop("keypoint_sigma_px") == 0.0  # herd synth: exact
+    vj.write_text(json.dumps(info))
+    logs = {}
+    for name, data in (("exact", clip), ("unknown", unknown)):
+        t = _trainer(data, tmp_path, logname=name)
+        t.refresh_proxy()
+        with torch.no_grad():  # rotate the joints off the rest pose so the prior has something to hold
+            for p in t.model.articulation.rot_net.parameters():
+                p.add_(0.05)
+        logs[name] = t.compute_losses(t.sampler.sample())[1]
+    assert logs["exact"]["flow"] == pytest.approx(4 * logs["unknown"]["flow"], rel=1e-4)
+    assert logs["exact"]["prior"] > 0
+    assert logs["exact"]["prior"] == pytest.approx(22501 * logs["unknown"]["prior"], rel=1e-3)
+
+
 def test_robust_pose_prior_holds_small_rotations_and_lets_large_ones_go(clip, tmp_path):
     from herd.train import losses as L
 
@@ -341,7 +366,7 @@ def test_robust_pose_prior_holds_small_rotations_and_lets_large_ones_go(clip, tm
         r[0, 1, 0] = angle
         r.requires_grad_(True)
         st = type("St", (), {"joint_rotvecs": r})()
-        v = L.pose_prior(st, scale)
+        v = L.pose_prior(st, scale, torch.ones(1))
         (g,) = torch.autograd.grad(v, r)
         return float(v), float(g[0, 1, 0])
 

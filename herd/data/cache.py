@@ -11,7 +11,7 @@ All videos' frames are concatenated into *global frames* ``0..T-1``. Arrays (``R
     init_obj2cam.npy   (T, 4, 4)
     keypoints.npy      (T, K, 3) at resolution R (absent without keypoints)
     depth.npy          (T, R, R) float16 camera z, 0 = background (absent without depth)
-    meta.json          videos (frame counts, keypoint error at resolution R), which cues exist,
+    meta.json          videos (frame counts, keypoint and flow error at resolution R), which cues exist,
                        the dataset's fingerprint
 
 Images are resized to R x R (intrinsics scaled per axis), so an epoch decodes nothing.
@@ -32,7 +32,7 @@ from tqdm import tqdm
 from herd.data.reader import Dataset
 from herd.geometry.raster import scale_intrinsics
 
-CACHE_VERSION = 3
+CACHE_VERSION = 4
 
 
 def fingerprint(ds: Dataset, res: int) -> str:
@@ -141,8 +141,9 @@ def build_cache(ds: Dataset, res: int, cache_root: Path, object_radius: float = 
         frame_video += [vi] * F
         frame_index += list(range(F))
         detected += [bool(x) for x in v.detected]
-        sigma = None if v.keypoint_sigma_px is None else v.keypoint_sigma_px * (sx + sy) / 2
-        videos.append({"name": v.name, "num_frames": F, "start": start, "keypoint_sigma_px": sigma})
+        at_res = lambda sigma: None if sigma is None else sigma * (sx + sy) / 2  # noqa: E731
+        videos.append({"name": v.name, "num_frames": F, "start": start,
+                       "keypoint_sigma_px": at_res(v.keypoint_sigma_px), "flow_sigma_px": at_res(v.flow_sigma_px)})
         start += F
     for a in [rgb, mask, band, *flows.values()]:
         a.flush()
@@ -201,10 +202,10 @@ class Cache:
     def num_videos(self) -> int:
         return len(self.meta["videos"])
 
-    def keypoint_sigma(self) -> np.ndarray:
-        """``(T,)`` standard deviation of each frame's keypoint error in pixels at the cache's
-        resolution, NaN where the dataset does not say."""
-        sig = [self.meta["videos"][v].get("keypoint_sigma_px") for v in self.frame_video]
+    def cue_sigma(self, cue: str) -> np.ndarray:
+        """``(T,)`` standard deviation of each frame's ``cue`` (``keypoint`` or ``flow``) error in
+        pixels at the cache's resolution, NaN where the dataset does not say."""
+        sig = [self.meta["videos"][v].get(f"{cue}_sigma_px") for v in self.frame_video]
         return np.array([np.nan if s is None else s for s in sig], dtype=np.float32)
 
     def video_frames(self, v: int) -> np.ndarray:

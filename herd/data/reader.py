@@ -69,6 +69,8 @@ class Video:
         keypoint_names: optional ``K`` skeleton joint names.
         keypoint_sigma_px: standard deviation of each keypoint coordinate's error in pixels of
             this video (0: exact, as synthetic keypoints are), or None when unknown.
+        flow_sigma_px: the same for each optical-flow component (0: exact, as rendered flow is),
+            or None when unknown (a flow estimator's).
         has_depth: whether ``depth.npy`` is present.
         flow_gaps: gaps with flow present.
     """
@@ -87,6 +89,7 @@ class Video:
     keypoints: np.ndarray | None
     keypoint_names: list[str] | None
     keypoint_sigma_px: float | None
+    flow_sigma_px: float | None
     has_depth: bool
     flow_gaps: tuple[int, ...]
 
@@ -267,17 +270,23 @@ def _load_video(vroot: Path, gaps: tuple[int, ...], skeleton: Skeleton | None) -
             unknown = [n for n in names if n not in skeleton.joint_names]
             if unknown:
                 raise HerdInputError(f"{vj}: keypoint names {unknown[:3]} are not joints of skeleton {skeleton.name!r}; rename them after its joints")
-    sigma = info.get("keypoint_sigma_px")
-    if sigma is not None and (isinstance(sigma, bool) or not isinstance(sigma, (int, float)) or not np.isfinite(sigma) or sigma < 0):
-        raise HerdInputError(f"{vj}: 'keypoint_sigma_px' must be a number >= 0 (the keypoints' error in pixels) or absent; fix video.json")
+    sigma = {key: _cue_sigma(info, key, vj) for key in ("keypoint_sigma_px", "flow_sigma_px")}
     has_depth = (vroot / fmt.DEPTH).exists()
     if has_depth:
         _load_npy(vroot / fmt.DEPTH, (F, H, W), "depth")
     return Video(name=vroot.name, root=vroot, num_frames=F, height=H, width=W, frame_indices=frame_indices,
                  detected=detected, intrinsics=intrinsics, image_files=images, mask_files=masks,
                  init_obj2cam=init, keypoints=kps, keypoint_names=names,
-                 keypoint_sigma_px=None if sigma is None else float(sigma), has_depth=has_depth,
+                 keypoint_sigma_px=sigma["keypoint_sigma_px"], flow_sigma_px=sigma["flow_sigma_px"], has_depth=has_depth,
                  flow_gaps=tuple(present))
+
+
+def _cue_sigma(info: dict, key: str, vj: Path) -> float | None:
+    """A cue's stated error (``keypoint_sigma_px``, ``flow_sigma_px``) from video.json, or None."""
+    sigma = info.get(key)
+    if sigma is not None and (isinstance(sigma, bool) or not isinstance(sigma, (int, float)) or not np.isfinite(sigma) or sigma < 0):
+        raise HerdInputError(f"{vj}: {key!r} must be a number >= 0 (the cue's error in pixels) or absent; fix video.json")
+    return None if sigma is None else float(sigma)
 
 
 def _check_header(path: Path, H: int, W: int) -> None:

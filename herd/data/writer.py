@@ -124,7 +124,7 @@ class VideoWriter:
     def finish(self, intrinsics: np.ndarray, detected: np.ndarray, frame_indices: np.ndarray | None = None,
                init_obj2cam: np.ndarray | None = None, keypoints: np.ndarray | None = None,
                keypoint_names: list[str] | None = None, keypoint_sigma_px: float | None = None,
-               depth: np.ndarray | None = None, extra: dict | None = None) -> None:
+               flow_sigma_px: float | None = None, depth: np.ndarray | None = None, extra: dict | None = None) -> None:
         """Write the per-video arrays and ``video.json``.
 
         Args:
@@ -135,6 +135,7 @@ class VideoWriter:
             keypoints: ``(F, K, 3)`` x, y, confidence; ``keypoint_names`` names the K joints.
             keypoint_sigma_px: how far off the keypoints are (standard deviation per coordinate, in
                 pixels; 0 for exact ones); None when unknown. Training trusts them accordingly.
+            flow_sigma_px: the same for the optical flow (0 for rendered, exact flow).
             depth: ``(F, H, W)`` camera z, 0 on the background.
         """
         F = self.num_frames
@@ -157,7 +158,8 @@ class VideoWriter:
             "detected": [bool(x) for x in detected],
             "keypoint_names": list(keypoint_names) if keypoint_names is not None else None,
         }
-        if keypoint_sigma_px is not None:
-            info["keypoint_sigma_px"] = float(keypoint_sigma_px)
+        for key, sigma in (("keypoint_sigma_px", keypoint_sigma_px), ("flow_sigma_px", flow_sigma_px)):
+            if sigma is not None:
+                info[key] = float(sigma)
         info.update(extra or {})
         write_json(self.root / fmt.VIDEO_JSON, info)

@@ -197,7 +197,7 @@ def _write_video(writer: DatasetWriter, gt: Path, name: str, vid: _Video, cfg: S
     depth = np.stack([r.depth for r in rasters])
     v.finish(intrinsics=K, detected=np.array([r.mask.any() for r in rasters]), init_obj2cam=init,
              keypoints=keypoints, keypoint_names=list(body.skeleton.joint_names),
-             keypoint_sigma_px=cfg.kp_noise_px, depth=depth,
+             keypoint_sigma_px=cfg.kp_noise_px, flow_sigma_px=0.0, depth=depth,
              extra={"fps": cfg.fps})
     # ground truth
     g = gt / name

@@ -26,7 +26,8 @@ class TrainConfig:
         num_samples: samples per ray.
         mask_wt: weight of the balanced mask loss.
         rgb_wt: weight of the colour loss (inside the mask).
-        flow_wt: weight of the confidence-weighted flow loss.
+        flow_wt: weight of the confidence-weighted flow loss, for flow of an estimator's precision;
+            flow its dataset states exact (video.json ``flow_sigma_px``, herd synth's) weighs 4 times.
         kp_wt: weight of the keypoint reprojection loss (when keypoints exist), for keypoints of a
             detector's precision; each video's keypoints weigh more by the inverse variance of the
             error its dataset states (video.json ``keypoint_sigma_px``; exact keypoints 22,500 times).
@@ -38,7 +39,9 @@ class TrainConfig:
             right shape, and the held-out views pay for it (docs/benchmarks.md).
         skin_wt: weight of the skinning regulariser (Gaussian bones inside the shape).
         prior_wt: weight of the bone-length prior (bone lengths near the category mean).
-        pose_prior_wt: weight of the pose prior (joint rotations near the rest pose, robust).
+        pose_prior_wt: weight of the pose prior (joint rotations near the rest pose, robust) for
+            videos with exact keypoints; others scale it by their keypoints' precision (1/22,501
+            for a detector's or none), so it never outweighs their keypoints.
         pose_prior_scale: rotation (radians) beyond which the pose prior lets go (0: plain squares).
         pose_prior_fade: fraction of training over which the pose prior fades out (0: never fades).
         warmup_iters: learning-rate warm-up steps.
@@ -72,7 +75,7 @@ class TrainConfig:
     num_samples: int = 32
     mask_wt: float = 1.0
     rgb_wt: float = 0.2
-    flow_wt: float = 2.0
+    flow_wt: float = 0.5
     kp_wt: float = 5.0
     depth_wt: float = 0.0
     eikonal_wt: float = 1e-3

@@ -25,11 +25,30 @@ def rgb_loss(out: RayOutputs, batch: Batch) -> torch.Tensor:
     return (((out.rgb - batch.rgb) ** 2).sum(-1) * m).sum() / m.sum().clamp(min=1)
 
 
-def flow_loss(out: RayOutputs, batch: Batch, res: int) -> torch.Tensor:
-    """Confidence-weighted L1 flow error inside the mask, in units of the image size."""
+#: flow error (pixels at the training resolution, per component) assumed where a dataset does not
+#: state it: an estimator's (DIS) on real videos
+FLOW_SIGMA_UNKNOWN_PX = 1.0
+#: the most an exact flow (rendered, synthetic) weighs against an unknown one: weight 2 against 0.5
+#: gained held-out IoU on synthetic videos, while on real ones (DIS flow) it cost the DAVIS people
+#: 0.1-0.2 mask IoU per round (docs/benchmarks.md)
+FLOW_PRECISION_MAX = 4.0
+
+
+def flow_precision(sigma_px: torch.Tensor) -> torch.Tensor:
+    """Relative weight of flow whose error has standard deviation ``sigma_px`` (any shape, pixels at
+    the training resolution, NaN where unknown): the inverse variance relative to an unknown flow's,
+    at most :data:`FLOW_PRECISION_MAX`; ``1`` for unknown flow, ``4`` for exact flow."""
+    s2 = torch.nan_to_num(sigma_px, nan=FLOW_SIGMA_UNKNOWN_PX) ** 2
+    return (FLOW_SIGMA_UNKNOWN_PX ** 2 / s2).clamp(max=FLOW_PRECISION_MAX)
+
+
+def flow_loss(out: RayOutputs, batch: Batch, res: int, precision: torch.Tensor) -> torch.Tensor:
+    """Confidence-weighted L1 flow error inside the mask, in units of the image size, each frame's
+    rays scaled by its ``(K,)`` :func:`flow_precision` (the mean is by confidence alone)."""
     conf = batch.flow[:, 2] * batch.mask
     err = (out.flow - batch.flow[:, :2]).abs().sum(-1) / res
-    return (err * conf).sum() / conf.sum().clamp(min=1)
+    scale = torch.repeat_interleave(precision, torch.tensor(batch.counts, device=precision.device))
+    return (err * conf * scale).sum() / conf.sum().clamp(min=1)
 
 
 def depth_loss(out: RayOutputs, batch: Batch, extent: float) -> torch.Tensor:
@@ -90,14 +109,24 @@ def skin_loss(model: HerdModel, st: FrameState) -> torch.Tensor:
     return (inside + near) / model.extent ** 2
 
 
-def pose_prior(st: FrameState, scale: float) -> torch.Tensor:
-    """Joint rotations near the rest pose: the mean over joints (not the root) and axes of
+def pose_prior(st: FrameState, scale: float, frame_weight: torch.Tensor) -> torch.Tensor:
+    """Joint rotations near the rest pose: the mean over frames, joints (not the root) and axes of
     ``r^2`` (``scale`` 0) or of the robust ``c^2 log(1 + r^2 / c^2)`` with ``c = scale`` radians, which
-    is ``r^2`` for small rotations and lets large ones go almost free."""
+    is ``r^2`` for small rotations and lets large ones go almost free; each of the K frames scaled by
+    its ``(K,)`` ``frame_weight`` (see :func:`pose_prior_frame_weight`)."""
     r2 = st.joint_rotvecs[:, 1:] ** 2
     if scale > 0:
         r2 = scale ** 2 * torch.log1p(r2 / scale ** 2)
-    return r2.mean()
+    return (r2 * frame_weight[:, None, None]).mean()
+
+
+def pose_prior_frame_weight(kp_precision: torch.Tensor) -> torch.Tensor:
+    """The pose prior of frames whose keypoints have the given :func:`keypoint_precision`, relative
+    to frames with exact keypoints: ``1`` for exact keypoints, ``1 / 22,501`` for unknown ones or
+    none. The prior decides what the keypoints leave open (leaf joints, limb twists); scaled with
+    their precision it stays that weak against them at every precision, and never holds a real
+    body's limbs at the rest pose against a detector's keypoints (docs/benchmarks.md)."""
+    return kp_precision / keypoint_precision(torch.zeros((), device=kp_precision.device))
 
 
 def bone_length_prior(st: FrameState) -> torch.Tensor:

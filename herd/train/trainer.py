@@ -91,7 +91,10 @@ class Trainer:
         self.model = HerdModel(self.model_cfg, self.meta).to(self.device)
         self.model.set_bf16(opts.bf16)
         self.rcfg = opts.render_config()
-        self.kp_precision = L.keypoint_precision(torch.from_numpy(self.cache.keypoint_sigma())).to(self.device)
+        # each frame's trust in its cues, from the error its dataset states (exact for herd synth)
+        self.kp_precision = L.keypoint_precision(torch.from_numpy(self.cache.cue_sigma("keypoint"))).to(self.device)
+        self.flow_precision = L.flow_precision(torch.from_numpy(self.cache.cue_sigma("flow"))).to(self.device)
+        self.pose_prior_frame_weight = L.pose_prior_frame_weight(self.kp_precision)
         # --num_rays and --frames_per_step are the whole step's batch: under torchrun each process
         # draws its share of the frames, and DDP's gradient mean over the processes is then the
         # gradient of one process's mean over all the rays (same step count, same learning rate)
@@ -170,7 +173,7 @@ class Trainer:
         res = self.cache.res
         terms = {"mask": (o.mask_wt, L.mask_loss(out, batch)), "rgb": (o.rgb_wt, L.rgb_loss(out, batch))}
         if o.flow_wt > 0 and out.flow is not None:
-            terms["flow"] = (o.flow_wt, L.flow_loss(out, batch, res))
+            terms["flow"] = (o.flow_wt, L.flow_loss(out, batch, res, self.flow_precision[batch.frames]))
         if o.kp_wt > 0 and batch.keypoints is not None and st.joints is not None:
             terms["keypoint"] = (o.kp_wt, L.keypoint_loss(st, batch, res, self.kp_precision[batch.frames]))
         if o.depth_wt > 0 and batch.depth is not None:
@@ -186,7 +189,7 @@ class Trainer:
             terms["bone_length"] = (o.prior_wt, L.bone_length_prior(st))
             pose_wt = self.pose_prior_weight()
             if pose_wt > 0:
-                terms["prior"] = (pose_wt, L.pose_prior(st, o.pose_prior_scale))
+                terms["prior"] = (pose_wt, L.pose_prior(st, o.pose_prior_scale, self.pose_prior_frame_weight[batch.frames]))
         total = sum(w * v for w, v in terms.values())
         logs = {k: float(v.detach()) for k, (_, v) in terms.items()}
         logs["occupied"] = out.occupied_fraction
