@@ -335,9 +335,12 @@ def test_bench_options_are_typed_by_the_flag_parser_and_its_own_choices_refused(
 
 def test_cues_of_unknown_precision_weigh_less_than_exact_ones(clip, tmp_path):
     """Real videos (a detector's keypoints, an estimator's flow) against the same frames stated exact:
-    the flow term weighs 1/4 and the pose prior 1/22,501 (a tie-breaker against the keypoints)."""
+    the flow term weighs 1/4, the pose prior 1/22,501 (a tie-breaker against the keypoints) and the
+    soft-deformation size term 1/100 (it takes up what a detector's keypoints leave of the pose)."""
     import json
     import shutil
+
+    from herd.train.init_shape import fit_initial_shape
 
     unknown = tmp_path / "unknown"
     shutil.copytree(clip, unknown)
@@ -348,14 +351,18 @@ def test_cues_of_unknown_precision_weigh_less_than_exact_ones(clip, tmp_path):
     logs = {}
     for name, data in (("exact", clip), ("unknown", unknown)):
         t = _trainer(data, tmp_path, logname=name)
+        fit_initial_shape(t.model)  # a body the rays hit, so the soft term has samples
         t.refresh_proxy()
+        t.model.set_progress(0.6)  # the soft field ramped in
         with torch.no_grad():  # rotate the joints off the rest pose so the prior has something to hold
-            for p in t.model.articulation.rot_net.parameters():
+            for p in [*t.model.articulation.rot_net.parameters(), *t.model.soft.parameters()]:
                 p.add_(0.05)
         logs[name] = t.compute_losses(t.sampler.sample())[1]
     assert logs["exact"]["flow"] == pytest.approx(4 * logs["unknown"]["flow"], rel=1e-4)
     assert logs["exact"]["prior"] > 0
     assert logs["exact"]["prior"] == pytest.approx(22501 * logs["unknown"]["prior"], rel=1e-3)
+    assert logs["exact"]["soft_deform"] > 0
+    assert logs["exact"]["soft_deform"] == pytest.approx(100 * logs["unknown"]["soft_deform"], rel=1e-4)
 
 
 def test_robust_pose_prior_holds_small_rotations_and_lets_large_ones_go(clip, tmp_path):

@@ -72,7 +72,7 @@ def _segment_sums(values: torch.Tensor, counts: list[int]) -> list[int]:
 
 def render_rays(model: HerdModel, st: FrameState, pix: torch.Tensor, counts: list[int], proxy: Proxy,
                 cfg: RenderConfig, training: bool = True, pair: FrameState | None = None,
-                generator: torch.Generator | None = None) -> RayOutputs:
+                generator: torch.Generator | None = None, soft_scale: torch.Tensor | None = None) -> RayOutputs:
     """Volume-render rays grouped by frame.
 
     Args:
@@ -82,6 +82,7 @@ def render_rays(model: HerdModel, st: FrameState, pix: torch.Tensor, counts: lis
         proxy: current proxy (occupancy grid and surface points).
         training: stratified jitter of the samples and the regularisation terms.
         pair: state of each frame's paired frame (same order), to render flow into it.
+        soft_scale: ``(K,)`` factor on each frame's samples in the soft-deformation size term.
     """
     R, S = pix.shape[0], cfg.num_samples
     dev = pix.device
@@ -121,9 +122,8 @@ def render_rays(model: HerdModel, st: FrameState, pix: torch.Tensor, counts: lis
                      occupied_fraction=float(occ.float().mean()) if occ.numel() else 0.0)
     # flow and warp regularisers only where the samples matter: weight above a threshold
     sel = (wo.detach() > cfg.weight_threshold).nonzero()[:, 0] if len(idx) else idx
-    sel_counts = [int(c) for c in torch.bincount(torch.repeat_interleave(torch.arange(len(counts), device=dev),
-                                                                          torch.tensor(occ_counts, device=dev))[sel],
-                                                 minlength=len(counts))]
+    sel_frame = torch.repeat_interleave(torch.arange(len(counts), device=dev), torch.tensor(occ_counts, device=dev))[sel]
+    sel_counts = [int(c) for c in torch.bincount(sel_frame, minlength=len(counts))]
     if pair is not None:
         out.flow = torch.zeros(R, 2, device=dev)
         if len(sel):
@@ -141,7 +141,8 @@ def render_rays(model: HerdModel, st: FrameState, pix: torch.Tensor, counts: lis
             weighted_mean = lambda v: (wd * v).sum() / wd.sum().clamp(min=1e-6)  # noqa: E731
             out.cycle = weighted_mean(((back - xo[sel]) ** 2).sum(-1))
             if offset is not None:  # both directions: the backward one is what the render sees
-                out.soft = weighted_mean((offset ** 2).sum(-1) + (back_offset[sel] ** 2).sum(-1))
+                size = (offset ** 2).sum(-1) + (back_offset[sel] ** 2).sum(-1)
+                out.soft = weighted_mean(size if soft_scale is None else size * soft_scale[sel_frame])
         m = min(cfg.eikonal_points, len(idx))
         pick = torch.randperm(len(idx), generator=generator, device=dev)[:m]
         out.eik_points, out.eik_codes = xc[pick].detach(), code.rows(pick).detach()

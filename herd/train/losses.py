@@ -129,6 +129,22 @@ def pose_prior_frame_weight(kp_precision: torch.Tensor) -> torch.Tensor:
     return kp_precision / keypoint_precision(torch.zeros((), device=kp_precision.device))
 
 
+#: the soft-deformation size term of frames whose keypoints are a detector's (or absent), relative
+#: to frames with exact keypoints (docs/model.md)
+SOFT_WEIGHT_LOOSE_KEYPOINTS = 0.01
+
+
+def soft_deform_frame_weight(kp_precision: torch.Tensor) -> torch.Tensor:
+    """The soft-deformation size term of frames whose keypoints have the given
+    :func:`keypoint_precision`, relative to frames with exact keypoints: ``1`` for exact keypoints,
+    :data:`SOFT_WEIGHT_LOOSE_KEYPOINTS` for unknown ones or none, the precision ratio between.
+    Exact keypoints pin the skeleton, so a soft displacement can only fit what one view cannot
+    check and is held firmly; under a detector's keypoints the skeleton is a few pixels off and the
+    soft field must take up the rest (DAVIS people 0.853 at 1/100 of the weight, 0.824 at the full
+    weight; docs/benchmarks.md)."""
+    return pose_prior_frame_weight(kp_precision).clamp(min=SOFT_WEIGHT_LOOSE_KEYPOINTS)
+
+
 def bone_length_prior(st: FrameState) -> torch.Tensor:
     """Bone lengths near the category mean: squared log factor."""
     return (torch.log(st.bone_scale) ** 2).mean()

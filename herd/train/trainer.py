@@ -95,6 +95,7 @@ class Trainer:
         self.kp_precision = L.keypoint_precision(torch.from_numpy(self.cache.cue_sigma("keypoint"))).to(self.device)
         self.flow_precision = L.flow_precision(torch.from_numpy(self.cache.cue_sigma("flow"))).to(self.device)
         self.pose_prior_frame_weight = L.pose_prior_frame_weight(self.kp_precision)
+        self.soft_frame_weight = L.soft_deform_frame_weight(self.kp_precision)
         # --num_rays and --frames_per_step are the whole step's batch: under torchrun each process
         # draws its share of the frames, and DDP's gradient mean over the processes is then the
         # gradient of one process's mean over all the rays (same step count, same learning rate)
@@ -169,7 +170,8 @@ class Trainer:
         st_all = m.frame_state(frames, shape_video=self.swapped_videos(m.frame_video[frames]))
         st, pair = st_all.select(slice(0, K)), st_all.select(slice(K, 2 * K))
         out = render_rays(m, st, batch.pix, batch.counts, self.proxy, self.rcfg, training=True,
-                          pair=pair if o.flow_wt > 0 else None, generator=self.gen)
+                          pair=pair if o.flow_wt > 0 else None, generator=self.gen,
+                          soft_scale=self.soft_frame_weight[batch.frames])
         res = self.cache.res
         terms = {"mask": (o.mask_wt, L.mask_loss(out, batch)), "rgb": (o.rgb_wt, L.rgb_loss(out, batch))}
         if o.flow_wt > 0 and out.flow is not None:
