@@ -34,9 +34,11 @@ class TrainConfig:
         depth_wt: weight of the depth loss (when depth exists; 0 = off).
         eikonal_wt: weight of the eikonal term on a subset of points.
         cycle_wt: weight of the forward/backward warp cycle loss.
-        soft_deform_wt: weight of the soft-deformation size penalty (forward and backward field).
-            Strong (100) because the reference view cannot tell a soft displacement from a
-            right shape, and the held-out views pay for it (docs/benchmarks.md).
+        soft_deform_wt: weight of the soft-deformation size penalty (forward and backward field)
+            for videos with exact keypoints: strong (100) because the reference view cannot tell a
+            soft displacement from a right shape, and the held-out views pay for it. Others scale
+            it by their keypoints' precision, at least 1/100 (1 for a detector's or none), since
+            the soft field takes up what loose keypoints leave of the pose (docs/benchmarks.md).
         skin_wt: weight of the skinning regulariser (Gaussian bones inside the shape).
         prior_wt: weight of the bone-length prior (bone lengths near the category mean).
         pose_prior_wt: weight of the pose prior (joint rotations near the rest pose, robust) for
