@@ -375,7 +375,7 @@ def test_robust_pose_prior_holds_small_rotations_and_lets_large_ones_go(clip, tm
         st = type("St", (), {"joint_rotvecs": r})()
         v = L.pose_prior(st, scale, torch.ones(1))
         (g,) = torch.autograd.grad(v, r)
-        return float(v), float(g[0, 1, 0])
+        return float(v.detach()), float(g[0, 1, 0])
 
     small, _ = prior_and_grad(0.01, 0.15)
     assert small == pytest.approx(0.01 ** 2 / 6, rel=0.01)  # r^2 for small rotations (mean of 6 entries)
