@@ -29,6 +29,7 @@ import cv2
 import numpy as np
 from tqdm import tqdm
 
+from herd.data import format as fmt
 from herd.data.reader import Dataset
 from herd.geometry.raster import scale_intrinsics
 
@@ -141,9 +142,11 @@ def build_cache(ds: Dataset, res: int, cache_root: Path, object_radius: float = 
         frame_video += [vi] * F
         frame_index += list(range(F))
         detected += [bool(x) for x in v.detected]
-        at_res = lambda sigma: None if sigma is None else sigma * (sx + sy) / 2  # noqa: E731
-        videos.append({"name": v.name, "num_frames": F, "start": start,
-                       "keypoint_sigma_px": at_res(v.keypoint_sigma_px), "flow_sigma_px": at_res(v.flow_sigma_px)})
+        info = {"name": v.name, "num_frames": F, "start": start}
+        for key in fmt.CUE_SIGMA_KEYS:  # the stated errors, in pixels at resolution R
+            sigma = getattr(v, key)
+            info[key] = None if sigma is None else sigma * (sx + sy) / 2
+        videos.append(info)
         start += F
     for a in [rgb, mask, band, *flows.values()]:
         a.flush()

@@ -27,6 +27,8 @@ IMAGE_EXTENSIONS = (".png", ".jpg", ".jpeg")
 
 MANIFEST = "manifest.json"
 VIDEO_JSON = "video.json"
+#: video.json keys stating a cue's error (pixels, per coordinate; 0 exact, absent unknown)
+CUE_SIGMA_KEYS = ("keypoint_sigma_px", "flow_sigma_px")
 IMAGES_DIR = "images"
 MASKS_DIR = "masks"
 FLOW_DIR = "flow"

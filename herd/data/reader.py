@@ -270,7 +270,7 @@ def _load_video(vroot: Path, gaps: tuple[int, ...], skeleton: Skeleton | None) -
             unknown = [n for n in names if n not in skeleton.joint_names]
             if unknown:
                 raise HerdInputError(f"{vj}: keypoint names {unknown[:3]} are not joints of skeleton {skeleton.name!r}; rename them after its joints")
-    sigma = {key: _cue_sigma(info, key, vj) for key in ("keypoint_sigma_px", "flow_sigma_px")}
+    sigma = {key: _cue_sigma(info, key, vj) for key in fmt.CUE_SIGMA_KEYS}
     has_depth = (vroot / fmt.DEPTH).exists()
     if has_depth:
         _load_npy(vroot / fmt.DEPTH, (F, H, W), "depth")

@@ -158,7 +158,7 @@ class VideoWriter:
             "detected": [bool(x) for x in detected],
             "keypoint_names": list(keypoint_names) if keypoint_names is not None else None,
         }
-        for key, sigma in (("keypoint_sigma_px", keypoint_sigma_px), ("flow_sigma_px", flow_sigma_px)):
+        for key, sigma in zip(fmt.CUE_SIGMA_KEYS, (keypoint_sigma_px, flow_sigma_px)):
             if sigma is not None:
                 info[key] = float(sigma)
         info.update(extra or {})
