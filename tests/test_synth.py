@@ -176,6 +176,25 @@ def test_same_seed_gives_byte_identical_output(tmp_path):
     assert any("images" in m for m in mismatch_c)
 
 
+def test_frame_ranges_vary_per_video_and_by_seed_only(tmp_path):
+    """``--frames LO:HI``: each video's length is drawn within the range from its own stream, so it
+    does not depend on how many videos there are, and a fixed length is exactly that length."""
+    from herd.cli.main import main as herd_main
+    from herd.synth.generate import SynthConfig, video_frames
+
+    cfg = SynthConfig(out=tmp_path / "x", frames=(8, 40), videos=12, seed=3)
+    lengths = [video_frames(cfg, i) for i in range(12)]
+    assert all(8 <= n <= 40 for n in lengths) and len(set(lengths)) > 3
+    assert video_frames(SynthConfig(out=tmp_path / "y", frames=(8, 40), videos=2, seed=3), 1) == lengths[1]
+    assert video_frames(SynthConfig(out=tmp_path / "z", frames=17), 5) == 17
+    out = tmp_path / "range"
+    assert herd_main(["synth", "--videos", "2", "--frames", "4:9", "--res", "24", "--seed", "3", "--heldout_views", "0",
+                      "--transfer_pairs", "1", "--out", str(out), "--quiet"]) == 0
+    ds = load_dataset(out)
+    assert [v.num_frames for v in ds.videos] == [video_frames(SynthConfig(out=out, frames=(4, 9), seed=3), i) for i in (0, 1)]
+    assert herd_main(["synth", "--frames", "9:4", "--out", str(tmp_path / "bad")]) == 2
+
+
 @pytest.mark.skipif(not FOX.exists(), reason="shared Fox asset missing")
 def test_fox_asset_renders_non_empty_masks_in_every_frame(tmp_path):
     out = _synth(tmp_path / "fox", asset=FOX, videos=2, frames=8, res=48, seed=1, transfer_pairs=1)

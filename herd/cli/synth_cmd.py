@@ -15,7 +15,7 @@ def build_parser() -> ArgumentParser:
     p.add_argument("--category", choices=["human", "quad"], default="quad", help="procedural body and skeleton type")
     p.add_argument("--asset", type=Path, default=None, help="rigged, animated glTF 2.0 (.glb) to take bodies and motion from")
     p.add_argument("--videos", type=int, default=6, help="number of individuals (one video each)")
-    p.add_argument("--frames", type=int, default=32, help="frames per video")
+    p.add_argument("--frames", default="32", help="frames per video, or a range LO:HI for lengths that vary per video")
     p.add_argument("--res", type=int, default=96, help="image size in pixels (square)")
     p.add_argument("--seed", type=int, default=0, help="random seed; the same seed gives byte-identical output")
     p.add_argument("--fps", type=float, default=10.0, help="frame rate of the motion")
@@ -33,9 +33,24 @@ def build_parser() -> ArgumentParser:
     return p
 
 
+def _frames(text: str) -> int | tuple[int, int]:
+    """``--frames``: ``N`` or ``LO:HI``."""
+    try:
+        parts = [int(x) for x in text.split(":")]
+    except ValueError:
+        parts = []
+    if len(parts) == 1:
+        return parts[0]
+    if len(parts) == 2 and parts[0] <= parts[1]:
+        return parts[0], parts[1]
+    raise HerdInputError(f"--frames {text}: give a number of frames (32) or a range LO:HI with LO <= HI (32:64)")
+
+
 def run(argv: list[str]) -> int:
     a = build_parser().parse_args(argv)
-    for flag, value, lo in (("--videos", a.videos, 1), ("--frames", a.frames, 2), ("--res", a.res, 16),
+    frames = _frames(a.frames)
+    shortest = frames[0] if isinstance(frames, tuple) else frames
+    for flag, value, lo in (("--videos", a.videos, 1), ("--frames", shortest, 2), ("--res", a.res, 16),
                             ("--heldout_views", a.heldout_views, 0), ("--transfer_pairs", a.transfer_pairs, 0)):
         if value < lo:
             raise HerdInputError(f"{flag} {value}: must be at least {lo}")
@@ -52,7 +67,7 @@ def run(argv: list[str]) -> int:
                                                                  if bad else "applies to procedural bodies, not --asset"))
 
     t0 = time.perf_counter()
-    out = synthesize(SynthConfig(out=a.out, category=a.category, asset=a.asset, videos=a.videos, frames=a.frames,
+    out = synthesize(SynthConfig(out=a.out, category=a.category, asset=a.asset, videos=a.videos, frames=frames,
                                  res=a.res, seed=a.seed, fps=a.fps, init_rot_noise_deg=a.init_rot_noise_deg,
                                  kp_noise_px=a.kp_noise_px, heldout_views=a.heldout_views,
                                  transfer_pairs=a.transfer_pairs, overwrite=a.overwrite, progress=not a.quiet,

@@ -27,7 +27,8 @@ class SynthConfig:
         category: ``human`` or ``quad`` (procedural bodies); ignored with ``asset``.
         asset: a rigged, animated glTF 2.0 file to take bodies and motion from.
         videos: number of individuals, one video each.
-        frames: frames per video.
+        frames: frames per video, or ``(lo, hi)``: each video's length drawn from lo..hi
+            (inclusive, by :func:`video_frames`).
         res: image size in pixels (square).
         seed: random seed; the same seed gives byte-identical output.
         fps: frame rate of the motion.
@@ -46,7 +47,7 @@ class SynthConfig:
     category: str = "quad"
     asset: Path | None = None
     videos: int = 6
-    frames: int = 32
+    frames: int | tuple[int, int] = 32
     res: int = 96
     seed: int = 0
     fps: float = 10.0
@@ -69,19 +70,29 @@ class _Video:
     background: np.ndarray
 
 
-def _make_individual(cfg: SynthConfig, rng: np.random.Generator, asset):
+def video_frames(cfg: SynthConfig, video: int) -> int:
+    """Frames of video ``video``: ``cfg.frames``, or for a range a length drawn from its own random
+    stream, so that fixed lengths give the same videos as before and a video's length does not
+    depend on how many videos there are."""
+    if isinstance(cfg.frames, int):
+        return cfg.frames
+    lo, hi = cfg.frames
+    return int(np.random.default_rng([cfg.seed, video, 1]).integers(lo, hi + 1))
+
+
+def _make_individual(cfg: SynthConfig, rng: np.random.Generator, asset, F: int):
     if asset is not None:
         from herd.synth.asset import make_asset_body, make_asset_motion
 
         body = make_asset_body(asset, rng)
-        motion = make_asset_motion(asset, rng, cfg.frames, cfg.fps)
+        motion = make_asset_motion(asset, rng, F, cfg.fps)
         return body, motion
     from herd.synth.bodies import ProceduralBody, sample_morphology
     from herd.synth.motion import make_motion
 
     base = get_skeleton(cfg.category)
     body = ProceduralBody(base, sample_morphology(base, rng))
-    motion = make_motion(body.skeleton, cfg.frames, rng, actions=cfg.actions, fps=cfg.fps)
+    motion = make_motion(body.skeleton, F, rng, actions=cfg.actions, fps=cfg.fps)
     return body, motion
 
 
@@ -118,17 +129,17 @@ def synthesize(cfg: SynthConfig) -> Path:
         skeleton, category, builtin = asset.skeleton, Path(cfg.asset).stem.lower(), False
     else:
         skeleton, category, builtin = get_skeleton(cfg.category), cfg.category, True
-    F, res = cfg.frames, cfg.res
+    res = cfg.res
     name = cfg.name or Path(cfg.out).name
     videos: list[_Video] = []
-    source = {"generator": "herd synth", "seed": cfg.seed, "category": category, "res": res, "frames": F,
+    source = {"generator": "herd synth", "seed": cfg.seed, "category": category, "res": res, "frames": cfg.frames,
               "asset": Path(cfg.asset).name if cfg.asset else None}
     with DatasetWriter(cfg.out, name=name, category=category, skeleton=skeleton, overwrite=cfg.overwrite,
                        builtin_skeleton=builtin, source=source) as writer:
         gt = writer.gt_dir
         for i in tqdm(range(cfg.videos), desc="synth videos", unit="video", disable=not cfg.progress):
             rng = np.random.default_rng([cfg.seed, i])
-            body, motion = _make_individual(cfg, rng, asset)
+            body, motion = _make_individual(cfg, rng, asset, video_frames(cfg, i))
             centres, radius = body_centre_world(motion.obj2world, body.rest_verts)
             elev = (0.0, 25.0) if category == "human" else (5.0, 35.0)
             cam = make_orbit_camera(rng, res, centres, radius, cfg.fps, elev)
@@ -164,8 +175,9 @@ def _transfer_pairs(n: int, k: int) -> list[tuple[int, int]]:
 
 def _write_video(writer: DatasetWriter, gt: Path, name: str, vid: _Video, cfg: SynthConfig,
                  rng: np.random.Generator) -> None:
-    F, res = cfg.frames, cfg.res
+    res = cfg.res
     body, motion, cam = vid.body, vid.motion, vid.camera
+    F = motion.num_frames
     K = cam.intrinsics
     verts_world, joints_world = _posed(body, motion)
     world2cam = cam.world2cam()
