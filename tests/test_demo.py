@@ -37,7 +37,8 @@ def test_demo_artefacts_exist_and_are_valid(demo):
     metrics = json.loads((demo / "eval" / "metrics.json").read_text())["metrics"]
     assert metrics["ref_mask_iou"]["mean"] > 0.6  # smoke-level: three minutes of training at 48 px
     assert metrics["heldout_mask_iou"]["mean"] > 0.3
-    assert 0 < metrics["chamfer"]["mean"] < 0.2 and metrics["fscore_5"]["mean"] > 0.3
+    assert 0 < metrics["chamfer_cm"]["mean"] < 40 and metrics["fscore_5pct"]["mean"] > 0.3
+    assert 0 < metrics["seq_chamfer_cm"]["mean"] < 60 and 0 < metrics["seq_fscore_10cm"]["mean"] <= 1
     assert "transfer_mask_iou" in metrics and "bone_length_r" in metrics
     index = demo / "report" / "index.html"
     assert index.is_file() and (demo / "report" / "vendor" / "LICENSE-model-viewer").is_file()

@@ -9,7 +9,7 @@ import torch
 from conftest import validate_gltf
 
 from herd.cli.main import main as herd_main
-from herd.data.ground_truth import GroundTruth
+from herd.evaluation.truth import link_truth
 from herd.evaluation.overlay import projected_mesh_ious
 from herd.evaluation.skeleton import learned_bone_lengths
 from herd.evaluation.transfer import transfer_scores, transfer_states
@@ -93,11 +93,11 @@ def test_glb_skinning_follows_the_model(trained_quad):
         m.soft = soft
 
 
-def test_reanimation_uses_the_body_bone_lengths_and_matches_the_truth(trained_quad, tiny_quad):
+def test_reanimation_uses_the_body_bone_lengths_and_matches_the_truth(trained_quad):
     run = trained_quad
-    gt = GroundTruth(tiny_quad)
+    gt = link_truth(run.ds)
     pair = gt.transfer_pairs()[0]
-    a, b = run.video_names.index(pair["motion"]), run.video_names.index(pair["body"])
+    a, b = pair["motion"], pair["body"]
     out = reanimate(run, a, b, 48, grid_size=48, progress=False)
     motion = json.loads((run.run_dir / f"reanimate_{a:04d}_on_{b:04d}" / "motion.json").read_text())
     lengths = learned_bone_lengths(run.model)
@@ -108,16 +108,17 @@ def test_reanimation_uses_the_body_bone_lengths_and_matches_the_truth(trained_qu
     assert scores["mask_iou"].mean() > 0.6, scores
 
 
-def test_transfer_resizes_the_body_by_the_ratio_of_the_monocular_scales(trained_quad, tiny_quad, monkeypatch):
+def test_transfer_resizes_the_body_by_the_ratio_of_the_monocular_scales(trained_quad, monkeypatch):
     """B twice as far in its own video as A (s_B = 2 s_A) looks half as large next to A: resized
     about its object origin, B's silhouette in A's camera shrinks to about a quarter, and the
     origin stays on its line of sight."""
     import herd.evaluation.transfer as transfer
 
-    run, gt = trained_quad, GroundTruth(tiny_quad)
+    run = trained_quad
+    gt = link_truth(run.ds)
     pair = gt.transfer_pairs()[0]
     monkeypatch.setattr(transfer, "model_to_true_scale",
-                        lambda model, cache, gt, proxy, rcfg, v, name: 2.0 if name == pair["body"] else 1.0)
+                        lambda model, cache, truth, proxy, rcfg, v: 2.0 if v == pair["body"] else 1.0)
     plain = transfer_states(run, gt, pair, 64, stride=4, match_scale=False)
     small = transfer_states(run, gt, pair, 64, stride=4)
     t0, t1 = plain.obj2cam[:, :3, 3], small.obj2cam[:, :3, 3]

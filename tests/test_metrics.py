@@ -10,8 +10,9 @@ from herd.evaluation.geometry import (
     compare_points,
     icp,
     kabsch,
-    mesh_scores,
+    per_frame_scores,
     sample_surface,
+    sequence_scores,
 )
 from herd.evaluation.images import psnr
 from herd.evaluation.masks import iou
@@ -25,27 +26,58 @@ def _body():
     return v, np.asarray(m.faces)
 
 
-def test_mesh_against_itself():
+def _grid(spacing: float = 0.1) -> np.ndarray:
+    """A 6 x 6 x 6 lattice of points, ``spacing`` apart, 2.5 m in front of the camera: every point's
+    nearest neighbour moved by less than ``spacing / 2`` is itself."""
+    a = np.arange(6) * spacing
+    return np.stack(np.meshgrid(a, a, a, indexing="ij"), -1).reshape(-1, 3) + [-0.25, -0.25, 2.25]
+
+
+def test_a_point_set_against_itself_scores_perfectly():
     v, f = _body()
-    s = mesh_scores(v, f, v, f)
-    assert s.chamfer < 0.01 * 0.8  # only the sampling differs (two independent point sets)
-    assert s.fscore[0.05] == 1.0 and s.fscore[0.02] > 0.99
     pts = sample_surface(v, f, 2000)
-    exact = compare_points(pts, pts, 1.0)
+    exact = compare_points(pts, pts, (0.01, 0.02))
     assert exact.chamfer == 0 and all(x == 1.0 for x in exact.fscore.values())
+    # two independent samplings of one mesh differ only by the sampling
+    s = per_frame_scores([sample_surface(v, f, 5000, seed=1)], [sample_surface(v, f, 5000, seed=2)])[0]
+    assert s.chamfer < 0.016 and s.fscore[0.05] == 1.0 and s.fscore[0.02] > 0.99
 
 
-def test_alignment_recovers_a_scaled_and_moved_copy():
-    v, f = _body()
-    R = Rotation.from_rotvec([0.05, -0.08, 0.04]).as_matrix()
-    c = v.mean(0)
-    moved = (v - c) @ R.T + c + [0.02, -0.01, 0.03]
-    pred = moved * 0.5  # a copy at half the scale: same silhouette, half the depth
-    raw = mesh_scores(pred, f, v, f, scale=1.0, align=False)
-    s = mesh_scores(pred, f, v, f)
-    assert raw.fscore[0.05] < 0.1
-    assert s.fscore[0.02] > 0.98 and s.chamfer < 0.01, s
-    assert mesh_scores(moved + [0.2, 0, 0], f, v, f).chamfer < 0.01
+def test_both_protocols_recover_a_shifted_scaled_copy_exactly():
+    """Predicted frames at half the scale about the camera centre and shifted (a monocular model's
+    ambiguity plus a small offset): the median-depth ratio is exactly 2, and ICP removes the shift,
+    so both protocols give Chamfer 0 and F-scores 1 (hand-computed)."""
+    p = _grid()
+    shift = np.array([0.04, -0.02, 0.0])
+    preds, trues = [0.5 * (p + shift)] * 2, [p, p]
+    for s in per_frame_scores(preds, trues) + sequence_scores(preds, trues):
+        assert s.chamfer < 1e-9 and all(f == 1.0 for f in s.fscore.values()), s
+    assert sorted(per_frame_scores(preds, trues)[0].fscore) == [0.02, 0.05, 0.1]
+    assert sorted(sequence_scores(preds, trues)[0].fscore) == [0.02, 0.05, 0.1]
+
+
+def test_per_frame_drift_is_penalised_by_the_sequence_protocol_only():
+    """Frame 0 drifts 3 cm to the right, frame 1 3 cm to the left. Per frame, ICP aligns each away
+    (Chamfer 0). One transform for the sequence cannot: by symmetry the best one is the identity,
+    every point stays 3 cm from its true place in both directions, so Chamfer = 3 + 3 = 6 cm and
+    F is 0 at 2 cm and 1 at 5 and 10 cm (hand-computed)."""
+    p = _grid()
+    d = np.array([0.03, 0.0, 0.0])
+    preds, trues = [p + d, p - d], [p, p]
+    for s in per_frame_scores(preds, trues):
+        assert s.chamfer < 1e-9 and s.fscore[0.02] == 1.0
+    for s in sequence_scores(preds, trues):
+        assert abs(s.chamfer - 0.06) < 1e-9
+        assert s.fscore == {0.02: 0.0, 0.05: 1.0, 0.1: 1.0}
+
+
+def test_scale_drift_is_penalised_by_the_sequence_protocol_only():
+    """Frames at scales 1 and 1.25 about the camera centre: each frame's own median-depth ratio
+    undoes its scale, the sequence's one (their median) undoes neither."""
+    p = _grid()
+    preds, trues = [p, 1.25 * p], [p, p]
+    assert all(s.chamfer < 1e-9 for s in per_frame_scores(preds, trues))
+    assert min(s.chamfer for s in sequence_scores(preds, trues)) > 0.02
 
 
 def test_kabsch_and_icp_find_a_known_rigid_motion():

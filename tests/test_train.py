@@ -206,31 +206,28 @@ def test_heldout_scale_is_anchored_on_joints_or_surface(clip, tmp_path, fg_motio
     """The monocular scale of held-out views compares the model's posed joints (without a skeleton:
     its visible surface) with the true ones: true depths twice as far halve it, whatever the true
     object origin is (a ratio of object-origin distances would not move)."""
-    from herd.data.ground_truth import GroundTruth
     from herd.evaluation.masks import model_to_true_scale
+    from herd.evaluation.truth import link_truth
 
     t = _trainer(clip, tmp_path, fg_motion=fg_motion)
     t.run()
-    gt = GroundTruth(clip)
+    truth = link_truth(t.ds).videos[0]
 
     class Deeper:
-        """The cache's depth maps and the true joints twice as far from the camera."""
-
-        def __init__(self, real):
-            self.real = real
-            if hasattr(real, "depth"):
-                self.depth = np.asarray(real.depth, np.float32) * 2
+        """The true joints and depth maps twice as far from the camera."""
 
         def __getattr__(self, name):
-            return getattr(self.real, name)
+            return getattr(truth, name)
 
-        def array(self, video, name):
-            return self.real.array(video, name) * (2 if name == "joints_cam" else 1)
+        def array(self, name):
+            return truth.array(name) * (2 if name == "joints_cam" else 1)
 
-    name = t.cache.meta["videos"][0]["name"]
-    s = model_to_true_scale(t.model, t.cache, gt, t.proxy, t.rcfg, 0, name)
+        def depth(self):
+            return np.asarray(truth.depth(), np.float32) * 2
+
+    s = model_to_true_scale(t.model, t.cache, truth, t.proxy, t.rcfg, 0)
     assert 0.2 < s < 5
-    deeper = model_to_true_scale(t.model, Deeper(t.cache), Deeper(gt), t.proxy, t.rcfg, 0, name)
+    deeper = model_to_true_scale(t.model, t.cache, Deeper(), t.proxy, t.rcfg, 0)
     assert deeper == pytest.approx(s / 2, rel=1e-3)
 
 

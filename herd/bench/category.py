@@ -25,8 +25,8 @@ def run_one(category: str, work: Path, videos: int, res: int, seed: int, extra: 
     ``model_extra``: training and model options beyond the defaults."""
     import numpy as np
 
-    from herd.data.ground_truth import GroundTruth
     from herd.evaluation.masks import heldout_ious, reference_ious
+    from herd.evaluation.truth import link_truth
     from herd.evaluation.skeleton import bone_length_r, learned_bone_lengths
     from herd.model.model import ModelConfig
     from herd.synth.generate import SynthConfig, synthesize
@@ -45,9 +45,10 @@ def run_one(category: str, work: Path, videos: int, res: int, seed: int, extra: 
     out = t.run()
     seconds = time.perf_counter() - t0
     names = [v.name for v in t.ds.videos]
-    gt = GroundTruth(data)
+    truth = link_truth(t.ds)
+    gt = truth.gt
     ref = reference_ious(t.model, t.cache, t.proxy, t.rcfg)
-    held = heldout_ious(t.model, t.cache, gt, t.proxy, t.rcfg, names, stride=2)
+    held = heldout_ious(t.model, t.cache, truth, t.proxy, t.rcfg, stride=2)
     row = {"category": category, "videos": videos, "res": res, "train_seconds": round(seconds, 1),
            "steps": out["steps"], "ref_mask_iou": round(float(ref.mean()), 4),
            "heldout_mask_iou": round(float(np.mean([h.mean() for h in held.values()])), 4),

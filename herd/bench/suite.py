@@ -53,7 +53,7 @@ def curve(run_dir: Path, opts, model_cfg, history: list[dict], stride: int = 4) 
                "ref_mask_iou": round(float(reference_ious(run.model, run.cache, run.proxy, run.rcfg, frames).mean()), 4)}
         gt = ground_truth(run)
         if gt is not None:
-            held = heldout_ious(run.model, run.cache, gt, run.proxy, run.rcfg, run.video_names, stride)
+            held = heldout_ious(run.model, run.cache, gt, run.proxy, run.rcfg, stride)
             row["heldout_mask_iou"] = round(float(np.mean([v.mean() for v in held.values()])), 4)
         points.append(row)
     return points
@@ -97,14 +97,14 @@ def train_and_measure(name: str, spec: dict, work: Path, minutes: float, seed: i
 def markdown(result: dict) -> str:
     lines = [f"# herd benchmark {result['date']}", "", f"Machine: {result['machine']}", "",
              "## Quality under a wall-clock budget", "",
-             "| dataset | train min | steps | ref IoU | held-out IoU | min to ref 0.9 | min to held-out 0.8 | Chamfer (m) | F@2% | F@5% | transfer IoU | bone r |",
+             "| dataset | train min | steps | ref IoU | held-out IoU | min to ref 0.9 | min to held-out 0.8 | Chamfer (cm) | F@2% | F@5% | transfer IoU | bone r |",
              "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |"]
     for r in result["quality"]:
         m = r["metrics"]
         f = lambda k, d=3: (f"{m[k]:.{d}f}" if k in m else "-")  # noqa: E731
         lines.append(f"| {r['dataset']} | {r['train_minutes']} | {r['steps']} | {f('ref_mask_iou')} | {f('heldout_mask_iou')} | "
-                     f"{r['minutes_to_ref_0.9'] or '-'} | {r['minutes_to_heldout_0.8'] or '-'} | {f('chamfer', 4)} | "
-                     f"{f('fscore_2')} | {f('fscore_5')} | {f('transfer_mask_iou')} | {f('bone_length_r')} |")
+                     f"{r['minutes_to_ref_0.9'] or '-'} | {r['minutes_to_heldout_0.8'] or '-'} | {f('chamfer_cm', 2)} | "
+                     f"{f('fscore_2pct')} | {f('fscore_5pct')} | {f('transfer_mask_iou')} | {f('bone_length_r')} |")
     lines += ["", "Metric curves (minutes: reference / held-out mask IoU):", ""]
     for r in result["quality"]:
         pts = ", ".join(f"{p['minutes']}: {p['ref_mask_iou']:.3f}/{p.get('heldout_mask_iou', float('nan')):.3f}" for p in r["curve"])
@@ -131,12 +131,13 @@ def main(argv: list[str] | None = None) -> None:
     import torch
 
     from herd.bench import speed
+    from herd.evaluation.geometry import GEOMETRY_PROTOCOL
 
     minutes = a.minutes or (3.0 if a.quick else 15.0)
     date = datetime.date.today().isoformat() + ("-quick" if a.quick else "")
     result = {"date": date, "machine": f"{platform.processor() or platform.machine()}, {torch.get_num_threads()} threads, "
                                        f"torch {torch.__version__}, Python {platform.python_version()}",
-              "minutes_budget": minutes, "quality": []}
+              "minutes_budget": minutes, "geometry_protocol": GEOMETRY_PROTOCOL, "quality": []}
     for name, spec in datasets(a.quick).items():
         if a.only and name not in a.only:
             continue

@@ -17,23 +17,35 @@ class EvalOptions:
         stride: evaluate every stride-th frame of each video.
         grid_size: marching-cubes grid of the meshes compared with the true ones.
         points: surface points sampled per mesh for Chamfer and F-score.
+        gt: a herd synth dataset to score against, videos matched by name (default: the ground
+            truth the run's dataset has or records, docs/evaluation.md).
     """
 
     stride: int = 1
     grid_size: int = 128
     points: int = 5000
+    gt: str = ""
 
 
 def _check(eo: EvalOptions) -> None:
     if eo.stride < 1:
         raise HerdInputError(f"--stride {eo.stride}: use 1 or more")
+    if eo.grid_size < 16:
+        raise HerdInputError(f"--grid_size {eo.grid_size}: use 16 or more")
+    if eo.points < 100:
+        raise HerdInputError(f"--points {eo.points}: use 100 or more")
+    if eo.gt:
+        from pathlib import Path
+
+        if not (Path(eo.gt) / "gt" / "info.json").is_file():
+            raise HerdInputError(f"--gt {eo.gt}: not a herd synth dataset with ground truth (no gt/info.json)")
 
 
 def run(argv: list[str]) -> int:
     run_, eo = open_trained_run("eval", argv, EvalOptions, _check)
     from herd.evaluation.evaluate import evaluate, format_table
 
-    result = evaluate(run_, eo.stride, eo.grid_size, eo.points, progress=not run_.opts.quiet)
+    result = evaluate(run_, eo.stride, eo.grid_size, eo.points, progress=not run_.opts.quiet, gt_dataset=eo.gt or None)
     out = run_.run_dir / "eval" / "metrics.json"
     out.parent.mkdir(exist_ok=True)
     tmp = out.with_name("metrics.json.tmp")

@@ -60,6 +60,21 @@ class View:
         return np.asarray(Image.open(self.root / "masks" / f"{i:05d}.png")) > 127
 
 
+def synthetic_source(frames_dir: str | Path) -> tuple[Path, str] | None:
+    """The ``herd synth`` dataset and video whose frames ``frames_dir`` holds (``<dataset>/<video>/images``
+    of a dataset with ground truth), or None: what ``herd preprocess`` records so that evaluation
+    can follow its input back to the truth."""
+    p = Path(frames_dir).resolve()
+    root = p.parent.parent
+    if not (p.is_dir() and p.name == "images" and (root / "gt" / "info.json").is_file()):
+        return None
+    try:
+        videos = json.loads((root / "gt" / "info.json").read_text()).get("videos", [])
+    except (json.JSONDecodeError, UnicodeDecodeError, AttributeError):
+        return None
+    return (root, p.parent.name) if p.parent.name in videos else None
+
+
 class GroundTruth:
     """Reader of ``<dataset>/gt``. Only evaluation and tests use it."""
 

@@ -73,6 +73,12 @@ class Video:
             or None when unknown (a flow estimator's).
         has_depth: whether ``depth.npy`` is present.
         flow_gaps: gaps with flow present.
+        raw_intrinsics: ``(4,)`` fx, fy, cx, cy of the uncropped source frames (``herd preprocess``
+            writes it; the focal length is its assumption unless ``--focal`` gave it), or None.
+        ground_truth: where the synthetic ground truth of the source frames is, for a video that
+            ``herd preprocess`` made from a ``herd synth`` video: ``{"dataset", "video"}`` (the
+            dataset folder, absolute and relative to this dataset, and the video's name there);
+            None otherwise. Only evaluation follows it.
     """
 
     name: str
@@ -92,6 +98,8 @@ class Video:
     flow_sigma_px: float | None
     has_depth: bool
     flow_gaps: tuple[int, ...]
+    raw_intrinsics: np.ndarray | None = None
+    ground_truth: dict | None = None
 
     def load_frame(self, i: int) -> np.ndarray:
         """``(H, W, 3)`` uint8 RGB of frame ``i``."""
@@ -274,11 +282,23 @@ def _load_video(vroot: Path, gaps: tuple[int, ...], skeleton: Skeleton | None) -
     has_depth = (vroot / fmt.DEPTH).exists()
     if has_depth:
         _load_npy(vroot / fmt.DEPTH, (F, H, W), "depth")
+    raw_K = info.get("raw_intrinsics")
+    if raw_K is not None:
+        try:
+            raw_K = np.asarray(raw_K, dtype=np.float64)
+        except (TypeError, ValueError):
+            raw_K = None
+        if raw_K is None or raw_K.shape != (4,) or not np.all(np.isfinite(raw_K)) or raw_K[0] <= 0:
+            raise HerdInputError(f"{vj}: 'raw_intrinsics' must be four numbers fx, fy, cx, cy (fx > 0); fix or remove it")
+    truth = info.get("ground_truth")
+    if truth is not None and not (isinstance(truth, dict) and isinstance(truth.get("video"), str)
+                                  and isinstance(truth.get("dataset"), str)):
+        raise HerdInputError(f"{vj}: 'ground_truth' must be {{\"dataset\": folder, \"video\": name}}; fix or remove it")
     return Video(name=vroot.name, root=vroot, num_frames=F, height=H, width=W, frame_indices=frame_indices,
                  detected=detected, intrinsics=intrinsics, image_files=images, mask_files=masks,
                  init_obj2cam=init, keypoints=kps, keypoint_names=names,
                  keypoint_sigma_px=sigma["keypoint_sigma_px"], flow_sigma_px=sigma["flow_sigma_px"], has_depth=has_depth,
-                 flow_gaps=tuple(present))
+                 flow_gaps=tuple(present), raw_intrinsics=raw_K, ground_truth=truth)
 
 
 def _cue_sigma(info: dict, key: str, vj: Path) -> float | None:

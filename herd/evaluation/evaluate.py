@@ -2,11 +2,12 @@
 
 Keys of ``metrics.json`` (each ``{<video or pair>: value, ..., "mean": value}``; a metric that
 does not apply is absent): ``ref_mask_iou``, ``ref_psnr`` (always); with synthetic ground truth
-``heldout_mask_iou``, ``heldout_psnr``, ``chamfer``, ``fscore_1``, ``fscore_2``, ``fscore_5``,
-``transfer_mask_iou``, ``transfer_psnr`` (keyed by transfer pair ``<A>_on_<B>``), ``joint_error``
-and ``bone_length_r`` (same skeleton topology; its ``mean`` is the pooled r over individuals and
-bones, a per-individual value is the r over that individual's bones). Ground truth is read here
-only, never by training.
+(:mod:`herd.evaluation.truth`: the run's own ``gt/``, the truth a preprocessed copy of a synthetic
+dataset records, or ``herd eval --gt``) ``heldout_mask_iou``, ``heldout_psnr``, the geometry of
+both protocols (:data:`GEOMETRY_KEYS`), ``transfer_mask_iou``, ``transfer_psnr`` (keyed by
+transfer pair ``<A>_on_<B>``), ``joint_error`` and ``bone_length_r`` (same skeleton topology; its
+``mean`` is the pooled r over individuals and bones, a per-individual value is the r over that
+individual's bones). Ground truth is read here only, never by training.
 """
 
 from __future__ import annotations
@@ -15,16 +16,41 @@ import numpy as np
 import torch
 from tqdm import tqdm
 
-from herd.data.ground_truth import GroundTruth
-from herd.evaluation.geometry import aligned_joint_error, depth_scale, mesh_scores
+from herd.evaluation.geometry import (
+    ABSOLUTE_THRESHOLDS,
+    GEOMETRY_PROTOCOL,
+    RELATIVE_THRESHOLDS,
+    aligned_joint_error,
+    depth_scale,
+    mean_scores,
+    per_frame_scores,
+    sample_surface,
+    sequence_scores,
+)
 from herd.evaluation.masks import heldout_scores, reference_scores
 from herd.evaluation.skeleton import bone_length_r, learned_bone_lengths, proportions
 from herd.evaluation.transfer import transfer_scores
+from herd.evaluation.truth import RunTruth, link_truth
 from herd.export.mesh import extract_canonical_mesh, posed_vertices
 from herd.train.loaded_run import LoadedRun
 
-KEYS = ("ref_mask_iou", "ref_psnr", "heldout_mask_iou", "heldout_psnr", "chamfer", "fscore_1", "fscore_2", "fscore_5",
+#: geometry metrics: BANMo's per-frame protocol, then Lab4D/PPR's per-sequence one
+GEOMETRY_KEYS = ("chamfer_cm", "fscore_2pct", "fscore_5pct", "fscore_10pct",
+                 "seq_chamfer_cm", "seq_fscore_2cm", "seq_fscore_5cm", "seq_fscore_10cm")
+KEYS = ("ref_mask_iou", "ref_psnr", "heldout_mask_iou", "heldout_psnr", *GEOMETRY_KEYS,
         "transfer_mask_iou", "transfer_psnr", "joint_error", "bone_length_r")
+#: what each geometry key means, written into metrics.json beside the numbers
+PROTOCOLS = {
+    "version": GEOMETRY_PROTOCOL,
+    "chamfer_cm, fscore_*pct": "BANMo: per frame, predicted points scaled about the camera centre by the ratio of "
+                               "median depths, then rigid ICP; Chamfer = sum of the two mean nearest-neighbour "
+                               "distances (cm); F-score at 2/5/10 % of the true mesh's longest bounding-box edge",
+    "seq_chamfer_cm, seq_fscore_*cm": "Lab4D/PPR: one similarity transform per video (the median over frames of "
+                                      "the median-depth ratios, then one rigid ICP over all frames at once); Chamfer "
+                                      "as above (cm); F-score at 2/5/10 cm",
+    "camera": "the run's root poses seen through the true camera: translations times true/assumed focal length "
+              "(docs/evaluation.md)",
+}
 
 
 def _with_mean(values: dict[str, float]) -> dict[str, float]:
@@ -34,73 +60,97 @@ def _with_mean(values: dict[str, float]) -> dict[str, float]:
     return out
 
 
-def ground_truth(run: LoadedRun) -> GroundTruth | None:
-    """The dataset's synthetic ground truth, or None for real videos."""
-    return GroundTruth(run.ds.root) if (run.ds.root / "gt" / "info.json").is_file() else None
+def ground_truth(run: LoadedRun, gt_dataset: str | None = None) -> RunTruth | None:
+    """The run's synthetic ground truth (:func:`herd.evaluation.truth.link_truth`), or None for
+    real videos."""
+    return link_truth(run.ds, gt_dataset)
+
+
+@torch.no_grad()
+def geometry_scores(run: LoadedRun, truth: RunTruth, video: int, stride: int = 1, grid_size: int = 128,
+                    points: int = 5000) -> dict:
+    """Both geometry protocols for one video (every ``stride``-th frame), and the posed joints
+    against the true ones. Returns ``{"per_frame": ShapeScores, "sequence": ShapeScores,
+    "joint_error": float or None}`` (means over the frames)."""
+    m, vt = run.model, truth.videos[video]
+    mesh = extract_canonical_mesh(m, video, grid_size)
+    frames = run.cache.video_frames(video)[::stride]
+    st = m.frame_state(torch.as_tensor(frames, device=m.center.device))
+    obj2cam = st.obj2cam.cpu().numpy()
+    pred = vt.points_to_true_camera(posed_vertices(m, mesh, st), obj2cam)
+    true = vt.array("posed_verts_cam")[::stride]
+    faces = vt.gt.rest_mesh(vt.name)["faces"]
+    p_pts = [sample_surface(p, mesh.faces, points, seed=2 * i) for i, p in enumerate(pred)]
+    t_pts = [sample_surface(t, faces, points, seed=2 * i + 1) for i, t in enumerate(true)]
+    out = {"per_frame": mean_scores(per_frame_scores(p_pts, t_pts)),
+           "sequence": mean_scores(sequence_scores(p_pts, t_pts)), "joint_error": None}
+    true_j = vt.array("joints_cam")[::stride]
+    if st.joints is not None and true_j.shape[1] == st.joints.shape[1]:
+        T = vt.to_true_camera(obj2cam)
+        joints = st.joints.cpu().numpy() @ T[:, :3, :3].transpose(0, 2, 1) + T[:, None, :3, 3]
+        scale = float(np.median([depth_scale(p, t) for p, t in zip(p_pts, t_pts)]))
+        out["joint_error"] = float(np.mean([aligned_joint_error(p, t, scale) for p, t in zip(joints, true_j)]))
+    return out
 
 
 @torch.no_grad()
 def evaluate(run: LoadedRun, stride: int = 1, grid_size: int = 128, points: int = 5000,
-             progress: bool = True) -> dict:
-    """All metrics of a run (frames thinned by ``stride``). Returns ``{"metrics": {...}, "info": {...}}``."""
+             progress: bool = True, gt_dataset: str | None = None) -> dict:
+    """All metrics of a run (frames thinned by ``stride``). ``gt_dataset``: link the run to this
+    ``herd synth`` dataset's ground truth by hand. Returns ``{"metrics": {...}, "info": {...}}``."""
     m, names = run.model, run.video_names
-    gt = ground_truth(run)
+    truth = ground_truth(run, gt_dataset)
     metrics: dict[str, dict[str, float]] = {}
-    bar = tqdm(total=len(names) * (3 if gt else 1), desc="eval", unit="part", disable=not progress, dynamic_ncols=True)
+    bar = tqdm(total=len(names) * (3 if truth else 1), desc="eval", unit="part", disable=not progress, dynamic_ncols=True)
     ref_iou, ref_psnr = {}, {}
     for v, name in enumerate(names):
         s = reference_scores(m, run.cache, run.proxy, run.rcfg, run.cache.video_frames(v)[::stride])
         ref_iou[name], ref_psnr[name] = float(s["mask_iou"].mean()), float(np.nanmean(s["psnr"]))
         bar.update()
     metrics["ref_mask_iou"], metrics["ref_psnr"] = _with_mean(ref_iou), _with_mean(ref_psnr)
-    info = {"videos": names, "stride": stride, "grid_size": grid_size, "step": run.step, "ground_truth": gt is not None}
-    if gt is None:
+    info = {"videos": names, "stride": stride, "grid_size": grid_size, "step": run.step, "ground_truth": truth is not None}
+    if truth is None:
         bar.close()
         return {"metrics": metrics, "info": info}
+    info["ground_truth_dataset"] = str(truth.gt.root.parent.resolve())
+    info["ground_truth_videos"] = [vt.name for vt in truth.videos]
+    info["focal_ratio"] = [round(vt.focal_ratio, 4) for vt in truth.videos]
+    info["geometry_protocol"] = PROTOCOLS
 
-    held = heldout_scores(m, run.cache, gt, run.proxy, run.rcfg, names, stride)
+    held = heldout_scores(m, run.cache, truth, run.proxy, run.rcfg, stride)
     metrics["heldout_mask_iou"] = _with_mean({k: v["mask_iou"].mean() for k, v in held.items()})
     metrics["heldout_psnr"] = _with_mean({k: np.nanmean(v["psnr"]) for k, v in held.items()})
     bar.update(len(names))
 
-    chamfer, fs = {}, {t: {} for t in (1, 2, 5)}
+    geo: dict[str, dict[str, float]] = {k: {} for k in GEOMETRY_KEYS}
     joint_err = {}
-    same_topology = m.skeleton is not None and all(
-        gt.array(n, "joints_cam").shape[1] == m.skeleton.num_joints for n in names)
     for v, name in enumerate(names):
-        mesh = extract_canonical_mesh(m, v, grid_size)
-        frames = run.cache.video_frames(v)[::stride]
-        st = m.frame_state(torch.as_tensor(frames, device=m.center.device))
-        pred = posed_vertices(m, mesh, st)
-        true = gt.array(name, "posed_verts_cam")[::stride]
-        faces = gt.rest_mesh(name)["faces"]
-        scale = float(np.median([depth_scale(p, t) for p, t in zip(pred, true)]))
-        scores = [mesh_scores(p, mesh.faces, t, faces, scale, n=points, seed=i) for i, (p, t) in enumerate(zip(pred, true))]
-        chamfer[name] = np.mean([s.chamfer for s in scores])
-        for t, key in zip((0.01, 0.02, 0.05), (1, 2, 5)):
-            fs[key][name] = np.mean([s.fscore[t] for s in scores])
-        if same_topology:
-            T = st.obj2cam.cpu().numpy()
-            joints = st.joints.cpu().numpy() @ T[:, :3, :3].transpose(0, 2, 1) + T[:, None, :3, 3]
-            true_j = gt.array(name, "joints_cam")[::stride]
-            joint_err[name] = np.mean([aligned_joint_error(p, t, scale) for p, t in zip(joints, true_j)])
+        g = geometry_scores(run, truth, v, stride, grid_size, points)
+        pf, sq = g["per_frame"], g["sequence"]
+        geo["chamfer_cm"][name], geo["seq_chamfer_cm"][name] = 100 * pf.chamfer, 100 * sq.chamfer
+        for t in RELATIVE_THRESHOLDS:
+            geo[f"fscore_{round(100 * t)}pct"][name] = pf.fscore[t]
+        for t in ABSOLUTE_THRESHOLDS:
+            geo[f"seq_fscore_{round(100 * t)}cm"][name] = sq.fscore[t]
+        if g["joint_error"] is not None:
+            joint_err[name] = g["joint_error"]
         bar.update()
-    metrics["chamfer"] = _with_mean(chamfer)
-    for key in (1, 2, 5):
-        metrics[f"fscore_{key}"] = _with_mean(fs[key])
+    for k in GEOMETRY_KEYS:
+        metrics[k] = _with_mean(geo[k])
 
-    pairs = gt.transfer_pairs()
+    pairs = truth.transfer_pairs()
     if pairs:
         t_iou, t_psnr = {}, {}
         for pair in pairs:
-            s = transfer_scores(run, gt, pair, stride)
-            t_iou[pair["name"]], t_psnr[pair["name"]] = s["mask_iou"].mean(), np.nanmean(s["psnr"])
+            s = transfer_scores(run, truth, pair, stride)
+            key = f"{names[pair['motion']]}_on_{names[pair['body']]}"
+            t_iou[key], t_psnr[key] = s["mask_iou"].mean(), np.nanmean(s["psnr"])
         metrics["transfer_mask_iou"], metrics["transfer_psnr"] = _with_mean(t_iou), _with_mean(t_psnr)
-    if same_topology:
+    if len(joint_err) == len(names):
         metrics["joint_error"] = _with_mean(joint_err)
         if len(names) > 1 and not run.model_cfg.single_inst:
             learned = learned_bone_lengths(m)
-            true_len = np.array([gt.body(n)["bone_lengths"] for n in names])
+            true_len = np.array([truth.gt.body(vt.name)["bone_lengths"] for vt in truth.videos])
             keep = true_len.min(0) > 1e-6
             a, b = proportions(learned[:, keep]), proportions(true_len[:, keep])
             per = {n: float(np.corrcoef(a[i], b[i])[0, 1]) for i, n in enumerate(names)}

@@ -1,5 +1,7 @@
 """Rendered views against images: the reference view against the input masks and frames, and
-held-out views against the synthetic ground truth rendered from other cameras."""
+held-out views against the synthetic ground truth rendered from other cameras (through
+:mod:`herd.evaluation.truth`, so that a preprocessed copy of a synthetic dataset is scored like
+the dataset itself)."""
 
 from __future__ import annotations
 
@@ -7,12 +9,11 @@ import cv2
 import numpy as np
 import torch
 
-from herd.data.ground_truth import GroundTruth
 from herd.errors import HerdInputError
 from herd.evaluation.images import psnr
+from herd.evaluation.truth import RunTruth, VideoTruth
 from herd.geometry.raster import scale_intrinsics
 from herd.model.model import HerdModel
-from herd.model.so3 import apply_transform
 from herd.render.frames import render_frame
 from herd.render.occupancy import Proxy
 from herd.render.renderer import RenderConfig
@@ -50,11 +51,12 @@ def reference_scores(model: HerdModel, cache, proxy: Proxy, rcfg: RenderConfig, 
 
 
 @torch.no_grad()
-def model_to_true_scale(model: HerdModel, cache, gt: GroundTruth, proxy: Proxy, rcfg: RenderConfig, video: int,
-                        name: str, stride: int = 2) -> float:
-    """Ratio of the model's camera depths to the true ones in one video: the monocular scale
-    ambiguity, which each video has on its own (a large animal far away looks like a small one
-    close by), fixed before moving a camera by a true offset.
+def model_to_true_scale(model: HerdModel, cache, truth: VideoTruth, proxy: Proxy, rcfg: RenderConfig, video: int,
+                        stride: int = 2) -> float:
+    """Ratio of the model's camera depths to the true ones in one video, seen through the true
+    camera (:meth:`VideoTruth.to_true_camera`): the monocular scale ambiguity, which each video has
+    on its own (a large animal far away looks like a small one close by), fixed before moving a
+    camera by a true offset.
 
     Anchored on the skeleton: the median over frames of the ratio of the mean camera depth of the
     model's posed joints to that of the true joints, points that mean the same in both. Without a
@@ -65,18 +67,22 @@ def model_to_true_scale(model: HerdModel, cache, gt: GroundTruth, proxy: Proxy, 
     documented in docs/evaluation.md with the alternatives measured."""
     frames = torch.as_tensor(cache.video_frames(video), device=model.center.device)
     st = model.frame_state(frames)
+    obj2cam = truth.to_true_camera(st.obj2cam.cpu().numpy())
     if st.joints is not None:
-        z_model = apply_transform(st.obj2cam, st.joints)[..., 2].mean(1).cpu().numpy()
-        z_true = gt.array(name, "joints_cam")[..., 2].mean(1)
+        joints = st.joints.cpu().numpy()
+        z_model = (joints @ obj2cam[:, :3, :3].transpose(0, 2, 1) + obj2cam[:, None, :3, 3])[..., 2].mean(1)
+        z_true = truth.array("joints_cam")[..., 2].mean(1)
         return float(np.median(z_model / z_true))
-    if cache.depth is None:
-        raise HerdInputError(f"{cache.root}: no reference-view depth to fix the scale of held-out views; "
-                             "regenerate the dataset with herd synth")
+    res = cache.res
+    true_depth = truth.depth()
     ratios = []
-    for f in cache.video_frames(video)[::stride]:
-        st = model.frame_state(torch.tensor([int(f)], device=model.center.device))
-        img = render_frame(model, st, cache.res, proxy, rcfg)
-        true = np.asarray(cache.depth[f], np.float32)
+    for i in range(0, len(frames), stride):
+        st_i = st.select(slice(i, i + 1))
+        st_i.obj2cam = torch.tensor(obj2cam[i:i + 1], dtype=torch.float32, device=model.center.device)
+        st_i.intrinsics = torch.tensor(intrinsics_at(truth.intrinsics[i], truth.size, res)[None], dtype=torch.float32,
+                                       device=model.center.device)
+        img = render_frame(model, st_i, res, proxy, rcfg)
+        true = cv2.resize(np.asarray(true_depth[i], np.float32), (res, res), interpolation=cv2.INTER_NEAREST)
         both = (img["mask"] > 0.5) & (true > 0)
         if both.sum() >= 4:
             ratios.append(np.median(img["depth"][both]) / np.median(true[both]))
@@ -85,42 +91,52 @@ def model_to_true_scale(model: HerdModel, cache, gt: GroundTruth, proxy: Proxy, 
     return float(np.median(ratios))
 
 
+def intrinsics_at(K: np.ndarray, size: tuple[int, int], res: int) -> np.ndarray:
+    """``(4,)`` intrinsics of an ``(H, W)`` image resized to ``res`` x ``res``."""
+    H, W = size
+    return scale_intrinsics(np.asarray(K, np.float64), res / W, res / H)
+
+
 @torch.no_grad()
-def heldout_scores(model: HerdModel, cache, gt: GroundTruth, proxy: Proxy, rcfg: RenderConfig,
-                   video_names: list[str], stride: int = 1) -> dict[str, dict[str, np.ndarray]]:
-    """Held-out views per video: ``{video: {"mask_iou": (n,), "psnr": (n,)}}``. The model's frame
-    is seen from the held-out camera, placed relative to the model's own reference camera as the
-    true held-out camera is to the true reference camera (translation scaled by the video's
-    :func:`model_to_true_scale`). PSNR over the true mask's pixels, at the training resolution."""
+def heldout_scores(model: HerdModel, cache, truth: RunTruth, proxy: Proxy, rcfg: RenderConfig,
+                   stride: int = 1) -> dict[str, dict[str, np.ndarray]]:
+    """Held-out views per video of the run: ``{run video name: {"mask_iou": (n,), "psnr": (n,)}}``.
+
+    The model's frame is seen from the held-out camera, placed relative to the model's own
+    reference camera (through the true camera, :meth:`VideoTruth.to_true_camera`) as the true
+    held-out camera is to the true reference camera, its translation scaled by the video's
+    :func:`model_to_true_scale`. Whole held-out frames at the training resolution; PSNR over the
+    true mask's pixels."""
     dev = model.center.device
+    res = cache.res
     out = {}
-    for v, name in enumerate(video_names):
-        s = model_to_true_scale(model, cache, gt, proxy, rcfg, v, name)
+    for v, vt in enumerate(truth.videos):
+        s = model_to_true_scale(model, cache, vt, proxy, rcfg, v)
         frames = cache.video_frames(v)
-        true = gt.array(name, "obj2cam")
-        pred = model.root_pose(torch.tensor(frames, device=dev)).cpu().numpy()
+        true = vt.array("obj2cam")
+        pred = vt.to_true_camera(model.root_pose(torch.tensor(frames, device=dev)).cpu().numpy())
         ious, psnrs = [], []
-        for view in gt.heldout(name):
+        for view in vt.gt.heldout(vt.name):
             for i in range(0, len(frames), stride):
-                cam2cam = view.obj2cam[i] @ np.linalg.inv(true[i])
+                g = int(vt.frames[i])
+                cam2cam = view.obj2cam[g] @ np.linalg.inv(true[i])
                 cam2cam[:3, 3] *= s
-                m_true = view.mask(i)
-                H, W = m_true.shape
-                K = scale_intrinsics(view.intrinsics[i], cache.res / W, cache.res / H)
-                m = cv2.resize(m_true.astype(np.float32), (cache.res, cache.res), interpolation=cv2.INTER_AREA) > 0.5
+                m_true = view.mask(g)
+                K = intrinsics_at(view.intrinsics[g], m_true.shape, res)
+                m = cv2.resize(m_true.astype(np.float32), (res, res), interpolation=cv2.INTER_AREA) > 0.5
                 st = model.frame_state(torch.tensor([int(frames[i])], device=dev))
                 st.obj2cam = torch.tensor(cam2cam @ pred[i], dtype=torch.float32, device=dev)[None]
                 st.intrinsics = torch.tensor(K, dtype=torch.float32, device=dev)[None]
-                img = render_frame(model, st, cache.res, proxy, rcfg)
+                img = render_frame(model, st, res, proxy, rcfg)
                 ious.append(iou(img["mask"] > 0.5, m))
-                true_rgb = cv2.resize(view.image(i), (cache.res, cache.res), interpolation=cv2.INTER_AREA) / 255.0
+                true_rgb = cv2.resize(view.image(g), (res, res), interpolation=cv2.INTER_AREA) / 255.0
                 psnrs.append(psnr(_on_white(img), true_rgb, m))
-        out[name] = {"mask_iou": np.array(ious), "psnr": np.array(psnrs)}
+        out[cache.meta["videos"][v]["name"]] = {"mask_iou": np.array(ious), "psnr": np.array(psnrs)}
     return out
 
 
-def heldout_ious(model: HerdModel, cache, gt: GroundTruth, proxy: Proxy, rcfg: RenderConfig,
-                 video_names: list[str], stride: int = 1) -> dict[str, np.ndarray]:
+def heldout_ious(model: HerdModel, cache, truth: RunTruth, proxy: Proxy, rcfg: RenderConfig,
+                 stride: int = 1) -> dict[str, np.ndarray]:
     """Mask IoU of the held-out views per video (see :func:`heldout_scores`)."""
-    scores = heldout_scores(model, cache, gt, proxy, rcfg, video_names, stride)
+    scores = heldout_scores(model, cache, truth, proxy, rcfg, stride)
     return {k: v["mask_iou"] for k, v in scores.items()}

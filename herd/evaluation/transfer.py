@@ -15,9 +15,9 @@ from __future__ import annotations
 import numpy as np
 import torch
 
-from herd.data.ground_truth import GroundTruth
 from herd.evaluation.images import psnr
-from herd.evaluation.masks import iou, model_to_true_scale
+from herd.evaluation.masks import intrinsics_at, iou, model_to_true_scale
+from herd.evaluation.truth import RunTruth
 from herd.export.sequence import sequence_states
 from herd.model.model import FrameState
 from herd.render.frames import render_frame
@@ -26,36 +26,44 @@ from herd.train.loaded_run import LoadedRun
 
 
 @torch.no_grad()
-def transfer_states(run: LoadedRun, gt: GroundTruth, pair: dict, res: int, stride: int = 1,
+def transfer_states(run: LoadedRun, truth: RunTruth, pair: dict, res: int, stride: int = 1,
                     match_scale: bool = True) -> FrameState:
-    """States of every ``stride``-th frame of A's motion on B's body from the model's cameras of A,
-    intrinsics at ``res``. ``match_scale``: resize B by the ratio of the two videos' monocular
-    scales (module docstring)."""
-    names = run.video_names
-    a, b = names.index(pair["motion"]), names.index(pair["body"])
-    st = sequence_states(run, run.cache.video_frames(a)[::stride], Viewpoint("ref"), res, body=b)
+    """States of every ``stride``-th frame of A's motion on B's body from the model's cameras of A
+    seen through A's true camera (:meth:`herd.evaluation.truth.VideoTruth.to_true_camera`, the
+    true intrinsics at ``res``). ``pair``: ``{"name", "motion": A, "body": B}`` with run video
+    indices (:meth:`RunTruth.transfer_pairs`). ``match_scale``: resize B by the ratio of the two
+    videos' monocular scales (module docstring)."""
+    a, b = pair["motion"], pair["body"]
+    ta = truth.videos[a]
+    frames = run.cache.video_frames(a)[::stride]
+    st = sequence_states(run, frames, Viewpoint("ref"), res, body=b)
+    st.obj2cam = torch.tensor(ta.to_true_camera(st.obj2cam.cpu().numpy()), dtype=torch.float32, device=st.obj2cam.device)
+    K = np.stack([intrinsics_at(k, ta.size, res) for k in ta.intrinsics[::stride]])
+    st.intrinsics = torch.tensor(K, dtype=torch.float32, device=st.obj2cam.device)
     if match_scale:
-        s_a, s_b = (model_to_true_scale(run.model, run.cache, gt, run.proxy, run.rcfg, v, names[v]) for v in (a, b))
+        s_a, s_b = (model_to_true_scale(run.model, run.cache, truth.videos[v], run.proxy, run.rcfg, v) for v in (a, b))
         # resizing by k about the object origin t projects like moving the origin to t / k
         st.obj2cam[:, :3, 3] /= s_a / s_b
     return st
 
 
 @torch.no_grad()
-def transfer_scores(run: LoadedRun, gt: GroundTruth, pair: dict, stride: int = 1,
+def transfer_scores(run: LoadedRun, truth: RunTruth, pair: dict, stride: int = 1,
                     match_scale: bool = True) -> dict[str, np.ndarray]:
-    """``{"mask_iou": (n,), "psnr": (n,)}`` over every ``stride``-th frame of a transfer pair
-    (``{"name", "motion", "body"}`` with video names). PSNR is over the true mask's pixels."""
-    view = gt.transfer(pair["name"])
-    H, W = view.mask(0).shape
+    """``{"mask_iou": (n,), "psnr": (n,)}`` over every ``stride``-th frame of A of a transfer pair
+    (:meth:`RunTruth.transfer_pairs`), against the true render of B doing A's motion at the same
+    frames. PSNR is over the true mask's pixels."""
+    view = truth.gt.transfer(pair["name"])
+    ta = truth.videos[pair["motion"]]
+    H, W = ta.size
     res = max(H, W)
-    st = transfer_states(run, gt, pair, res, stride, match_scale)
+    st = transfer_states(run, truth, pair, res, stride, match_scale)
     ious, psnrs = [], []
-    for k, i in enumerate(range(0, len(view), stride)):
+    for k, g in enumerate(ta.frames[::stride]):
         img = render_frame(run.model, st.select(slice(k, k + 1)), res, run.proxy, run.rcfg)
-        true_mask = view.mask(i)
+        true_mask = view.mask(int(g))
         pred_mask = img["mask"][:H, :W] > 0.5
         ious.append(iou(pred_mask, true_mask))
         rgb = img["rgb"][:H, :W] * img["mask"][:H, :W, None] + (1 - img["mask"][:H, :W, None])
-        psnrs.append(psnr(rgb, view.image(i) / 255.0, true_mask))
+        psnrs.append(psnr(rgb, view.image(int(g)) / 255.0, true_mask))
     return {"mask_iou": np.array(ious), "psnr": np.array(psnrs)}

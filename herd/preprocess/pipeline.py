@@ -13,6 +13,7 @@ import dataclasses
 import hashlib
 import importlib.util
 import json
+import os
 import shutil
 import time
 from concurrent.futures import ThreadPoolExecutor
@@ -23,6 +24,7 @@ import numpy as np
 from tqdm import tqdm
 
 from herd.data.format import FLOW_GAPS
+from herd.data.ground_truth import synthetic_source
 from herd.data.skeletons import BUILTIN
 from herd.data.writer import DatasetWriter
 from herd.errors import HerdInputError
@@ -283,17 +285,21 @@ def preprocess(cfg: PreprocessConfig) -> Path:
                 work_root.rmdir()
             raise
     skeleton = BUILTIN[cfg.category]
+    truth = [synthetic_source(p) for p in cfg.inputs]
     with times("write"), DatasetWriter(out, name=out.name, category=cfg.category, skeleton=skeleton, overwrite=cfg.overwrite,
                        source={"tool": "herd preprocess", "inputs": [str(p) for p in cfg.inputs]}) as w:
-        for name, r in results:
+        for (name, r), src in zip(results, truth):
             v = w.video(name)
             for t in range(len(r["rgb"])):
                 v.write_frame(t, r["rgb"][t], r["mask"][t], ext=".jpg")
             for (d, g), f in r["flows"].items():
                 v.write_flow(d, g, f)
-            v.finish(intrinsics=r["K"], detected=r["detected"], frame_indices=r["raw_indices"], **r["pose"],
-                     extra={"crops": np.round(r["crops"], 3).tolist(), "raw_size": r["raw_size"],
-                            "raw_intrinsics": np.round(r["raw_K"], 3).tolist()})
+            extra = {"crops": np.round(r["crops"], 3).tolist(), "raw_size": r["raw_size"],
+                     "raw_intrinsics": np.round(r["raw_K"], 3).tolist()}
+            if src is not None:  # frames of a herd synth video: evaluation can follow them to its truth
+                extra["ground_truth"] = {"dataset": str(src[0]), "dataset_relative": os.path.relpath(src[0], out.resolve()),
+                                         "video": src[1]}
+            v.finish(intrinsics=r["K"], detected=r["detected"], frame_indices=r["raw_indices"], **r["pose"], extra=extra)
     shutil.rmtree(work_root, ignore_errors=True)
     if cfg.progress:
         print(f"{out}: {total_frames} input frames; {times.summary(total_frames)}", flush=True)
