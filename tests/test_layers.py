@@ -17,6 +17,7 @@ ALLOWED = {
     "export": BASE | {"geometry", "data", "model", "render", "train"},
     "evaluation": BASE | {"geometry", "data", "model", "render", "train", "export"},
     "preprocess": BASE | {"geometry", "data"},
+    "cuenet": BASE | {"geometry", "data", "synth", "preprocess"},
     "report": BASE | {"geometry", "data", "model", "render", "train", "export", "evaluation"},
 }
 

@@ -409,3 +409,31 @@ def test_soft_deformation_size_penalty_sees_the_backward_field_that_renders(clip
     assert logs["soft_deform"] > 0.005  # 3 x (0.05 x size)^2 where samples count
     total.backward()
     assert t.model.soft.bwd.net[-1].bias.grad.abs().sum() > 0
+
+
+def test_keypoints_that_may_be_mirrored_are_read_either_way(clip, tmp_path):
+    """A silhouette cue cannot tell left from right: keypoints its dataset marks as possibly
+    mirrored are compared with the skeleton as they are and with left and right swapped, per
+    frame, and the better fit counts; other keypoints are taken as labelled."""
+    import dataclasses
+    import json
+    import shutil
+
+    from herd.train.losses import keypoint_loss
+
+    copy = tmp_path / "mirrored"
+    shutil.copytree(clip, copy)
+    vj = copy / "v000" / "video.json"
+    vj.write_text(json.dumps({**json.loads(vj.read_text()), "keypoints_mirrored": True}))
+    t = _trainer(copy, tmp_path)
+    assert bool(t.kp_mirrored.all()) and not bool(_trainer(clip, tmp_path, logname="u").kp_mirrored.any())
+    batch = t.sampler.sample()
+    st = t.model.frame_state(batch.frames)
+    res, prec, sym = t.cache.res, torch.ones(len(batch.frames)), t.kp_symmetry
+    swapped = dataclasses.replace(batch, keypoints=batch.keypoints[:, sym])  # each joint's keypoint on its twin
+    as_given, wrong = keypoint_loss(st, batch, res, prec), keypoint_loss(st, swapped, res, prec)
+    assert wrong > 1.5 * as_given  # a side view: left and right limbs project apart
+    either = keypoint_loss(st, swapped, res, prec, sym, t.kp_mirrored[batch.frames])
+    assert either <= as_given + 1e-9 and either < wrong
+    none_mirrored = torch.zeros(len(batch.frames), dtype=torch.bool)
+    assert keypoint_loss(st, swapped, res, prec, sym, none_mirrored) == wrong

@@ -6,8 +6,11 @@
 ``quad`` is dog, libby and cows; ``human`` is breakdance and dance-twirl. Each category is
 preprocessed with the clips' own masks (people also get mediapipe's initial poses and
 keypoints), trained with the default ``--init_pose auto`` (those poses for people, the orientation
-search for animals) under a wall-clock budget, evaluated on the reference view (the only metrics real videos have), and rendered as a
-frozen-time turntable of its first video. Prints one JSON line per category.
+search for animals) under a wall-clock budget, and evaluated on the reference view (the only
+image metrics real videos have) and for wholeness from every side: a frozen-time turntable of
+every clip (12 views, :mod:`herd.evaluation.turntable`), whose floaters (the share of opacity
+outside the largest blob, mean over the views) are printed per clip and whose pictures are saved
+as ``<run>/turntable_<clip>.png``. Prints one JSON line per category.
 """
 
 from __future__ import annotations
@@ -45,11 +48,33 @@ def run_category(category: str, work: Path, minutes: float, res: int, train_res:
     run = logroot / f"davis-{category}-bench"
     flag = f"--flagfile={run / 'opts.log'}"
     herd(["eval", flag, "--quiet"])
-    herd(["render", flag, "--viewpoint", "rot-20-360", "--freeze_id", "10", "--render_res", "192", "--quiet"])
-    herd(["render", flag, "--render_res", "192", "--quiet"])
     metrics = json.loads((run / "eval" / "metrics.json").read_text())["metrics"]
     return {"category": category, "clips": CLIPS[category], "train_minutes": round(train_s / 60, 2),
-            "ref_mask_iou": metrics["ref_mask_iou"], "ref_psnr": metrics["ref_psnr"]["mean"], "run": str(run)}
+            "ref_mask_iou": metrics["ref_mask_iou"], "ref_psnr": metrics["ref_psnr"]["mean"],
+            "floaters": turntables(run), "run": str(run)}
+
+
+def turntables(run: Path, res: int = 160) -> dict[str, float]:
+    """Frozen-time turntables (time held mid-clip) of every clip of a run: floaters per clip, and
+    the pictures (colour over normals) saved beside the run."""
+    import numpy as np
+    from PIL import Image
+
+    from herd.evaluation.turntable import contact_sheet, turntable
+    from herd.model.model import ModelConfig
+    from herd.train.config import TrainConfig
+    from herd.train.flags import parse_flags
+    from herd.train.loaded_run import load_run
+
+    opts, cfg = parse_flags([f"--flagfile={run / 'opts.log'}", "--quiet"], TrainConfig, ModelConfig)
+    loaded = load_run(opts, cfg)
+    out = {}
+    for v, name in enumerate(loaded.video_names):
+        tt = turntable(loaded, v, len(loaded.cache.video_frames(v)) // 2, res=res)
+        out[name] = round(float(tt["floaters"].mean()), 4)
+        Image.fromarray(contact_sheet([tt["rgb"], tt["normal"]])).save(run / f"turntable_{name}.png")
+    out["max"] = round(max(out.values()), 4)
+    return {**out, "mean": round(float(np.mean([out[n] for n in loaded.video_names])), 4)}
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -11,8 +11,10 @@ All videos' frames are concatenated into *global frames* ``0..T-1``. Arrays (``R
     init_obj2cam.npy   (T, 4, 4)
     keypoints.npy      (T, K, 3) at resolution R (absent without keypoints)
     depth.npy          (T, R, R) float16 camera z, 0 = background (absent without depth)
-    meta.json          videos (frame counts, keypoint and flow error at resolution R), which cues exist,
-                       the dataset's fingerprint
+    view_logp.npy      (T, V) float32 viewpoint log-probabilities (absent unless every video has them)
+    meta.json          videos (frame counts, keypoint and flow error at resolution R, whether the
+                       keypoints may be left-right mirrored), which cues exist, the dataset's
+                       fingerprint
 
 Images are resized to R x R (intrinsics scaled per axis), so an epoch decodes nothing.
 """
@@ -33,7 +35,7 @@ from herd.data import format as fmt
 from herd.data.reader import Dataset
 from herd.geometry.raster import scale_intrinsics
 
-CACHE_VERSION = 4
+CACHE_VERSION = 5
 
 
 def fingerprint(ds: Dataset, res: int) -> str:
@@ -101,6 +103,8 @@ def build_cache(ds: Dataset, res: int, cache_root: Path, object_radius: float = 
         kp_names = list(ds.skeleton.joint_names)
         kps = np.zeros((T, len(kp_names), 3), np.float32)
     has_depth = all(v.has_depth for v in ds.videos)
+    has_views = all(v.view_logp is not None for v in ds.videos)
+    views = []
     if has_depth:
         depth = np.lib.format.open_memmap(tmp / "depth.npy", "w+", np.float16, (T, res, res))
     frame_video, frame_index, detected = [], [], []
@@ -128,6 +132,8 @@ def build_cache(ds: Dataset, res: int, cache_root: Path, object_radius: float = 
             d = v.load_depth()
             for i in range(F):
                 depth[start + i] = cv2.resize(np.asarray(d[i], np.float32), (res, res), interpolation=cv2.INTER_NEAREST)
+        if has_views:
+            views.append(v.view_logp)
         if v.init_obj2cam is not None:
             init[start:start + F] = v.init_obj2cam
         else:
@@ -142,7 +148,7 @@ def build_cache(ds: Dataset, res: int, cache_root: Path, object_radius: float = 
         frame_video += [vi] * F
         frame_index += list(range(F))
         detected += [bool(x) for x in v.detected]
-        info = {"name": v.name, "num_frames": F, "start": start}
+        info = {"name": v.name, "num_frames": F, "start": start, "keypoints_mirrored": v.keypoints_mirrored}
         for key in fmt.CUE_SIGMA_KEYS:  # the stated errors, in pixels at resolution R
             sigma = getattr(v, key)
             info[key] = None if sigma is None else sigma * (sx + sy) / 2
@@ -154,6 +160,8 @@ def build_cache(ds: Dataset, res: int, cache_root: Path, object_radius: float = 
     np.save(tmp / "init_obj2cam.npy", init)
     if kp_names is not None:
         np.save(tmp / "keypoints.npy", kps)
+    if has_views:
+        np.save(tmp / "view_logp.npy", np.concatenate(views).astype(np.float32))
     np.save(tmp / "frame_video.npy", np.array(frame_video, np.int64))
     np.save(tmp / "frame_index.npy", np.array(frame_index, np.int64))
     np.save(tmp / "detected.npy", np.array(detected, bool))
@@ -193,6 +201,7 @@ class Cache:
         self.init_obj2cam = np.load(self.root / "init_obj2cam.npy")
         self.keypoints = np.load(self.root / "keypoints.npy") if (self.root / "keypoints.npy").exists() else None
         self.depth = load("depth.npy") if (self.root / "depth.npy").exists() else None
+        self.view_logp = np.load(self.root / "view_logp.npy") if (self.root / "view_logp.npy").exists() else None
         self.frame_video = np.load(self.root / "frame_video.npy")
         self.frame_index = np.load(self.root / "frame_index.npy")
         self.detected = np.load(self.root / "detected.npy")
@@ -210,6 +219,10 @@ class Cache:
         pixels at the cache's resolution, NaN where the dataset does not say."""
         sig = [self.meta["videos"][v].get(f"{cue}_sigma_px") for v in self.frame_video]
         return np.array([np.nan if s is None else s for s in sig], dtype=np.float32)
+
+    def keypoints_mirrored(self) -> np.ndarray:
+        """``(T,)`` bool: the frame's keypoints may have left and right swapped."""
+        return np.array([bool(self.meta["videos"][v].get("keypoints_mirrored", False)) for v in self.frame_video])
 
     def video_frames(self, v: int) -> np.ndarray:
         """Global frame indices of video ``v``."""

@@ -14,6 +14,7 @@ Layout of a category folder::
     <video>/init_obj2cam.npy      optional (F, 4, 4) float64 initial object-to-camera poses
     <video>/keypoints.npy         optional (F, K, 3) float32 x, y, confidence (pixels)
     <video>/depth.npy             optional (F, H, W) float16 camera z in metres, 0 = background
+    <video>/view_logp.npy         optional (F, V) float32 log-probabilities of the viewpoint bins
     gt/                           synthetic ground truth only (see herd.data.ground_truth)
 """
 
@@ -36,6 +37,7 @@ INTRINSICS = "intrinsics.npy"
 INIT_POSES = "init_obj2cam.npy"
 KEYPOINTS = "keypoints.npy"
 DEPTH = "depth.npy"
+VIEW_LOGP = "view_logp.npy"
 GT_DIR = "gt"
 
 

@@ -19,6 +19,7 @@ from herd.data import format as fmt
 from herd.data.skeletons import BUILTIN
 from herd.errors import HerdInputError
 from herd.geometry.skeleton import Skeleton
+from herd.geometry.transforms import yaw_pitch_rotations
 
 
 def _read_json(path: Path, what: str) -> dict:
@@ -73,6 +74,10 @@ class Video:
             or None when unknown (a flow estimator's).
         has_depth: whether ``depth.npy`` is present.
         flow_gaps: gaps with flow present.
+        keypoints_mirrored: the keypoints may have left and right swapped (a silhouette cue's).
+        view_logp: optional ``(F, V)`` log-probabilities of the viewpoint bins
+            (:func:`herd.geometry.transforms.yaw_pitch_rotations` of
+            :data:`herd.geometry.transforms.UPRIGHT_SIDE_VIEW`).
         raw_intrinsics: ``(4,)`` fx, fy, cx, cy of the uncropped source frames (``herd preprocess``
             writes it; the focal length is its assumption unless ``--focal`` gave it), or None.
         ground_truth: where the synthetic ground truth of the source frames is, for a video that
@@ -98,6 +103,8 @@ class Video:
     flow_sigma_px: float | None
     has_depth: bool
     flow_gaps: tuple[int, ...]
+    keypoints_mirrored: bool = False
+    view_logp: np.ndarray | None = None
     raw_intrinsics: np.ndarray | None = None
     ground_truth: dict | None = None
 
@@ -282,6 +289,10 @@ def _load_video(vroot: Path, gaps: tuple[int, ...], skeleton: Skeleton | None) -
     has_depth = (vroot / fmt.DEPTH).exists()
     if has_depth:
         _load_npy(vroot / fmt.DEPTH, (F, H, W), "depth")
+    view_logp = None
+    if (vroot / fmt.VIEW_LOGP).exists():
+        view_logp = np.array(_load_npy(vroot / fmt.VIEW_LOGP, (F, len(yaw_pitch_rotations())), "viewpoint log-probabilities",
+                                       mmap=False))
     raw_K = info.get("raw_intrinsics")
     if raw_K is not None:
         try:
@@ -298,7 +309,8 @@ def _load_video(vroot: Path, gaps: tuple[int, ...], skeleton: Skeleton | None) -
                  detected=detected, intrinsics=intrinsics, image_files=images, mask_files=masks,
                  init_obj2cam=init, keypoints=kps, keypoint_names=names,
                  keypoint_sigma_px=sigma["keypoint_sigma_px"], flow_sigma_px=sigma["flow_sigma_px"], has_depth=has_depth,
-                 flow_gaps=tuple(present), raw_intrinsics=raw_K, ground_truth=truth)
+                 flow_gaps=tuple(present), keypoints_mirrored=bool(info.get("keypoints_mirrored", False)),
+                 view_logp=view_logp, raw_intrinsics=raw_K, ground_truth=truth)
 
 
 def _cue_sigma(info: dict, key: str, vj: Path) -> float | None:

@@ -44,8 +44,10 @@ class DatasetWriter:
     """
 
     def __init__(self, out: Path, name: str, category: str, skeleton: Skeleton | None,
-                 overwrite: bool = False, builtin_skeleton: bool = True, source: dict | None = None):
+                 overwrite: bool = False, builtin_skeleton: bool = True, source: dict | None = None,
+                 flow_gaps: tuple[int, ...] = fmt.FLOW_GAPS):
         self.out = Path(out)
+        self.flow_gaps = tuple(flow_gaps)
         self.tmp = self.out.with_name(self.out.name + ".partial")
         self.name, self.category, self.skeleton = name, category, skeleton
         self.builtin_skeleton = builtin_skeleton
@@ -75,7 +77,7 @@ class DatasetWriter:
             "category": self.category,
             "skeleton": skel,
             "videos": self.videos,
-            "flow_gaps": list(fmt.FLOW_GAPS),
+            "flow_gaps": list(self.flow_gaps),
             "source": self.source,
         })
         if self.out.exists():
@@ -124,7 +126,8 @@ class VideoWriter:
     def finish(self, intrinsics: np.ndarray, detected: np.ndarray, frame_indices: np.ndarray | None = None,
                init_obj2cam: np.ndarray | None = None, keypoints: np.ndarray | None = None,
                keypoint_names: list[str] | None = None, keypoint_sigma_px: float | None = None,
-               flow_sigma_px: float | None = None, depth: np.ndarray | None = None, extra: dict | None = None) -> None:
+               flow_sigma_px: float | None = None, depth: np.ndarray | None = None, keypoints_mirrored: bool = False,
+               view_logp: np.ndarray | None = None, extra: dict | None = None) -> None:
         """Write the per-video arrays and ``video.json``.
 
         Args:
@@ -137,6 +140,10 @@ class VideoWriter:
                 pixels; 0 for exact ones); None when unknown. Training trusts them accordingly.
             flow_sigma_px: the same for the optical flow (0 for rendered, exact flow).
             depth: ``(F, H, W)`` camera z, 0 on the background.
+            keypoints_mirrored: the keypoints may have the body's left and right swapped (a
+                silhouette cannot tell them apart); training takes the better of the two.
+            view_logp: ``(F, V)`` log-probabilities of the viewpoint bins
+                (:func:`herd.geometry.transforms.yaw_pitch_rotations`).
         """
         F = self.num_frames
         H, W = self.size
@@ -150,6 +157,8 @@ class VideoWriter:
             np.save(self.root / fmt.KEYPOINTS, np.asarray(keypoints, dtype=np.float32))
         if depth is not None:
             np.save(self.root / fmt.DEPTH, np.asarray(depth, dtype=np.float16))
+        if view_logp is not None:
+            np.save(self.root / fmt.VIEW_LOGP, np.asarray(view_logp, dtype=np.float32))
         info = {
             "num_frames": F,
             "height": H,
@@ -161,5 +170,7 @@ class VideoWriter:
         for key, sigma in zip(fmt.CUE_SIGMA_KEYS, (keypoint_sigma_px, flow_sigma_px)):
             if sigma is not None:
                 info[key] = float(sigma)
+        if keypoints_mirrored:
+            info["keypoints_mirrored"] = True
         info.update(extra or {})
         write_json(self.root / fmt.VIDEO_JSON, info)

@@ -12,6 +12,7 @@ docs/evaluation.md."""
 
 from __future__ import annotations
 
+import cv2
 import numpy as np
 import torch
 
@@ -52,18 +53,18 @@ def transfer_scores(run: LoadedRun, truth: RunTruth, pair: dict, stride: int = 1
                     match_scale: bool = True) -> dict[str, np.ndarray]:
     """``{"mask_iou": (n,), "psnr": (n,)}`` over every ``stride``-th frame of A of a transfer pair
     (:meth:`RunTruth.transfer_pairs`), against the true render of B doing A's motion at the same
-    frames. PSNR is over the true mask's pixels."""
+    frames; whole frames at the training resolution, as the held-out views. PSNR is over the true
+    mask's pixels."""
     view = truth.gt.transfer(pair["name"])
     ta = truth.videos[pair["motion"]]
-    H, W = ta.size
-    res = max(H, W)
+    res = run.cache.res
     st = transfer_states(run, truth, pair, res, stride, match_scale)
     ious, psnrs = [], []
     for k, g in enumerate(ta.frames[::stride]):
         img = render_frame(run.model, st.select(slice(k, k + 1)), res, run.proxy, run.rcfg)
-        true_mask = view.mask(int(g))
-        pred_mask = img["mask"][:H, :W] > 0.5
-        ious.append(iou(pred_mask, true_mask))
-        rgb = img["rgb"][:H, :W] * img["mask"][:H, :W, None] + (1 - img["mask"][:H, :W, None])
-        psnrs.append(psnr(rgb, view.image(int(g)) / 255.0, true_mask))
+        true_mask = cv2.resize(view.mask(int(g)).astype(np.float32), (res, res), interpolation=cv2.INTER_AREA) > 0.5
+        true_rgb = cv2.resize(view.image(int(g)), (res, res), interpolation=cv2.INTER_AREA) / 255.0
+        ious.append(iou(img["mask"] > 0.5, true_mask))
+        rgb = img["rgb"] * img["mask"][..., None] + (1 - img["mask"][..., None])
+        psnrs.append(psnr(rgb, true_rgb, true_mask))
     return {"mask_iou": np.array(ious), "psnr": np.array(psnrs)}

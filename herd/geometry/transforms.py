@@ -108,3 +108,26 @@ def smooth_poses(obj2cam: np.ndarray, groups: np.ndarray, sigma: float) -> np.nd
             qm = (w[:, None] * qs).sum(0)
             out[idx[i], :3, :3] = Rotation.from_quat(qm / np.linalg.norm(qm)).as_matrix()
     return out
+
+
+#: the object-to-camera rotation of an upright object seen from its left side (OpenCV camera):
+#: object +z (forward) to image right, +y (up) to image up, +x (its left) away from the camera
+UPRIGHT_SIDE_VIEW = np.array([[0.0, 0.0, 1.0], [0.0, -1.0, 0.0], [1.0, 0.0, 0.0]])
+#: the viewpoint bins of the orientation search and the cue network: yaw about the object's up
+#: axis, then pitch about its left-right axis, in degrees
+VIEW_YAWS = tuple(range(0, 360, 15))
+VIEW_PITCHES = (-30, -15, 0, 15, 30)
+
+
+def yaw_pitch_rotations(yaws=VIEW_YAWS, pitches=VIEW_PITCHES) -> np.ndarray:
+    """``(len(yaws) * len(pitches), 3, 3)`` object-frame rotations ``Ry(yaw) @ Rx(pitch)`` (degrees),
+    yaw-major: bin ``k`` is yaw ``k // len(pitches)``, pitch ``k % len(pitches)``."""
+    out = []
+    for yaw in yaws:
+        a = np.radians(yaw)
+        Ry = np.array([[np.cos(a), 0, np.sin(a)], [0, 1, 0], [-np.sin(a), 0, np.cos(a)]])
+        for pitch in pitches:
+            b = np.radians(pitch)
+            Rx = np.array([[1, 0, 0], [0, np.cos(b), -np.sin(b)], [0, np.sin(b), np.cos(b)]])
+            out.append(Ry @ Rx)
+    return np.stack(out)

@@ -66,8 +66,11 @@ class PreprocessConfig:
         min_motion: skip a frame whose median motion inside the mask since the last kept frame is
             below this many pixels of a 256-pixel crop (0: keep all).
         workers: threads for optical flow.
-        pose: initial root poses and keypoints: ``mediapipe`` (people only), ``none``, or ``auto``
-            (mediapipe for ``human`` when it is installed).
+        pose: where keypoints and root poses come from: ``mediapipe`` (people only: keypoints and
+            initial root poses), ``cuenet`` (herd's own network for the category,
+            :mod:`herd.preprocess.cue_net`: keypoints and viewpoint probabilities), ``none``, or
+            ``auto``: mediapipe for people when it is installed, else the cue network where herd
+            ships one for the category.
         overwrite: replace an existing dataset.
         progress: progress bars.
     """
@@ -91,21 +94,32 @@ class PreprocessConfig:
 def _key(path: Path, cfg: PreprocessConfig, mask_dir: Path | None) -> str:
     st = path.stat()
     parts = [str(path.resolve()), st.st_size, int(st.st_mtime), cfg.category, cfg.fps, cfg.max_frames, cfg.res,
-             cfg.focal, cfg.min_motion, str(mask_dir), str(cfg.mask_model), use_pose(cfg)]
+             cfg.focal, cfg.min_motion, str(mask_dir), str(cfg.mask_model), pose_source(cfg)]
     return hashlib.sha1(json.dumps(parts, default=str).encode()).hexdigest()[:16]
 
 
-def use_pose(cfg: PreprocessConfig) -> bool:
-    """Whether to run the pose landmarker (see ``PreprocessConfig.pose``)."""
+def pose_source(cfg: PreprocessConfig) -> str:
+    """Where keypoints and root poses come from: ``mediapipe``, ``cuenet`` or ``none`` (see
+    ``PreprocessConfig.pose``)."""
+    from herd.preprocess.cue_net import weights_path
+
+    has_net = weights_path(cfg.category).is_file()
     if cfg.pose == "none":
-        return False
+        return "none"
     if cfg.pose == "mediapipe":
         if cfg.category != "human":
-            raise HerdInputError(f"--pose mediapipe: finds people only; use --pose none for --category {cfg.category}")
-        return True
+            raise HerdInputError(f"--pose mediapipe: finds people only; use --pose cuenet or none for --category {cfg.category}")
+        return "mediapipe"
+    if cfg.pose == "cuenet":
+        if not has_net:
+            raise HerdInputError(f"--pose cuenet: herd ships no cue network for --category {cfg.category}; "
+                                 "build one with python -m herd.cuenet, or use --pose none")
+        return "cuenet"
     if cfg.pose != "auto":
-        raise HerdInputError(f"--pose {cfg.pose}: choose auto, mediapipe or none")
-    return cfg.category == "human" and importlib.util.find_spec("mediapipe") is not None
+        raise HerdInputError(f"--pose {cfg.pose}: choose auto, mediapipe, cuenet or none")
+    if cfg.category == "human" and importlib.util.find_spec("mediapipe") is not None:
+        return "mediapipe"
+    return "cuenet" if has_net else "none"
 
 
 def human_landmarks(frames: np.ndarray, crops: np.ndarray, masks: np.ndarray, name: str, work: "VideoWork",
@@ -215,7 +229,8 @@ def process_video(src: Source, mask_dir: Path | None, cfg: PreprocessConfig, wor
     detected &= cmask.reshape(len(cmask), -1).any(1)
     K = np.stack([crop_intrinsics(K_raw, c, cfg.res) for c in crops])
     pose = {}
-    if use_pose(cfg):
+    source = pose_source(cfg)
+    if source == "mediapipe":
         with times("pose"):
             lm = human_landmarks(frames, crops, masks, src.name, work, cfg.progress)
         names = list(JOINT_LANDMARKS)
@@ -241,6 +256,15 @@ def process_video(src: Source, mask_dir: Path | None, cfg: PreprocessConfig, wor
         work.save(f"fw_{g}", fw)
         work.save(f"bw_{g}", bw)
         flows[("fw", g)], flows[("bw", g)] = fw, bw
+    if source == "cuenet":
+        from herd.preprocess.cue_net import estimate_cues, load_cue_net
+
+        with times("cue net"):
+            net, header = load_cue_net(cfg.category)
+            est = estimate_cues(net, header, cmask, flows.get(("fw", 1)), flows.get(("bw", 1)), cfg.res)
+        pose = {"keypoints": est["keypoints"], "keypoint_names": est["keypoint_names"],
+                "keypoint_sigma_px": est["keypoint_sigma_px"], "keypoints_mirrored": True,
+                "view_logp": est["view_logp"]}
     return {"rgb": rgb, "mask": cmask, "detected": detected, "K": K, "flows": flows,
             "raw_indices": src.raw_indices[keep], "crops": crops, "raw_size": [W, H], "raw_K": K_raw, "pose": pose}
 

@@ -38,6 +38,9 @@ class SynthConfig:
         transfer_pairs: how many (A, B) motion-transfer targets to render.
         actions: force these actions for every video (e.g. ``["walk", "turn"]``, or ``["still"]``
             for a rigid object); random per video when None. Procedural bodies only.
+        flow: render the exact optical flow (off for data that only needs frames, masks and
+            ground truth, such as the cue network's training set; the dataset then lists no
+            flow gaps).
         name: dataset name (default: the folder name).
         overwrite: replace an existing dataset folder.
         progress: show progress bars.
@@ -56,6 +59,7 @@ class SynthConfig:
     heldout_views: int = 2
     transfer_pairs: int = 3
     actions: list[str] | None = None
+    flow: bool = True
     name: str | None = None
     overwrite: bool = False
     progress: bool = True
@@ -135,7 +139,7 @@ def synthesize(cfg: SynthConfig) -> Path:
     source = {"generator": "herd synth", "seed": cfg.seed, "category": category, "res": res, "frames": cfg.frames,
               "asset": Path(cfg.asset).name if cfg.asset else None}
     with DatasetWriter(cfg.out, name=name, category=category, skeleton=skeleton, overwrite=cfg.overwrite,
-                       builtin_skeleton=builtin, source=source) as writer:
+                       builtin_skeleton=builtin, source=source, flow_gaps=fmt.FLOW_GAPS if cfg.flow else ()) as writer:
         gt = writer.gt_dir
         for i in tqdm(range(cfg.videos), desc="synth videos", unit="video", disable=not cfg.progress):
             rng = np.random.default_rng([cfg.seed, i])
@@ -190,7 +194,7 @@ def _write_video(writer: DatasetWriter, gt: Path, name: str, vid: _Video, cfg: S
         rgb, r = render_body(body, verts_cam[t], K, res, vid.light, vid.background)
         rasters.append(r)
         v.write_frame(t, rgb, r.mask)
-    for g in fmt.FLOW_GAPS:
+    for g in fmt.FLOW_GAPS if cfg.flow else ():
         if F <= g:
             continue
         fw = np.stack([exact_flow(rasters[t], body.faces, verts_cam[t + g], rasters[t + g], K) for t in range(F - g)])

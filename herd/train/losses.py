@@ -82,13 +82,23 @@ def projected_joints(st: FrameState) -> torch.Tensor:
     return project(cam.reshape(-1, 3), st.intrinsics.repeat_interleave(J, 0)).reshape(K, J, 2)
 
 
-def keypoint_loss(st: FrameState, batch: Batch, res: int, precision: torch.Tensor) -> torch.Tensor:
+def keypoint_loss(st: FrameState, batch: Batch, res: int, precision: torch.Tensor,
+                  symmetry: torch.Tensor | None = None, mirrored: torch.Tensor | None = None) -> torch.Tensor:
     """Squared reprojection error of the posed skeleton joints, in units of the image size,
     weighted by each keypoint's confidence and each frame's ``(K,)`` :func:`keypoint_precision`
-    (the mean over keypoints is by confidence alone, so the precision scales the term)."""
+    (the mean over keypoints is by confidence alone, so the precision scales the term).
+
+    Frames whose keypoints may have the body's left and right swapped (``mirrored (K,)`` bool, a
+    silhouette cue's) take the smaller of the errors against the keypoints as they are and with
+    every joint compared to its mirror twin (``symmetry (J,)``, :attr:`Skeleton.symmetry`)."""
     kp = batch.keypoints
-    err = ((projected_joints(st) - kp[..., :2]) ** 2).sum(-1) / res ** 2
-    return (err * kp[..., 2] * precision[:, None]).sum() / kp[..., 2].sum().clamp(min=1)
+    proj = projected_joints(st)
+    err = ((proj - kp[..., :2]) ** 2).sum(-1) / res ** 2 * kp[..., 2]
+    if symmetry is not None and mirrored is not None and bool(mirrored.any()):
+        swapped = ((proj[:, symmetry] - kp[..., :2]) ** 2).sum(-1) / res ** 2 * kp[..., 2]
+        use = mirrored[:, None] & (swapped.sum(1, keepdim=True) < err.sum(1, keepdim=True))
+        err = torch.where(use, swapped, err)
+    return (err * precision[:, None]).sum() / kp[..., 2].sum().clamp(min=1)
 
 
 def eikonal_loss(model: HerdModel, out: RayOutputs) -> torch.Tensor:

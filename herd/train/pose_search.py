@@ -31,11 +31,10 @@ import numpy as np
 import torch
 
 from herd.data.body_shape import RADII, body_segments, inside_body
-from herd.geometry.transforms import smooth_poses
+from herd.geometry.transforms import UPRIGHT_SIDE_VIEW, VIEW_PITCHES, VIEW_YAWS, smooth_poses, yaw_pitch_rotations
 from herd.train.init_shape import target_sdf
 
-YAWS = tuple(range(0, 360, 15))
-PITCHES = (-30, -15, 0, 15, 30)
+YAWS, PITCHES = VIEW_YAWS, VIEW_PITCHES
 GRID = 40  # normalised silhouette raster, GRID x GRID cells
 SPAN = 2.2  # half-width of that raster, in units of sqrt(silhouette area)
 SUPER = 4  # the template is rasterised this much finer, then pooled
@@ -43,19 +42,15 @@ TURN_COST = 0.05
 BLUR = 1.5  # Gaussian blur (raster cells) of both silhouettes before the soft IoU
 THICKNESS = 1.5  # factor on the typical body's radii
 SMOOTH_FRAMES = 2.0
+#: weight per nat of a viewpoint cue's log-probability beside the silhouette score, and the floor of
+#: the log-probabilities (a cue sure of the wrong bin must not veto the silhouette)
+VIEW_CUE_WEIGHT = 0.05
+VIEW_LOGP_FLOOR = -6.0
 
 
 def candidates() -> np.ndarray:
     """``(C, 3, 3)`` object-frame rotations: yaw about +y, then pitch about +x (``YAWS x PITCHES``)."""
-    out = []
-    for yaw in YAWS:
-        a = np.radians(yaw)
-        Ry = np.array([[np.cos(a), 0, np.sin(a)], [0, 1, 0], [-np.sin(a), 0, np.cos(a)]])
-        for pitch in PITCHES:
-            b = np.radians(pitch)
-            Rx = np.array([[1, 0, 0], [0, np.cos(b), -np.sin(b)], [0, np.sin(b), np.cos(b)]])
-            out.append(Ry @ Rx)
-    return np.stack(out)
+    return yaw_pitch_rotations(YAWS, PITCHES)
 
 
 def template_points(model, n: int = 20000, seed: int = 0) -> torch.Tensor:
@@ -178,13 +173,28 @@ def viterbi(scores: np.ndarray, turn: np.ndarray, turn_cost: float = TURN_COST) 
     return path
 
 
+def view_cue(cache, frames: np.ndarray, T0: torch.Tensor) -> np.ndarray | None:
+    """``(F, C)`` a viewpoint cue's log-probabilities of the candidates of ``frames`` (a dataset's
+    ``view_logp``, herd's cue network's), or None without one. Its bins are the candidates turned
+    from :data:`herd.geometry.transforms.UPRIGHT_SIDE_VIEW`, the initial rotation the cache gives
+    frames without a pose cue; frames with another initial rotation get none."""
+    if cache.view_logp is None:
+        return None
+    upright = torch.allclose(T0[:, :3, :3], torch.tensor(UPRIGHT_SIDE_VIEW, dtype=T0.dtype).expand(len(T0), 3, 3), atol=1e-5)
+    return np.asarray(cache.view_logp[frames], np.float64) if upright else None
+
+
 @torch.no_grad()
-def search_root_orientation(model, cache) -> list[dict]:
+def search_root_orientation(model, cache, sil_weight: float = 1.0, view_weight: float = VIEW_CUE_WEIGHT) -> list[dict]:
     """Rotate every frame's initial pose by its best candidate (in place, in ``model.root``).
 
-    Returns per video ``{"video", "iou", "iou_before", "yaws"}``: the mean normalised-silhouette IoU
-    of the chosen path and of the unrotated initial poses, and the chosen yaw (degrees) at the
-    start, middle and end of the video.
+    Each candidate's score is ``sil_weight`` times its silhouette IoU, plus, where the dataset has a
+    viewpoint cue (:func:`view_cue`), ``view_weight`` times its log-probability (floored at
+    :data:`VIEW_LOGP_FLOOR`).
+
+    Returns per video ``{"video", "iou", "iou_before", "yaws"}``: the mean score of the chosen path
+    and the mean normalised-silhouette IoU of the unrotated initial poses, and the chosen yaw
+    (degrees) at the start, middle and end of the video.
     """
     dev = model.center.device
     cands = torch.tensor(candidates(), dtype=torch.float32)
@@ -205,7 +215,11 @@ def search_root_orientation(model, cache) -> list[dict]:
                 continue  # no evidence: the path carries the orientation through
             t = centred_translation(T0[i], Rall[i], center)
             sil = template_silhouettes(pts, Rall[i], t, cache.intrinsics[f]).numpy()
-            scores[i] = soft_iou(sil, m)
+            scores[i] = sil_weight * soft_iou(sil, m)
+        iou_path_before = scores[:, neutral].mean() / max(sil_weight, 1e-9)
+        cue = view_cue(cache, frames, T0)
+        if cue is not None:
+            scores += view_weight * np.maximum(cue, VIEW_LOGP_FLOOR)
         turn = np.stack([_angles(Rall[i], Rall[i + 1]).numpy() for i in range(len(frames) - 1)]) \
             if len(frames) > 1 else np.zeros((0, C, C))
         path = viterbi(scores, turn)
@@ -216,5 +230,5 @@ def search_root_orientation(model, cache) -> list[dict]:
         init[torch.as_tensor(frames, device=dev)] = torch.tensor(T, dtype=init.dtype, device=dev)
         yaws = [YAWS[path[i] // len(PITCHES)] for i in (0, len(frames) // 2, len(frames) - 1)]
         report.append({"video": v, "iou": round(float(scores[np.arange(len(frames)), path].mean()), 4),
-                       "iou_before": round(float(scores[:, neutral].mean()), 4), "yaws": yaws})
+                       "iou_before": round(float(iou_path_before), 4), "yaws": yaws})
     return report

@@ -96,6 +96,9 @@ class Trainer:
         self.flow_precision = L.flow_precision(torch.from_numpy(self.cache.cue_sigma("flow"))).to(self.device)
         self.pose_prior_frame_weight = L.pose_prior_frame_weight(self.kp_precision)
         self.soft_frame_weight = L.soft_deform_frame_weight(self.kp_precision)
+        self.kp_mirrored = torch.from_numpy(self.cache.keypoints_mirrored()).to(self.device)
+        self.kp_symmetry = (None if self.model.skeleton is None
+                            else torch.as_tensor(self.model.skeleton.symmetry, device=self.device))
         # --num_rays and --frames_per_step are the whole step's batch: under torchrun each process
         # draws its share of the frames, and DDP's gradient mean over the processes is then the
         # gradient of one process's mean over all the rays (same step count, same learning rate)
@@ -177,7 +180,8 @@ class Trainer:
         if o.flow_wt > 0 and out.flow is not None:
             terms["flow"] = (o.flow_wt, L.flow_loss(out, batch, res, self.flow_precision[batch.frames]))
         if o.kp_wt > 0 and batch.keypoints is not None and st.joints is not None:
-            terms["keypoint"] = (o.kp_wt, L.keypoint_loss(st, batch, res, self.kp_precision[batch.frames]))
+            terms["keypoint"] = (o.kp_wt, L.keypoint_loss(st, batch, res, self.kp_precision[batch.frames],
+                                                          self.kp_symmetry, self.kp_mirrored[batch.frames]))
         if o.depth_wt > 0 and batch.depth is not None:
             terms["depth"] = (o.depth_wt, L.depth_loss(out, batch, m.extent))
         if o.eikonal_wt > 0 and out.eik_points is not None:

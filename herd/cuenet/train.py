@@ -1,0 +1,140 @@
+"""Training the cue network on its synthetic training set (:mod:`herd.cuenet.dataset`).
+
+Losses, per sample:
+
+- joints: the Gaussian negative log-likelihood of the true joints under each predicted position
+  and standard deviation, summed over joints, for the true labelling and for its left-right
+  mirror (every left joint taken for its right twin), keeping the smaller: a silhouette cannot
+  tell the two apart when the body may face towards the camera or away from it;
+- viewpoint: cross-entropy against a soft label over the bins, ``exp(-angle^2 / (2 * 15deg^2))``
+  of each bin's rotation angle from the true rotation.
+
+Augmentation: a horizontal flip of the input (flow x negated) with the labels mirrored (joints
+``u -> 1 - u`` and left/right swapped, rotations ``R -> F R F``, ``F = diag(-1, 1, 1)``). Every
+tenth video is held out; the errors measured on them go into the weights' header, where
+``herd preprocess`` reads the precision it states for the joints.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from pathlib import Path
+
+import numpy as np
+import torch
+from tqdm import tqdm
+
+from herd.data.skeletons import BUILTIN
+from herd.geometry.transforms import UPRIGHT_SIDE_VIEW, yaw_pitch_rotations
+from herd.preprocess.cue_net import CueNet
+
+VIEW_SIGMA_DEG = 15.0
+
+
+def view_bins() -> np.ndarray:
+    """``(V, 3, 3)`` camera-frame rotations of the viewpoint bins."""
+    return UPRIGHT_SIDE_VIEW[None] @ yaw_pitch_rotations()
+
+
+def view_angles(rot: np.ndarray) -> np.ndarray:
+    """``(N, V)`` angle (degrees) from each of ``(N, 3, 3)`` rotations to each bin."""
+    bins = view_bins()
+    tr = np.einsum("vij,nij->nv", bins, rot)
+    return np.degrees(np.arccos(np.clip((tr - 1) / 2, -1, 1)))
+
+
+def soft_view_labels(rot: np.ndarray) -> np.ndarray:
+    """``(N, V)`` soft labels of the viewpoint bins for ``(N, 3, 3)`` true rotations."""
+    w = np.exp(-0.5 * (view_angles(rot) / VIEW_SIGMA_DEG) ** 2)
+    return (w / w.sum(1, keepdims=True)).astype(np.float32)
+
+
+def flip(x: torch.Tensor, joints: torch.Tensor, rot: torch.Tensor, symmetry: torch.Tensor):
+    """The horizontal mirror of a batch: input flipped (flow x negated), labels mirrored."""
+    x = x.flip(-1).clone()
+    x[:, 1] = -x[:, 1]
+    x[:, 3] = -x[:, 3]
+    j = joints[:, symmetry].clone()
+    j[..., 0] = 1 - j[..., 0]
+    F = torch.diag(torch.tensor([-1.0, 1.0, 1.0]))
+    return x, j, F @ rot @ F
+
+
+def joint_nll(pred: torch.Tensor, log_sigma: torch.Tensor, true: torch.Tensor, symmetry: torch.Tensor) -> torch.Tensor:
+    """``(B,)`` the smaller over the two labellings (as is, left-right mirrored) of the summed 2D
+    Gaussian negative log-likelihood of ``true (B, J, 2)`` under ``pred (B, J, 2)``, ``log_sigma (B, J)``."""
+    def nll(t):
+        d2 = ((pred - t) ** 2).sum(-1)
+        return (0.5 * d2 * torch.exp(-2 * log_sigma) + 2 * log_sigma).sum(-1)
+    return torch.minimum(nll(true), nll(true[:, symmetry]))
+
+
+def mirror_min_error(pred: np.ndarray, true: np.ndarray, symmetry: np.ndarray) -> np.ndarray:
+    """``(N, J)`` joint errors under the better of the two labellings of each sample (by mean)."""
+    a = np.linalg.norm(pred - true, axis=-1)
+    b = np.linalg.norm(pred - true[:, symmetry], axis=-1)
+    return np.where((a.mean(1) <= b.mean(1))[:, None], a, b)
+
+
+def evaluate(net: CueNet, x: np.ndarray, joints: np.ndarray, rot: np.ndarray, symmetry: np.ndarray) -> dict:
+    """Errors on held-out samples: joints (crop units, mirror-min), the predicted sigma's
+    calibration, and the viewpoint's angle error and flip rate."""
+    from herd.preprocess.cue_net import predict
+
+    out = predict(net, x.astype(np.float32))
+    err = mirror_min_error(out["joints"], joints, symmetry)
+    angles = view_angles(rot)  # (N, V)
+    pick = out["view_logp"].argmax(1)
+    view_err = angles[np.arange(len(pick)), pick] - angles.min(1)
+    return {"joint_error_median": float(np.median(err)), "joint_error_rms": float(np.sqrt((err ** 2).mean())),
+            "joint_error_median_per_joint": np.median(err, 0).round(4).tolist(),
+            "sigma_median": float(np.median(out["sigma"])),
+            "sigma_calibration": float(np.median(err / (out["sigma"] * np.sqrt(2)))),
+            "view_error_median_deg": float(np.median(view_err)), "view_flip_rate": float((view_err > 90).mean()),
+            "view_within_30deg": float((view_err <= 30).mean())}
+
+
+def train_cue_net(data: Path, category: str, epochs: int = 30, batch: int = 64, lr: float = 2e-3, width: int = 16,
+                  seed: int = 0, progress: bool = True) -> tuple[CueNet, dict]:
+    """Train on ``data`` (``train.npz``); returns the network (eval mode) and its measured errors."""
+    torch.manual_seed(seed)
+    rng = np.random.default_rng(seed)
+    with np.load(data, allow_pickle=False) as z:
+        x, joints, rot, video = z["x"], z["joints"], z["rot"], z["video"]
+    skel = BUILTIN[category]
+    symmetry = torch.as_tensor(skel.symmetry)
+    held = video % 10 == 9
+    tr = np.nonzero(~held)[0]
+    labels = soft_view_labels(rot)
+    net = CueNet(skel.num_joints, labels.shape[1], width)
+    opt = torch.optim.AdamW(net.parameters(), lr=lr, weight_decay=1e-4)
+    steps = epochs * math.ceil(len(tr) / batch)
+    sched = torch.optim.lr_scheduler.OneCycleLR(opt, max_lr=lr, total_steps=steps, pct_start=0.1)
+    t0 = time.perf_counter()
+    bar = tqdm(total=steps, desc="cue-net", unit="step", disable=not progress, dynamic_ncols=True)
+    for _ in range(epochs):
+        net.train()
+        for idx in np.array_split(rng.permutation(tr), math.ceil(len(tr) / batch)):
+            xb = torch.from_numpy(x[idx].astype(np.float32))
+            jb, rb = torch.from_numpy(joints[idx]), torch.from_numpy(rot[idx])
+            fl = torch.from_numpy(rng.random(len(idx)) < 0.5)
+            if fl.any():
+                fx, fj, fr = flip(xb[fl], jb[fl], rb[fl], symmetry)
+                xb, jb, rb = xb.clone(), jb.clone(), rb.clone()
+                xb[fl], jb[fl], rb[fl] = fx, fj, fr
+            yb = torch.from_numpy(soft_view_labels(rb.numpy()))
+            pj, ls, vl = net(xb)
+            loss = joint_nll(pj, ls, jb, symmetry).mean() / skel.num_joints - (yb * torch.log_softmax(vl, -1)).sum(-1).mean()
+            opt.zero_grad(set_to_none=True)
+            loss.backward()
+            opt.step()
+            sched.step()
+            bar.update()
+            bar.set_postfix(loss=f"{float(loss.detach()):.3f}")
+    bar.close()
+    net.eval()
+    metrics = evaluate(net, x[held], joints[held], rot[held], skel.symmetry)
+    metrics.update({"train_seconds": round(time.perf_counter() - t0, 1), "train_samples": int(len(tr)),
+                    "heldout_samples": int(held.sum()), "epochs": epochs})
+    return net, metrics
