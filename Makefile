@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: install tools demo test test-slow bench bench-quick bench-single bench-category clean
+.PHONY: install tools demo test test-slow bench bench-quick bench-single bench-category bench-realcues clean
 TOOLS := tools/node_modules/.installed
 
 $(STAMP): pyproject.toml
@@ -47,9 +47,15 @@ test: $(STAMP) $(HUMAN) $(TOOLS)
 test-slow: $(STAMP) $(TOOLS) $(BROWSER)
 	$(PY) -m pytest -q -m slow
 
-## bench: speed and quality benchmarks, printed beside a baseline measured in the same run
+## bench: speed and quality benchmarks, printed beside a baseline measured in the same run, then
+## the real-cue benchmark (images and masks through herd preprocess, scored in 3D; hours)
 bench: $(STAMP)
 	$(PY) -m herd.bench
+	$(PY) -m herd.bench.realcues
+
+## bench-realcues: the real path on the reported seeds, beside the oracle run (docs/evaluation.md)
+bench-realcues: $(STAMP)
+	$(PY) -m herd.bench.realcues
 
 ## bench-quick: the same in under 10 minutes (one small dataset, 3 minutes of training)
 bench-quick: $(STAMP)

@@ -89,3 +89,15 @@ def test_samples_follow_the_object_through_its_crops():
     x, crops = video_samples(frames, masks, 32)
     assert x.shape == (3, CHANNELS, INPUT, INPUT) and crops.shape == (3, 3)
     assert (x[:, 0] > 0.5).mean() > 0.2  # the crop keeps the object large
+
+
+def test_mask_jitter_grows_or_shrinks_the_mask_and_keeps_the_flow_inside():
+    from herd.cuenet.train import jitter_masks
+
+    x = torch.zeros(64, CHANNELS, INPUT, INPUT)
+    x[:, 0, 20:40, 20:40] = 1
+    x[:, 1:, 20:40, 20:40] = 0.5
+    y = jitter_masks(x, torch.Generator().manual_seed(0))
+    areas = y[:, 0].sum((1, 2))
+    assert (areas > 400).any() and (areas < 400).any() and (areas == 400).any()
+    assert (y[:, 1:] * (1 - y[:, :1])).abs().max() == 0

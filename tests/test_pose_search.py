@@ -37,3 +37,24 @@ def test_viterbi_trades_score_against_turning():
     # a lasting change of view is followed
     scores = np.array([[1.0, 0.0], [0.0, 1.0], [0.0, 1.0], [0.0, 1.0]])
     assert ps.viterbi(scores, np.tile(turn[:1], (3, 1, 1)), turn_cost=0.05).tolist() == [0, 1, 1, 1]
+
+
+def test_viewpoint_bins_circle_an_upright_object_from_a_raised_camera():
+    from herd.geometry.transforms import UPRIGHT_SIDE_VIEW, VIEW_ELEVATIONS, VIEW_YAWS, view_rotations
+
+    R = view_rotations()
+    assert R.shape == (len(VIEW_YAWS) * len(VIEW_ELEVATIONS), 3, 3)
+    assert np.allclose(R @ R.transpose(0, 2, 1), np.eye(3), atol=1e-12) and np.allclose(np.linalg.det(R), 1)
+    up, forward = np.array([0.0, 1.0, 0.0]), np.array([0.0, 0.0, 1.0])
+    for k, Rk in enumerate(R):
+        yaw, elev = VIEW_YAWS[k // len(VIEW_ELEVATIONS)], VIEW_ELEVATIONS[k % len(VIEW_ELEVATIONS)]
+        # the object's up axis stays in the image's vertical plane, tilted towards the camera by the
+        # elevation: a camera above sees the back, whatever way the object is turned
+        u = Rk @ up
+        assert abs(u[0]) < 1e-9 and np.isclose(u[1], -np.cos(np.radians(elev))) and np.isclose(u[2], -np.sin(np.radians(elev)))
+        # the turn is about that up axis: at elevation 0 the forward axis goes from image right
+        # (yaw 0, the side view) through away from the camera (yaw 90, its back seen) and back
+        if elev == 0:
+            f = Rk @ forward
+            assert np.allclose(f, [np.cos(np.radians(yaw)), 0, np.sin(np.radians(yaw))], atol=1e-9)
+    assert np.allclose(R[VIEW_YAWS.index(0) * len(VIEW_ELEVATIONS) + VIEW_ELEVATIONS.index(0)], UPRIGHT_SIDE_VIEW)

@@ -3,7 +3,7 @@
 oracle run on the same data.
 
 ``python -m herd.bench.realcues [--category quad human] [--seeds reported|tuning|S ...]
-[--variants real degraded oracle] [--steps 6000] [--minutes 30]``
+[--variants real degraded oracle] [--steps 3000] [--minutes 30]``
 
 For each category and seed it synthesises six individuals (``herd synth``, 256 px, 32-64 frames
 per video, random mixed actions) and trains ``comp_skel-<category>_dense --nosingle_inst`` on
@@ -191,7 +191,7 @@ def main(argv: list[str] | None = None) -> None:
     p.add_argument("--videos", type=int, default=6)
     p.add_argument("--frames", default="32:64", help="frames per video, LO:HI")
     p.add_argument("--res", type=int, default=256, help="synthetic render size")
-    p.add_argument("--steps", type=int, default=6000, help="training steps (20 rounds)")
+    p.add_argument("--steps", type=int, default=3000, help="training steps (20 rounds)")
     p.add_argument("--minutes", type=float, default=30.0, help="training time cap per run")
     p.add_argument("--work", type=Path, default=Path("bench/runs"))
     p.add_argument("--out", type=Path, default=Path("bench/results"))

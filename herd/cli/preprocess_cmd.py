@@ -20,8 +20,10 @@ def run(argv: list[str]) -> int:
     p.add_argument("--res", type=int, default=256, help="side of the square crops around the object, in pixels")
     p.add_argument("--focal", type=float, default=None, help="focal length of the raw frames in pixels (default: larger side)")
     p.add_argument("--min_motion", type=float, default=0.5, help="skip near-duplicate frames moving less (pixels at 256 px; 0 keeps all)")
-    p.add_argument("--pose", choices=["auto", "mediapipe", "none"], default="auto",
-                   help="initial root poses and keypoints of people from mediapipe (auto: for --category human when installed)")
+    p.add_argument("--pose", choices=["auto", "mediapipe", "cuenet", "none"], default="auto",
+                   help="where keypoints and viewpoints come from: mediapipe (people), cuenet (herd's own network, "
+                        "trained on herd synth renders) or none; auto: mediapipe for --category human when installed, "
+                        "else cuenet when herd ships one for the category")
     p.add_argument("--workers", type=int, default=2, help="threads for optical flow")
     p.add_argument("--overwrite", action="store_true", help="replace --out if it exists")
     p.add_argument("--quiet", action="store_true", help="no progress bars")

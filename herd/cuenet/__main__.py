@@ -16,6 +16,7 @@ def main(argv: list[str] | None = None) -> None:
     p.add_argument("--videos", type=int, default=300, help="synthetic videos in the training set")
     p.add_argument("--frames", default="24:48", help="frames per video, LO:HI")
     p.add_argument("--res", type=int, default=128, help="render and crop size")
+    p.add_argument("--spread", type=float, default=2.0, help="how widely bodies vary, against herd synth's default (1)")
     p.add_argument("--epochs", type=int, default=30)
     p.add_argument("--width", type=int, default=16, help="channels of the network's first level")
     p.add_argument("--seed", type=int, default=0)
@@ -33,15 +34,16 @@ def main(argv: list[str] | None = None) -> None:
     torch.set_num_threads(max(torch.get_num_threads(), 1))
     lo, hi = (int(x) for x in a.frames.split(":"))
     t0 = time.perf_counter()
-    data = build_training_set(a.category, a.work / f"{a.category}-v{a.videos}-r{a.res}-s{a.seed}", a.videos, (lo, hi),
-                              a.res, a.seed, progress=not a.quiet)
+    data = build_training_set(a.category, a.work / f"{a.category}-v{a.videos}-r{a.res}-s{a.seed}-x{a.spread:g}", a.videos,
+                              (lo, hi), a.res, a.seed, a.spread, progress=not a.quiet)
     build_s = time.perf_counter() - t0
     net, metrics = train_cue_net(data, a.category, a.epochs, width=a.width, seed=a.seed, progress=not a.quiet)
     metrics["build_seconds"] = round(build_s, 1)
     out = a.out or weights_path(a.category)
     meta = {"category": a.category, "joint_names": list(BUILTIN[a.category].joint_names), "date": datetime.date.today().isoformat(),
             "command": "python -m herd.cuenet " + " ".join(f"--{k}={v}" for k, v in (("category", a.category), ("videos", a.videos),
-                       ("frames", a.frames), ("res", a.res), ("epochs", a.epochs), ("width", a.width), ("seed", a.seed))),
+                       ("frames", a.frames), ("res", a.res), ("spread", a.spread), ("epochs", a.epochs), ("width", a.width),
+                       ("seed", a.seed))),
             "heldout": metrics}
     save_cue_net(net, out, meta)
     print(json.dumps(metrics))

@@ -55,9 +55,11 @@ def video_samples(images: np.ndarray, masks: np.ndarray, res: int) -> tuple[np.n
 
 
 def build_training_set(category: str, out: Path, videos: int, frames: tuple[int, int], res: int = 128,
-                       seed: int = 0, progress: bool = True) -> Path:
+                       seed: int = 0, spread: float = 2.0, progress: bool = True) -> Path:
     """Render ``videos`` synthetic videos of ``category`` (``frames`` = lo, hi per video, ``res``
-    pixels) and turn them into ``out/train.npz`` (module docstring). Reuses a finished set."""
+    pixels, bodies varying ``spread`` times as widely as herd synth's default,
+    :func:`herd.synth.bodies.sample_morphology`) and turn them into ``out/train.npz`` (module
+    docstring). Reuses a finished set."""
     out = Path(out)
     target = out / "train.npz"
     if target.is_file():
@@ -66,6 +68,7 @@ def build_training_set(category: str, out: Path, videos: int, frames: tuple[int,
     if not (synth / "manifest.json").is_file():
         synthesize(SynthConfig(out=synth, category=category, videos=videos, frames=frames, res=res, seed=seed,
                                init_rot_noise_deg=0.0, heldout_views=0, transfer_pairs=0, flow=False, overwrite=True,
+                               morphology_spread=spread,
                                progress=progress))
     ds, gt = load_dataset(synth), GroundTruth(synth)
     xs, joints, rots, vids = [], [], [], []

@@ -10,7 +10,8 @@ Losses, per sample:
   of each bin's rotation angle from the true rotation.
 
 Augmentation: a horizontal flip of the input (flow x negated) with the labels mirrored (joints
-``u -> 1 - u`` and left/right swapped, rotations ``R -> F R F``, ``F = diag(-1, 1, 1)``). Every
+``u -> 1 - u`` and left/right swapped, rotations ``R -> F R F``, ``F = diag(-1, 1, 1)``), and masks
+grown or shrunk by a pixel (:func:`jitter_masks`). Every
 tenth video is held out; the errors measured on them go into the weights' header, where
 ``herd preprocess`` reads the precision it states for the joints.
 """
@@ -26,7 +27,7 @@ import torch
 from tqdm import tqdm
 
 from herd.data.skeletons import BUILTIN
-from herd.geometry.transforms import UPRIGHT_SIDE_VIEW, yaw_pitch_rotations
+from herd.geometry.transforms import view_rotations
 from herd.preprocess.cue_net import CueNet
 
 VIEW_SIGMA_DEG = 15.0
@@ -34,7 +35,7 @@ VIEW_SIGMA_DEG = 15.0
 
 def view_bins() -> np.ndarray:
     """``(V, 3, 3)`` camera-frame rotations of the viewpoint bins."""
-    return UPRIGHT_SIDE_VIEW[None] @ yaw_pitch_rotations()
+    return view_rotations()
 
 
 def view_angles(rot: np.ndarray) -> np.ndarray:
@@ -59,6 +60,20 @@ def flip(x: torch.Tensor, joints: torch.Tensor, rot: torch.Tensor, symmetry: tor
     j[..., 0] = 1 - j[..., 0]
     F = torch.diag(torch.tensor([-1.0, 1.0, 1.0]))
     return x, j, F @ rot @ F
+
+
+def jitter_masks(x: torch.Tensor, gen: torch.Generator, chance: float = 0.5) -> torch.Tensor:
+    """A segmenter's imprecision on a batch of inputs: with ``chance`` each, the mask grown or shrunk
+    by one input pixel (a 3x3 dilation or erosion), the flow kept inside the new mask."""
+    x = x.clone()
+    m = x[:, :1]
+    grow = torch.nn.functional.max_pool2d(m, 3, 1, 1)
+    shrink = -torch.nn.functional.max_pool2d(-m, 3, 1, 1)
+    r = torch.rand(len(x), generator=gen)
+    new = torch.where((r < chance / 2)[:, None, None, None], grow, torch.where((r > 1 - chance / 2)[:, None, None, None], shrink, m))
+    x[:, :1] = new
+    x[:, 1:] = x[:, 1:] * (new > 0.5)
+    return x
 
 
 def joint_nll(pred: torch.Tensor, log_sigma: torch.Tensor, true: torch.Tensor, symmetry: torch.Tensor) -> torch.Tensor:
@@ -100,6 +115,7 @@ def train_cue_net(data: Path, category: str, epochs: int = 30, batch: int = 64, 
     """Train on ``data`` (``train.npz``); returns the network (eval mode) and its measured errors."""
     torch.manual_seed(seed)
     rng = np.random.default_rng(seed)
+    gen = torch.Generator().manual_seed(seed)
     with np.load(data, allow_pickle=False) as z:
         x, joints, rot, video = z["x"], z["joints"], z["rot"], z["video"]
     skel = BUILTIN[category]
@@ -123,6 +139,7 @@ def train_cue_net(data: Path, category: str, epochs: int = 30, batch: int = 64, 
                 fx, fj, fr = flip(xb[fl], jb[fl], rb[fl], symmetry)
                 xb, jb, rb = xb.clone(), jb.clone(), rb.clone()
                 xb[fl], jb[fl], rb[fl] = fx, fj, fr
+            xb = jitter_masks(xb, gen)
             yb = torch.from_numpy(soft_view_labels(rb.numpy()))
             pj, ls, vl = net(xb)
             loss = joint_nll(pj, ls, jb, symmetry).mean() / skel.num_joints - (yb * torch.log_softmax(vl, -1)).sum(-1).mean()

@@ -19,7 +19,7 @@ from herd.data import format as fmt
 from herd.data.skeletons import BUILTIN
 from herd.errors import HerdInputError
 from herd.geometry.skeleton import Skeleton
-from herd.geometry.transforms import yaw_pitch_rotations
+from herd.geometry.transforms import view_rotations
 
 
 def _read_json(path: Path, what: str) -> dict:
@@ -76,8 +76,7 @@ class Video:
         flow_gaps: gaps with flow present.
         keypoints_mirrored: the keypoints may have left and right swapped (a silhouette cue's).
         view_logp: optional ``(F, V)`` log-probabilities of the viewpoint bins
-            (:func:`herd.geometry.transforms.yaw_pitch_rotations` of
-            :data:`herd.geometry.transforms.UPRIGHT_SIDE_VIEW`).
+            (:func:`herd.geometry.transforms.view_rotations`).
         raw_intrinsics: ``(4,)`` fx, fy, cx, cy of the uncropped source frames (``herd preprocess``
             writes it; the focal length is its assumption unless ``--focal`` gave it), or None.
         ground_truth: where the synthetic ground truth of the source frames is, for a video that
@@ -291,7 +290,7 @@ def _load_video(vroot: Path, gaps: tuple[int, ...], skeleton: Skeleton | None) -
         _load_npy(vroot / fmt.DEPTH, (F, H, W), "depth")
     view_logp = None
     if (vroot / fmt.VIEW_LOGP).exists():
-        view_logp = np.array(_load_npy(vroot / fmt.VIEW_LOGP, (F, len(yaw_pitch_rotations())), "viewpoint log-probabilities",
+        view_logp = np.array(_load_npy(vroot / fmt.VIEW_LOGP, (F, len(view_rotations())), "viewpoint log-probabilities",
                                        mmap=False))
     raw_K = info.get("raw_intrinsics")
     if raw_K is not None:

@@ -143,7 +143,7 @@ class VideoWriter:
             keypoints_mirrored: the keypoints may have the body's left and right swapped (a
                 silhouette cannot tell them apart); training takes the better of the two.
             view_logp: ``(F, V)`` log-probabilities of the viewpoint bins
-                (:func:`herd.geometry.transforms.yaw_pitch_rotations`).
+                (:func:`herd.geometry.transforms.view_rotations`).
         """
         F = self.num_frames
         H, W = self.size

@@ -13,9 +13,8 @@ has; colour is left out because a synthetic body's colours are not an animal's.
 
 - per joint of the category's skeleton, a heatmap at ``INPUT / 2`` whose mean (soft-argmax) is the
   joint's position in the crop, in [0, 1] units, and a log standard deviation of that position;
-- logits over the viewpoint bins (:func:`herd.geometry.transforms.yaw_pitch_rotations` applied to
-  :data:`herd.geometry.transforms.UPRIGHT_SIDE_VIEW`): how the object is turned relative to the
-  camera.
+- logits over the viewpoint bins (:func:`herd.geometry.transforms.view_rotations`): how the object
+  is turned relative to the camera.
 
 A silhouette does not tell a left-right symmetric body's left limbs from its right ones when the
 body may be turned towards the camera or away from it, so the joints are learned up to that

@@ -38,6 +38,8 @@ class SynthConfig:
         transfer_pairs: how many (A, B) motion-transfer targets to render.
         actions: force these actions for every video (e.g. ``["walk", "turn"]``, or ``["still"]``
             for a rigid object); random per video when None. Procedural bodies only.
+        morphology_spread: how far individuals vary (:func:`herd.synth.bodies.sample_morphology`;
+            1 for the benchmark categories, 2 for the cue network's training set).
         flow: render the exact optical flow (off for data that only needs frames, masks and
             ground truth, such as the cue network's training set; the dataset then lists no
             flow gaps).
@@ -59,6 +61,7 @@ class SynthConfig:
     heldout_views: int = 2
     transfer_pairs: int = 3
     actions: list[str] | None = None
+    morphology_spread: float = 1.0
     flow: bool = True
     name: str | None = None
     overwrite: bool = False
@@ -95,7 +98,7 @@ def _make_individual(cfg: SynthConfig, rng: np.random.Generator, asset, F: int):
     from herd.synth.motion import make_motion
 
     base = get_skeleton(cfg.category)
-    body = ProceduralBody(base, sample_morphology(base, rng))
+    body = ProceduralBody(base, sample_morphology(base, rng, cfg.morphology_spread))
     motion = make_motion(body.skeleton, F, rng, actions=cfg.actions, fps=cfg.fps)
     return body, motion
 
