@@ -119,12 +119,14 @@ VIEW_YAWS = tuple(range(0, 360, 15))
 VIEW_ELEVATIONS = (-15, 0, 15, 30, 45)
 
 
-def _rot_x(deg: float) -> np.ndarray:
+def rot_x(deg: float) -> np.ndarray:
+    """``(3, 3)`` rotation by ``deg`` degrees about +x."""
     a = np.radians(deg)
     return np.array([[1, 0, 0], [0, np.cos(a), -np.sin(a)], [0, np.sin(a), np.cos(a)]])
 
 
-def _rot_y(deg: float) -> np.ndarray:
+def rot_y(deg: float) -> np.ndarray:
+    """``(3, 3)`` rotation by ``deg`` degrees about +y."""
     a = np.radians(deg)
     return np.array([[np.cos(a), 0, np.sin(a)], [0, 1, 0], [-np.sin(a), 0, np.cos(a)]])
 
@@ -136,4 +138,4 @@ def view_rotations(base: np.ndarray = UPRIGHT_SIDE_VIEW, yaws=VIEW_YAWS, elevati
     ``k // len(elevations)``, elevation ``k % len(elevations)``. Around the upright side view these
     are the viewpoints of a camera circling an upright object at a height (within 10 degrees of every
     camera of ``herd synth``'s quadruped videos, against 31 for object pitches instead)."""
-    return np.stack([_rot_x(e) @ base @ _rot_y(y) for y in yaws for e in elevations])
+    return np.stack([rot_x(e) @ base @ rot_y(y) for y in yaws for e in elevations])

@@ -16,6 +16,7 @@ import re
 import numpy as np
 
 from herd.errors import HerdInputError
+from herd.geometry.transforms import rot_x, rot_y
 
 _PATTERNS = {
     "ref": re.compile(r"^ref$"),
@@ -61,23 +62,13 @@ def parse_viewpoint(text: str) -> Viewpoint:
                          f"or bev-<elevation> (e.g. bev-90)")
 
 
-def _rot_x(deg: float) -> np.ndarray:
-    a = np.radians(deg)
-    return np.array([[1, 0, 0], [0, np.cos(a), -np.sin(a)], [0, np.sin(a), np.cos(a)]])
-
-
-def _rot_y(deg: float) -> np.ndarray:
-    a = np.radians(deg)
-    return np.array([[np.cos(a), 0, np.sin(a)], [0, 1, 0], [-np.sin(a), 0, np.cos(a)]])
-
-
 def orbit(ref_obj2cam: np.ndarray, center: np.ndarray, azimuth: float, elevation: float) -> np.ndarray:
     """A camera moved around ``center`` (``(3,)`` object space): the object turns by ``azimuth``
     degrees about its +y axis, the camera rises by ``elevation`` degrees. Returns ``(4, 4)``
     obj2cam; ``center`` keeps its place in the image."""
     R, t = ref_obj2cam[:3, :3], ref_obj2cam[:3, 3]
     c_cam = R @ center + t
-    R_new = _rot_x(elevation) @ R @ _rot_y(azimuth)
+    R_new = rot_x(elevation) @ R @ rot_y(azimuth)
     out = np.eye(4)
     out[:3, :3] = R_new
     out[:3, 3] = c_cam - R_new @ center
