@@ -155,7 +155,7 @@ def train_and_score(data: Path, category: str, seed: int, work: Path, steps: int
     tt = turntable(run, 0, len(run.cache.video_frames(0)) // 2)
     metrics["floaters"] = float(tt["floaters"].mean())
     Image.fromarray(contact_sheet([tt["rgb"], tt["normal"]])).save(run_dir / "turntable.png")
-    return {"train_minutes": round(train_s / 60, 2), "steps": run.step, "metrics": metrics, "run": str(run_dir),
+    return {"train_minutes": round(train_s / 60, 2), "steps": run.step, "metrics": metrics, "run": f"logdir/{run_dir.name}",
             "per_video": result["metrics"], "focal_ratio": result["info"].get("focal_ratio")}
 
 

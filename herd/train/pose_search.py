@@ -50,7 +50,7 @@ SMOOTH_FRAMES = 2.0
 #: IoU), and the floor of the log-probabilities (a cue sure of the wrong bin must not veto the
 #: silhouette). On the tuning category (quad-6, seed 1, images and masks through herd preprocess)
 #: the median error of the initial rotations was 17.7 degrees from the silhouette alone, 6.0 from
-#: herd's cue network alone, 11.8 / 6.4 / 5.9 / 6.3 with both at weights 0.05 / 0.5 / 1 / 3
+#: herd's first cue network alone, 11.8 / 6.4 / 5.9 / 6.3 with both at weights 0.05 / 0.5 / 1 / 3; 6.8 with the shipped one at 1
 #: (docs/preprocess.md); the silhouette stays in for videos unlike the network's training data
 VIEW_CUE_WEIGHT = 1.0
 VIEW_LOGP_FLOOR = -6.0
