@@ -437,3 +437,24 @@ def test_keypoints_that_may_be_mirrored_are_read_either_way(clip, tmp_path):
     assert either <= as_given + 1e-9 and either < wrong
     none_mirrored = torch.zeros(len(batch.frames), dtype=torch.bool)
     assert keypoint_loss(st, swapped, res, prec, sym, none_mirrored) == wrong
+
+
+class _Payload:
+    def __reduce__(self):
+        import pathlib
+
+        return (pathlib.Path.touch, (pathlib.Path(__file__).with_name(".pwned-by-checkpoint"),))
+
+
+def test_opening_a_run_never_runs_code_from_its_checkpoint(tmp_path):
+    from herd.train.run_summary import run_summary
+
+    run = tmp_path / "run"
+    run.mkdir()
+    (run / "opts.log").write_text("--seqname=x\n--num_rounds=1\n--iters_per_round=1\n")
+    torch.save({"step": 1, "evil": _Payload()}, run / "ckpt_latest.pth")
+    marker = Path(__file__).with_name(".pwned-by-checkpoint")
+    marker.unlink(missing_ok=True)
+    with pytest.raises(Exception):
+        run_summary(run)
+    assert not marker.exists()

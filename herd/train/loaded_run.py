@@ -79,7 +79,7 @@ def load_run(opts: TrainConfig, model_cfg: ModelConfig, device: str = "cpu") -> 
     ds = open_dataset(opts.seqname, opts.data_root, model_cfg.fg_motion)
     res = opts.train_res or min(max(max(v.height, v.width) for v in ds.videos), 128)
     cache = Cache(build_cache(ds, res, Path(opts.logroot) / ".cache", progress=False))
-    ck = torch.load(path, map_location=device, weights_only=False)
+    ck = torch.load(path, map_location=device, weights_only=True)
     check_checkpoint_format(ck, path)
     model = HerdModel(model_cfg, scene_meta(cache, ds, model_cfg.fg_motion, opts.init_smooth)).to(device)
     try:

@@ -292,7 +292,7 @@ class Trainer:
         if not path.is_file():
             raise HerdInputError(f"{path}: no such checkpoint; train first or pick --load_suffix from "
                                  f"{sorted(p.stem[5:] for p in self.run_dir.glob('ckpt_*.pth')) or 'none'}")
-        ck = torch.load(path, map_location=self.device, weights_only=False)
+        ck = torch.load(path, map_location=self.device, weights_only=True)
         check_checkpoint_format(ck, path)
         try:
             self.model.load_state_dict(ck["model"])
