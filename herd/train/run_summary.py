@@ -9,7 +9,7 @@ from herd.errors import HerdInputError
 
 def run_summary(run: Path) -> dict:
     """JSON-able summary: options, progress, per-round mask IoU, checkpoints, visualisations."""
-    import torch
+    from herd.train.loaded_run import read_checkpoint
 
     opts = {}
     for line in (run / "opts.log").read_text().splitlines():
@@ -19,7 +19,7 @@ def run_summary(run: Path) -> dict:
     ck_path = run / "ckpt_latest.pth"
     if not ck_path.is_file():
         raise HerdInputError(f"{ck_path}: no checkpoint yet; the run has not finished a step")
-    ck = torch.load(ck_path, map_location="cpu", weights_only=True)
+    ck = read_checkpoint(ck_path)
     total = int(opts.get("num_rounds", 0)) * int(opts.get("iters_per_round", 0))
     return {"kind": "run", "path": str(run), "seqname": opts.get("seqname"), "fg_motion": opts.get("fg_motion"),
             "single_inst": opts.get("single_inst"), "step": ck["step"], "total_steps": total,

@@ -23,7 +23,7 @@ from herd.train import losses as L
 from herd.train.config import TrainConfig
 from herd.train.flags import to_flagfile
 from herd.train.init_shape import fit_initial_shape
-from herd.train.loaded_run import CHECKPOINT_FORMAT, check_checkpoint_format
+from herd.train.loaded_run import CHECKPOINT_FORMAT, read_checkpoint
 from herd.train.run_dir import open_dataset, run_path
 from herd.train.sampler import PixelSampler
 from herd.train.scene_meta import scene_meta
@@ -292,8 +292,7 @@ class Trainer:
         if not path.is_file():
             raise HerdInputError(f"{path}: no such checkpoint; train first or pick --load_suffix from "
                                  f"{sorted(p.stem[5:] for p in self.run_dir.glob('ckpt_*.pth')) or 'none'}")
-        ck = torch.load(path, map_location=self.device, weights_only=True)
-        check_checkpoint_format(ck, path)
+        ck = read_checkpoint(path, self.device)
         try:
             self.model.load_state_dict(ck["model"])
         except RuntimeError as e:
