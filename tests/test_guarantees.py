@@ -4,6 +4,7 @@ progress. Every test works on tiny data and takes seconds."""
 
 from __future__ import annotations
 
+import contextlib
 import os
 import subprocess
 import sys
@@ -96,3 +97,62 @@ def test_a_torn_or_crafted_checkpoint_is_refused_in_one_line_naming_it(trained, 
                 ["render", f"--flagfile={flagfile}", "--render_res=8"]):
         one_line_error(herd(*cmd, cwd=tmp_path), str(ck))
     assert not sentinel.exists()
+
+
+# ---- 2. folders herd replaces, and folders it cannot write -----------------------------------------
+def _synth_flags(out: Path) -> list:
+    return ["synth", "--out", out, "--videos=1", "--frames=2", "--res=16", "--heldout_views=0", "--transfer_pairs=0",
+            "--quiet"]
+
+
+def test_overwrite_replaces_only_a_herd_dataset_or_an_empty_folder(tmp_path):
+    victim = tmp_path / "victim"
+    victim.mkdir()
+    (victim / "thesis.txt").write_text("years of work")
+    one_line_error(herd(*_synth_flags(victim), "--overwrite"), str(victim), "--overwrite")
+    one_line_error(herd("preprocess", "--input", tmp_path / "clip.mp4", "--category=quad", "--out", victim,
+                        "--overwrite", "--quiet"), str(victim), "--overwrite")
+    assert (victim / "thesis.txt").read_text() == "years of work" and len(list(tmp_path.iterdir())) == 1
+    a_file = tmp_path / "notes.txt"
+    a_file.write_text("mine")
+    one_line_error(herd(*_synth_flags(a_file), "--overwrite"), str(a_file))
+    assert a_file.read_text() == "mine"
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    for _ in range(2):  # an empty folder, then the herd dataset made there, are replaced
+        p = herd(*_synth_flags(empty), "--overwrite")
+        assert p.returncode == 0 and (empty / "manifest.json").is_file(), p.stderr[-2000:]
+
+
+@contextlib.contextmanager
+def read_only(folder: Path):
+    """``folder`` made unwritable for the test's user: mode 555, and for root (who writes through
+    modes) the immutable attribute."""
+    folder.chmod(0o555)
+    immutable = os.geteuid() == 0
+    if immutable and subprocess.run(["chattr", "+i", str(folder)], capture_output=True).returncode != 0:
+        folder.chmod(0o755)
+        pytest.skip("root, and chattr +i is not supported here: no way to make a folder unwritable")
+    try:
+        yield folder
+    finally:
+        if immutable:
+            subprocess.run(["chattr", "-i", str(folder)], check=True)
+        folder.chmod(0o755)
+
+
+def test_output_folders_are_checked_for_writability_before_any_work(clip, tmp_path):
+    a_file = tmp_path / "a_file"
+    a_file.write_text("")
+    one_line_error(herd(*_synth_flags(a_file / "ds")), "--out", str(a_file))
+    one_line_error(herd("preprocess", "--input", clip / "v000" / "images", "--category=quad", "--out", a_file / "ds",
+                        "--quiet"), "--out", str(a_file))
+    one_line_error(herd("train", *_flags(_opts(clip, a_file / "logdir"))), "--logroot", str(a_file))
+    ro = tmp_path / "read-only"
+    ro.mkdir()
+    with read_only(ro):
+        one_line_error(herd(*_synth_flags(ro / "ds")), "--out", str(ro), "writable")
+        one_line_error(herd("preprocess", "--input", clip / "v000" / "images", "--category=quad", "--out", ro / "ds",
+                            "--quiet"), "--out", str(ro), "writable")
+        one_line_error(herd("train", *_flags(_opts(clip, ro / "logdir"))), "--logroot", str(ro), "writable")
+        assert list(ro.iterdir()) == []

@@ -25,7 +25,7 @@ def run(argv: list[str]) -> int:
                         "trained on herd synth renders) or none; auto: mediapipe for --category human when installed, "
                         "else cuenet when herd ships one for the category")
     p.add_argument("--workers", type=int, default=2, help="threads for optical flow")
-    p.add_argument("--overwrite", action="store_true", help="replace --out if it exists")
+    p.add_argument("--overwrite", action="store_true", help="replace --out if it is a herd dataset or an empty folder (anything else is refused)")
     p.add_argument("--quiet", action="store_true", help="no progress bars")
     a = p.parse_args(argv)
     from herd.errors import HerdInputError

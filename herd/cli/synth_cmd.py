@@ -28,7 +28,7 @@ def build_parser() -> ArgumentParser:
     p.add_argument("--actions", default=None, help="comma-separated actions for every video (quad: walk, trot, "
                    "turn, sit; human: walk, run, turn, crouch, wave; or still for a rigid object); random by default")
     p.add_argument("--out", type=Path, required=True, help="dataset folder to create")
-    p.add_argument("--overwrite", action="store_true", help="replace --out if it exists")
+    p.add_argument("--overwrite", action="store_true", help="replace --out if it is a herd dataset or an empty folder (anything else is refused)")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
     return p
 

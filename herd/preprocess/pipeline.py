@@ -28,6 +28,7 @@ from herd.data.ground_truth import synthetic_source
 from herd.data.skeletons import BUILTIN
 from herd.data.writer import DatasetWriter
 from herd.errors import HerdInputError
+from herd.output_dir import check_dataset_out
 from herd.preprocess.crop import (
     crop_image,
     crop_intrinsics,
@@ -276,8 +277,7 @@ def preprocess(cfg: PreprocessConfig) -> Path:
     if cfg.masks is not None and len(cfg.masks) != len(cfg.inputs):
         raise HerdInputError(f"--masks: {len(cfg.masks)} folders for {len(cfg.inputs)} inputs; give one mask folder per input, in order")
     out = Path(cfg.out)
-    if out.exists() and not cfg.overwrite:
-        raise HerdInputError(f"{out}: already exists; choose another --out or pass --overwrite")
+    check_dataset_out(out, cfg.overwrite)  # before reading a frame
     names: list[str] = []
     for p in cfg.inputs:
         p = Path(p).resolve()
