@@ -156,3 +156,36 @@ def test_output_folders_are_checked_for_writability_before_any_work(clip, tmp_pa
                             "--quiet"), "--out", str(ro), "writable")
         one_line_error(herd("train", *_flags(_opts(clip, ro / "logdir"))), "--logroot", str(ro), "writable")
         assert list(ro.iterdir()) == []
+
+
+# ---- 3. one training per run folder ----------------------------------------------------------------
+def _start_training(o: TrainConfig, *extra) -> subprocess.Popen:
+    return subprocess.Popen([sys.executable, "-m", "herd", "train", *_flags(o), *extra], stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True, env=dict(os.environ, PYTHONPATH=str(REPO)))
+
+
+def _wait_for(path: Path, proc: subprocess.Popen, timeout: float = 120) -> None:
+    import time
+
+    t0 = time.time()
+    while not path.exists():
+        assert proc.poll() is None, proc.communicate()[1][-3000:]
+        assert time.time() - t0 < timeout, f"{path} did not appear"
+        time.sleep(0.05)
+
+
+def test_a_second_training_of_a_run_exits_naming_the_first_and_a_dead_ones_lock_is_taken_over(clip, tmp_path):
+    from herd.train.run_dir import run_path
+
+    o = _opts(clip, tmp_path / "logdir", iters_per_round=100000)
+    run = run_path(o.seqname, o.logname, o.logroot)
+    first = _start_training(o)
+    try:
+        _wait_for(run / "opts.log", first)  # training has started
+        one_line_error(herd("train", *_flags(_opts(clip, tmp_path / "logdir"))), str(run), f"process {first.pid}")
+        assert first.poll() is None
+    finally:
+        first.kill()  # kill -9: the lock of a dead process must not block the run
+        first.communicate()
+    p = herd("train", *_flags(_opts(clip, tmp_path / "logdir")))
+    assert p.returncode == 0, p.stderr[-3000:]

@@ -2,21 +2,29 @@
 
 from __future__ import annotations
 
+import contextlib
+import os
+from pathlib import Path
+
 from herd.model.model import ModelConfig
+from herd.output_dir import check_writable
 from herd.train.config import TrainConfig
 from herd.train.flags import parse_flags
-from herd.train.run_dir import record_command
+from herd.train.run_dir import record_command, run_path
+from herd.train.run_lock import run_lock
 
 
 def run(argv: list[str]) -> int:
     opts, model_cfg = parse_flags(argv, TrainConfig, ModelConfig, prog="herd train")
-    from herd.train.trainer import Trainer
+    check_writable(Path(opts.logroot), "--logroot")
+    main_process = int(os.environ.get("RANK", "0")) == 0  # under torchrun the first process holds the lock
+    with run_lock(run_path(opts.seqname, opts.logname, opts.logroot)) if main_process else contextlib.nullcontext():
+        from herd.train.trainer import Trainer
 
-    trainer = Trainer(opts, model_cfg)
-    if trainer.is_main:
-        trainer.run_dir.mkdir(parents=True, exist_ok=True)
-        record_command(trainer.run_dir, "train", argv)
-    out = trainer.run()
+        trainer = Trainer(opts, model_cfg)
+        if trainer.is_main:
+            record_command(trainer.run_dir, "train", argv)
+        out = trainer.run()
     last = out["history"][-1] if out["history"] else {}
     print(f"trained {trainer.run_dir} to step {out['steps']} in {out['seconds']:.0f} s"
           f"{'; mask IoU (4 frames) ' + format(last['mask_iou'], '.3f') if last else ''}"

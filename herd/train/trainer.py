@@ -17,7 +17,6 @@ from tqdm import tqdm
 from herd.data.cache import Cache, build_cache
 from herd.errors import HerdInputError
 from herd.model.model import HerdModel, ModelConfig
-from herd.output_dir import check_writable
 from herd.render.occupancy import Proxy, build_proxy
 from herd.render.renderer import render_image, render_mask, render_rays
 from herd.train import losses as L
@@ -78,7 +77,6 @@ class Trainer:
         self.opts, self.model_cfg = opts, model_cfg or ModelConfig()
         if opts.init_pose not in ("auto", "data", "search"):
             raise HerdInputError(f"--init_pose {opts.init_pose}: choose auto, data (the dataset's initial poses) or search")
-        check_writable(Path(opts.logroot), "--logroot")
         self.ds = open_dataset(opts.seqname, opts.data_root, self.model_cfg.fg_motion)
         self.run_dir = run_path(opts.seqname, opts.logname, opts.logroot)
         self.rank, self.world, self.device = init_distributed(pick_device(opts.device))
