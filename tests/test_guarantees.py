@@ -189,3 +189,54 @@ def test_a_second_training_of_a_run_exits_naming_the_first_and_a_dead_ones_lock_
         first.communicate()
     p = herd("train", *_flags(_opts(clip, tmp_path / "logdir")))
     assert p.returncode == 0, p.stderr[-3000:]
+
+
+# ---- 5. atomic checkpoints and GLBs ----------------------------------------------------------------
+def _cut_short(monkeypatch, owner, name: str, path_arg: int):
+    """Make ``owner.name`` die half-way through writing its file (as a kill would)."""
+    real = getattr(owner, name)
+
+    def write_half_and_die(*args, **kw):
+        real(*args, **kw)
+        path = Path(args[path_arg] if len(args) > path_arg else kw.get("file_obj"))
+        path.write_bytes(path.read_bytes()[: path.stat().st_size // 2])
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(owner, name, write_half_and_die)
+
+
+def test_a_write_cut_short_or_failing_before_its_rename_leaves_no_torn_file(clip, tmp_path, monkeypatch):
+    import trimesh
+
+    t = Trainer(_opts(clip, tmp_path, num_rounds=2, iters_per_round=1), ModelConfig())
+    t.run()
+    run = t.run_dir
+    before = {p.name: p.read_bytes() for p in run.iterdir() if p.suffix in (".pth", ".glb")}
+    assert {"ckpt_latest.pth", "ckpt_0002.pth", "002-proxy.glb", "002-bones.glb"} <= set(before)
+    t.step = 3  # the next round's files
+    with monkeypatch.context() as m:
+        _cut_short(m, torch, "save", 1)
+        with pytest.raises(KeyboardInterrupt):
+            t.save(numbered=True)
+    with monkeypatch.context() as m:
+        _cut_short(m, trimesh.Scene, "export", 1)
+        with pytest.raises(KeyboardInterrupt):
+            t._write_glbs(3)
+    calls = []
+    with monkeypatch.context() as m:  # flushed to disk, then a failure between the write and the rename
+        real_fsync = os.fsync
+        m.setattr(os, "fsync", lambda fd: (calls.append("fsync"), real_fsync(fd)))
+
+        def fail(src, dst):
+            calls.append("replace")
+            raise OSError(28, "No space left on device")
+
+        m.setattr(os, "replace", fail)
+        with pytest.raises(OSError):
+            t.save(numbered=True)
+        with pytest.raises(OSError):
+            t._write_glbs(3)
+    assert calls[:2] == ["fsync", "replace"], calls
+    after = {p.name: p.read_bytes() for p in run.iterdir() if p.name not in ("opts.log", "commands.log")
+             and not p.name.startswith("events.")}
+    assert after == before  # no ckpt_0003.pth, no 003-*.glb, no temporary left, the latest intact

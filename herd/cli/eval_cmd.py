@@ -7,6 +7,7 @@ import json
 
 from herd.cli.output_options import open_trained_run
 from herd.errors import HerdInputError
+from herd.export.atomic import write_text_atomic
 
 
 @dataclasses.dataclass
@@ -48,9 +49,7 @@ def run(argv: list[str]) -> int:
     result = evaluate(run_, eo.stride, eo.grid_size, eo.points, progress=not run_.opts.quiet, gt_dataset=eo.gt or None)
     out = run_.run_dir / "eval" / "metrics.json"
     out.parent.mkdir(exist_ok=True)
-    tmp = out.with_name("metrics.json.tmp")
-    tmp.write_text(json.dumps(result, indent=1))
-    tmp.replace(out)
+    write_text_atomic(out, json.dumps(result, indent=1))
     print(format_table(result["metrics"]))
     print(f"wrote {out}")
     return 0

@@ -16,6 +16,7 @@ from tqdm import tqdm
 
 from herd.data.cache import Cache, build_cache
 from herd.errors import HerdInputError
+from herd.export.atomic import atomic_file
 from herd.model.model import HerdModel, ModelConfig
 from herd.render.occupancy import Proxy, build_proxy
 from herd.render.renderer import render_image, render_mask, render_rays
@@ -281,11 +282,9 @@ class Trainer:
         if not self.is_main:
             return
         ck = self.checkpoint()
-        tmp = self.run_dir / "ckpt_latest.pth.tmp"
-        torch.save(ck, tmp)
-        tmp.replace(self.run_dir / "ckpt_latest.pth")
-        if numbered:
-            torch.save(ck, self.run_dir / f"ckpt_{self.round_index:04d}.pth")
+        for name in ["ckpt_latest.pth"] + ([f"ckpt_{self.round_index:04d}.pth"] if numbered else []):
+            with atomic_file(self.run_dir / name) as tmp:  # a kill never leaves a torn checkpoint
+                torch.save(ck, tmp)
 
     def load(self, suffix: str) -> None:
         path = self.run_dir / f"ckpt_{suffix}.pth"
