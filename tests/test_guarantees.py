@@ -240,3 +240,32 @@ def test_a_write_cut_short_or_failing_before_its_rename_leaves_no_torn_file(clip
     after = {p.name: p.read_bytes() for p in run.iterdir() if p.name not in ("opts.log", "commands.log")
              and not p.name.startswith("events.")}
     assert after == before  # no ckpt_0003.pth, no 003-*.glb, no temporary left, the latest intact
+
+
+# ---- 7. progress before the first checkpoint ---------------------------------------------------------
+def test_info_shows_step_rate_and_eta_as_soon_as_training_starts(clip, tmp_path):
+    import json
+    import time
+
+    from herd.train.run_dir import run_path
+
+    o = _opts(clip, tmp_path / "logdir", iters_per_round=100000)
+    run = run_path(o.seqname, o.logname, o.logroot)
+    proc = _start_training(o)
+    try:
+        _wait_for(run / "opts.log", proc)
+        t0, s = time.time(), {}
+        while not s.get("step"):  # a few steps in, long before the first round's checkpoint
+            assert time.time() - t0 < 60, p.stderr
+            time.sleep(0.2)
+            p = herd("info", run, "--json")
+            s = json.loads(p.stdout) if p.returncode == 0 else {}
+        assert not (run / "ckpt_latest.pth").exists()
+        progress = s["progress"]
+        assert progress["total_steps"] == 100000 and progress["steps_per_second"] > 0
+        assert progress["eta_seconds"] > 0 and progress["pid"] == proc.pid
+        text = herd("info", run).stdout
+        assert "steps/s" in text and "ETA" in text, text
+    finally:
+        proc.kill()
+        proc.communicate()

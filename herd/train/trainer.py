@@ -25,6 +25,7 @@ from herd.train.config import TrainConfig
 from herd.train.flags import to_flagfile
 from herd.train.init_shape import fit_initial_shape
 from herd.train.loaded_run import CHECKPOINT_FORMAT, read_checkpoint
+from herd.train.progress import ProgressFile
 from herd.train.run_dir import open_dataset, run_path
 from herd.train.sampler import PixelSampler
 from herd.train.scene_meta import scene_meta
@@ -413,6 +414,7 @@ class Trainer:
         self._elapsed0 = self.history[-1]["time"] if self.history else 0.0
         bar = tqdm(total=o.total_iters, initial=self.step, desc="train", unit="it", disable=o.quiet or not self.is_main,
                    dynamic_ncols=True)
+        progress = ProgressFile(self.run_dir, o.total_iters, self.step) if self.is_main else None
         try:
             while self.step < o.total_iters:
                 if self.proxy is None or self.step % o.iters_per_round == 0:
@@ -421,6 +423,8 @@ class Trainer:
                 if on_step is not None:
                     on_step(self.step, logs)
                 bar.update(1)
+                if progress is not None:
+                    progress.update(self.step)
                 if self.step % 10 == 0:
                     bar.set_postfix(loss=f"{logs['total']:.4f}", mask=f"{logs['mask']:.4f}", occ=f"{logs['occupied']:.2f}")
                     if self.writer is not None:
