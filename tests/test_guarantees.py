@@ -269,3 +269,40 @@ def test_info_shows_step_rate_and_eta_as_soon_as_training_starts(clip, tmp_path)
     finally:
         proc.kill()
         proc.communicate()
+
+
+# ---- 4. SIGINT and SIGTERM -----------------------------------------------------------------------
+@pytest.fixture(scope="module")
+def straight_run(clip, tmp_path_factory) -> dict:
+    """The parameters after 40 uninterrupted steps."""
+    t = Trainer(_opts(clip, tmp_path_factory.mktemp("straight"), logname="straight", iters_per_round=40), ModelConfig())
+    t.run()
+    return t.model.state_dict()
+
+
+@pytest.mark.parametrize("sig, code", [("SIGINT", 130), ("SIGTERM", 143)])
+def test_a_signal_mid_round_stops_at_a_step_boundary_and_resumes_bit_exactly(clip, tmp_path, straight_run, sig, code):
+    import signal
+    import time
+
+    from herd.train.progress import read_progress
+    from herd.train.run_dir import run_path
+
+    o = _opts(clip, tmp_path / "logdir", logname="cut", iters_per_round=40)
+    run = run_path(o.seqname, o.logname, o.logroot)
+    proc = _start_training(o)
+    t0 = time.time()
+    while (read_progress(run) or {}).get("step", 0) < 5:  # a few steps into the round
+        assert proc.poll() is None and time.time() - t0 < 120, proc.communicate()[1][-3000:]
+        time.sleep(0.02)
+    proc.send_signal(getattr(signal, sig))
+    _, err = proc.communicate(timeout=120)
+    assert proc.returncode == code, err[-3000:]
+    stopped = torch.load(run / "ckpt_latest.pth", weights_only=True)["step"]
+    assert 5 <= stopped < 40 and not (run / "ckpt_0001.pth").exists(), stopped  # mid-round
+    p = herd("train", f"--flagfile={run / 'opts.log'}", "--load_suffix=latest")
+    assert p.returncode == 0, p.stderr[-3000:]
+    resumed = torch.load(run / "ckpt_latest.pth", weights_only=True)
+    assert resumed["step"] == 40 and resumed["model"].keys() == straight_run.keys()
+    assert all(torch.equal(resumed["model"][k], v) for k, v in straight_run.items()), \
+        [k for k, v in straight_run.items() if not torch.equal(resumed["model"][k], v)][:5]

@@ -382,11 +382,24 @@ class Trainer:
             over = bool(flag.item())
         return over
 
-    def run(self, on_step=None) -> dict:
+    def _stop_requested(self, should_stop) -> bool:
+        """``should_stop()`` (a signal arrived) in any process: all processes stop at the same step."""
+        stop = should_stop is not None and should_stop()
+        if self.world > 1 and should_stop is not None:
+            import torch.distributed as dist
+
+            flag = torch.tensor([float(stop)])
+            dist.all_reduce(flag, op=dist.ReduceOp.MAX)
+            stop = bool(flag.item())
+        return stop
+
+    def run(self, on_step=None, should_stop=None) -> dict:
         """Train to ``num_rounds * iters_per_round`` steps; Ctrl-C saves ``ckpt_latest.pth`` first.
 
         Args:
             on_step: optional ``callback(step, logs)`` after every step.
+            should_stop: optional ``callback() -> bool`` asked before every step; True saves the
+                state as of the last completed step and returns (:mod:`herd.train.signals`).
         """
         o = self.opts
         self.run_dir.mkdir(parents=True, exist_ok=True)
@@ -416,7 +429,7 @@ class Trainer:
                    dynamic_ncols=True)
         progress = ProgressFile(self.run_dir, o.total_iters, self.step) if self.is_main else None
         try:
-            while self.step < o.total_iters:
+            while self.step < o.total_iters and not self._stop_requested(should_stop):
                 if self.proxy is None or self.step % o.iters_per_round == 0:
                     self.refresh_proxy()
                 logs = self.train_step()
