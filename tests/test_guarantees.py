@@ -306,3 +306,53 @@ def test_a_signal_mid_round_stops_at_a_step_boundary_and_resumes_bit_exactly(cli
     assert resumed["step"] == 40 and resumed["model"].keys() == straight_run.keys()
     assert all(torch.equal(resumed["model"][k], v) for k, v in straight_run.items()), \
         [k for k, v in straight_run.items() if not torch.equal(resumed["model"][k], v)][:5]
+
+
+# ---- 6. option ranges ----------------------------------------------------------------------------
+def _cli(argv: list, capsys) -> tuple[int, str]:
+    """``herd ARGV`` in this process: (exit code, stderr)."""
+    from herd.cli.main import main
+
+    try:
+        code = main([str(a) for a in argv])
+    except SystemExit as e:
+        code = e.code
+    return code, capsys.readouterr().err
+
+
+@pytest.mark.parametrize("bad", ["--num_rounds=-1", "--iters_per_round=0", "--num_samples=0", "--learning_rate=nan",
+                                 "--frames_per_step=0", "--train_res=-1", "--num_rays=0", "--grad_clip=inf",
+                                 "--pose_prior_fade=2", "--hidden=0"])
+def test_a_training_option_out_of_range_is_one_line_with_the_allowed_range(clip, tmp_path, capsys, bad):
+    flag = bad.split("=")[0]
+    code, err = _cli(["train", *_flags(_opts(clip, tmp_path / "logdir")), bad], capsys)
+    assert code == 2 and len(err.strip().splitlines()) == 1 and flag in err and "allowed" in err, (code, err)
+    assert not (tmp_path / "logdir").exists()  # refused before any work
+
+
+@pytest.mark.parametrize("argv", [
+    ["render", "--seqname=x", "--num_frames", "-3"], ["render", "--seqname=x", "--fps=0"],
+    ["export", "--seqname=x", "--grid_size=2"], ["reanimate", "--seqname=x", "--motion_id=-1"],
+    ["eval", "--seqname=x", "--stride=0"], ["synth", "--out=x", "--fps=0"], ["synth", "--out=x", "--videos=0"],
+    ["preprocess", "--input=a.mp4", "--category=quad", "--out=x", "--max_frames=-1"],
+    ["preprocess", "--input=a.mp4", "--category=quad", "--out=x", "--workers=0"],
+    ["report", "run", "--port=70000"], ["demo", "--seed=-1"]])
+def test_an_output_or_data_option_out_of_range_is_one_line_with_the_allowed_range(tmp_path, capsys, monkeypatch, argv):
+    monkeypatch.chdir(tmp_path)
+    flag = next(a for a in argv[::-1] if a.startswith("--")).split("=")[0]
+    code, err = _cli(argv, capsys)
+    assert code == 2 and len(err.strip().splitlines()) == 1 and flag in err and "allowed" in err, (code, err)
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_a_port_in_use_for_report_serve_is_one_line(trained, tmp_path):
+    import socket
+
+    from herd.train.run_dir import run_path
+
+    run = run_path(trained.seqname, trained.logname, trained.logroot)
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        one_line_error(herd("report", run, "--serve", f"--port={port}"), f"--port {port}", "in use")
