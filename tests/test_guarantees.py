@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -356,3 +357,35 @@ def test_a_port_in_use_for_report_serve_is_one_line(trained, tmp_path):
         taken.listen()
         port = taken.getsockname()[1]
         one_line_error(herd("report", run, "--serve", f"--port={port}"), f"--port {port}", "in use")
+
+
+# ---- 8. third-party native logging -----------------------------------------------------------------
+NATIVE_LOG_MARKS = ("inference_feedback_manager", "TensorFlow Lite", "absl::InitializeLog")
+
+
+@pytest.mark.skipif(not (REPO.parent / "shared" / "data" / "davis" / "dance-twirl").is_dir(),
+                    reason="needs ../shared/data/davis")
+def test_mediapipe_native_log_lines_are_silenced_unless_verbose(tmp_path):
+    pytest.importorskip("mediapipe")
+    clip = REPO.parent / "shared" / "data" / "davis" / "dance-twirl"
+    args = ["preprocess", "--input", clip / "JPEGImages", "--category=human", "--max_frames=8", "--res=48",
+            "--pose=mediapipe", "--quiet"]
+    quiet = herd(*args, "--out", tmp_path / "quiet")  # mediapipe's masks and its pose landmarker
+    assert quiet.returncode == 0, quiet.stderr[-3000:]
+    assert not [m for m in NATIVE_LOG_MARKS if m in quiet.stderr], quiet.stderr
+    assert not re.search(r"^[IWEF]\d{4} \d\d:\d\d", quiet.stderr, re.M), quiet.stderr  # no glog/absl line at all
+    verbose = herd(*args, "--verbose", "--out", tmp_path / "verbose")
+    assert verbose.returncode == 0 and "inference_feedback_manager" in verbose.stderr, verbose.stderr[-3000:]
+
+
+def test_the_native_log_filter_passes_everything_else_on(capfd):
+    from herd.preprocess.native_logs import native_logs_filtered
+
+    with native_logs_filtered():
+        os.write(2, b"W0000 00:00:1796609697.124520   23920 inference_feedback_manager.cc:114] Feedback\n")
+        os.write(2, b"a native error that is not a log line\n\rbar 1/2\rbar 2/2")
+        print("herd's own message", file=sys.__stderr__, flush=True)  # Python writes through file descriptor 2
+    err = capfd.readouterr().err
+    assert "inference_feedback_manager" not in err
+    assert "a native error that is not a log line\n" in err and "\rbar 1/2\r" in err and "bar 2/2" in err
+    assert "herd's own message\n" in err

@@ -28,6 +28,7 @@ def run(argv: list[str]) -> int:
     p.add_argument("--workers", type=ranged(int, Range(1)), default=2, help="threads for optical flow")
     p.add_argument("--overwrite", action="store_true", help="replace --out if it is a herd dataset or an empty folder (anything else is refused)")
     p.add_argument("--quiet", action="store_true", help="no progress bars")
+    p.add_argument("--verbose", action="store_true", help="let third-party native log lines through (mediapipe's)")
     a = p.parse_args(argv)
     from herd.preprocess.pipeline import PreprocessConfig, preprocess
 
@@ -35,6 +36,6 @@ def run(argv: list[str]) -> int:
     out = preprocess(PreprocessConfig(inputs=a.input, category=a.category, out=a.out, masks=a.masks,
                                       mask_model=a.mask_model, fps=a.fps, max_frames=a.max_frames, res=a.res,
                                       focal=a.focal, min_motion=a.min_motion, workers=a.workers, pose=a.pose,
-                                      overwrite=a.overwrite, progress=not a.quiet))
+                                      overwrite=a.overwrite, progress=not a.quiet, verbose=a.verbose))
     print(f"wrote {out} ({len(a.input)} videos) in {time.perf_counter() - t0:.0f} s; next: herd info {out}")
     return 0

@@ -44,6 +44,7 @@ from herd.preprocess.human_pose import (
     root_poses,
 )
 from herd.preprocess.masks import make_masks
+from herd.preprocess.native_logs import native_logs_filtered
 from herd.preprocess.sources import Source, read_source
 
 MIN_FRAMES = 8
@@ -72,8 +73,10 @@ class PreprocessConfig:
             :mod:`herd.preprocess.cue_net`: keypoints and viewpoint probabilities), ``none``, or
             ``auto``: mediapipe for people when it is installed, else the cue network where herd
             ships one for the category.
-        overwrite: replace an existing dataset.
+        overwrite: replace an existing dataset (a herd dataset or an empty folder only).
         progress: progress bars.
+        verbose: let third-party native log lines through (mediapipe's;
+            :mod:`herd.preprocess.native_logs`).
     """
 
     inputs: list[Path]
@@ -90,6 +93,7 @@ class PreprocessConfig:
     pose: str = "auto"
     overwrite: bool = False
     progress: bool = True
+    verbose: bool = False
 
 
 def _key(path: Path, cfg: PreprocessConfig, mask_dir: Path | None) -> str:
@@ -272,6 +276,11 @@ def process_video(src: Source, mask_dir: Path | None, cfg: PreprocessConfig, wor
 
 def preprocess(cfg: PreprocessConfig) -> Path:
     """Build the dataset; returns its folder."""
+    with native_logs_filtered(not cfg.verbose):
+        return _preprocess(cfg)
+
+
+def _preprocess(cfg: PreprocessConfig) -> Path:
     if cfg.category not in ("human", "quad"):
         raise HerdInputError(f"--category {cfg.category}: choose human or quad")
     if cfg.masks is not None and len(cfg.masks) != len(cfg.inputs):
