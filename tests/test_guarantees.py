@@ -29,6 +29,15 @@ def clip(tmp_path_factory) -> Path:
                   seed=2, heldout_views=0, transfer_pairs=0)
 
 
+@pytest.fixture(autouse=True)
+def _keep_torch_threads():
+    """The trainings here run on one thread (the same in this process and in the subprocesses, so
+    their parameters compare bit for bit); the tests after them get the count back."""
+    n = torch.get_num_threads()
+    yield
+    torch.set_num_threads(n)
+
+
 def _opts(clip, logroot, **kw) -> TrainConfig:
     base = dict(seqname=str(clip), logname="g", logroot=str(logroot), num_rounds=1, iters_per_round=2,
                 num_rays=128, frames_per_step=2, num_samples=8, quiet=True, warmup_iters=2, seed=1, threads=1)

@@ -6,9 +6,9 @@ import dataclasses
 import json
 from typing import ClassVar
 
+from herd.atomic import write_text_atomic
 from herd.cli.output_options import open_trained_run
 from herd.errors import HerdInputError
-from herd.export.atomic import write_text_atomic
 from herd.option_range import Range
 
 

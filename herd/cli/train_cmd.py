@@ -7,8 +7,8 @@ import os
 import sys
 from pathlib import Path
 
+from herd.data.output_dir import check_writable
 from herd.model.model import ModelConfig
-from herd.output_dir import check_writable
 from herd.train.config import TrainConfig
 from herd.train.flags import parse_flags
 from herd.train.run_dir import record_command, run_path

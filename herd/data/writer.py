@@ -40,7 +40,7 @@ class DatasetWriter:
 
     Args:
         out: final dataset folder; must not exist unless ``overwrite``, and then be a herd dataset
-            or empty (:func:`herd.output_dir.check_dataset_out`).
+            or empty (:func:`herd.data.output_dir.check_dataset_out`).
         skeleton: a built-in skeleton (stored by name) or a custom one (stored inline), or None.
     """
 
@@ -57,7 +57,7 @@ class DatasetWriter:
         self.videos: list[str] = []
 
     def __enter__(self) -> "DatasetWriter":
-        from herd.output_dir import check_dataset_out
+        from herd.data.output_dir import check_dataset_out
 
         check_dataset_out(self.out, self.overwrite)
         if self.tmp.exists():

@@ -22,7 +22,7 @@ import numpy as np
 import pygltflib as G
 from scipy.spatial.transform import Rotation
 
-from herd.export.atomic import atomic_file
+from herd.atomic import atomic_file
 
 ARRAY_BUFFER, ELEMENT_ARRAY_BUFFER = 34962, 34963
 _CV_TO_GL = np.diag([1.0, -1.0, -1.0, 1.0])
@@ -187,7 +187,7 @@ def build_gltf(a: GltfAnimation) -> G.GLTF2:
 
 
 def write_glb(path: Path, a: GltfAnimation) -> None:
-    """Write the ``.glb`` atomically (:func:`herd.export.atomic.atomic_file`)."""
+    """Write the ``.glb`` atomically (:func:`herd.atomic.atomic_file`)."""
     with atomic_file(path) as tmp:
         build_gltf(a).save_binary(str(tmp))
 

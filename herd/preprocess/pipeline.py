@@ -25,10 +25,10 @@ from tqdm import tqdm
 
 from herd.data.format import FLOW_GAPS
 from herd.data.ground_truth import synthetic_source
+from herd.data.output_dir import check_dataset_out
 from herd.data.skeletons import BUILTIN
 from herd.data.writer import DatasetWriter
 from herd.errors import HerdInputError
-from herd.output_dir import check_dataset_out
 from herd.preprocess.crop import (
     crop_image,
     crop_intrinsics,

@@ -9,9 +9,9 @@ import numpy as np
 from tqdm import tqdm
 
 from herd.data import format as fmt
+from herd.data.output_dir import check_dataset_out
 from herd.data.skeletons import get_skeleton
 from herd.data.writer import DatasetWriter, write_json, write_png
-from herd.output_dir import check_dataset_out
 from herd.geometry.raster import project
 from herd.geometry.transforms import apply_transform, random_rotation_noise
 from herd.synth.cameras import body_centre_world, make_orbit_camera

@@ -9,7 +9,7 @@ import os
 import time
 from pathlib import Path
 
-from herd.export.atomic import write_text_atomic
+from herd.atomic import write_text_atomic
 
 PROGRESS_NAME = "progress.json"
 

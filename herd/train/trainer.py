@@ -14,9 +14,9 @@ import numpy as np
 import torch
 from tqdm import tqdm
 
+from herd.atomic import atomic_file
 from herd.data.cache import Cache, build_cache
 from herd.errors import HerdInputError
-from herd.export.atomic import atomic_file
 from herd.model.model import HerdModel, ModelConfig
 from herd.render.occupancy import Proxy, build_proxy
 from herd.render.renderer import render_image, render_mask, render_rays

@@ -8,7 +8,7 @@ from pathlib import Path
 import numpy as np
 import trimesh
 
-from herd.export.atomic import atomic_file
+from herd.atomic import atomic_file
 from herd.render.occupancy import Proxy, proxy_mesh
 
 

@@ -8,6 +8,7 @@ import json
 import os
 from pathlib import Path
 
+from herd.data import format as fmt
 from herd.errors import HerdInputError
 
 
@@ -27,8 +28,6 @@ def check_writable(path: Path, flag: str) -> None:
 
 def is_herd_dataset(path: Path) -> bool:
     """``path`` holds a manifest written by herd (docs/dataset.md)."""
-    from herd.data import format as fmt
-
     try:
         manifest = json.loads((Path(path) / fmt.MANIFEST).read_text())
     except (OSError, ValueError):
