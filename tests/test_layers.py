@@ -6,7 +6,7 @@ from pathlib import Path
 import herd
 
 ROOT = Path(herd.__file__).parent
-BASE = {"errors"}
+BASE = {"errors", "atomic", "option_range"}  # modules of herd/ itself, under every package
 ALLOWED = {
     "geometry": BASE,
     "data": BASE | {"geometry"},

@@ -14,6 +14,7 @@ from pathlib import Path
 
 from herd.cli.args import ArgumentParser
 from herd.errors import HerdInputError
+from herd.option_range import Range, ranged
 
 # (videos, frames, res, rounds, iters per round, render res, grid)
 SIZES = {"full": (3, 24, 80, 10, 150, 160, 128), "quick": (2, 16, 48, 3, 50, 64, 64)}
@@ -34,7 +35,7 @@ def run(argv: list[str]) -> int:
     p = ArgumentParser(prog="herd demo", description=__doc__.splitlines()[0])
     p.add_argument("--out", type=Path, default=Path("demo"), help="folder for the data and the run")
     p.add_argument("--quick", action="store_true", help="a smoke test of about 3 minutes")
-    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--seed", type=ranged(int, Range(0)), default=0)
     a = p.parse_args(argv)
     videos, frames, res, rounds, iters, render_res, grid = SIZES["quick" if a.quick else "full"]
     t0 = time.perf_counter()

@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import dataclasses
 import json
+from typing import ClassVar
 
+from herd.atomic import write_text_atomic
 from herd.cli.output_options import open_trained_run
 from herd.errors import HerdInputError
+from herd.option_range import Range
 
 
 @dataclasses.dataclass
@@ -26,14 +29,10 @@ class EvalOptions:
     points: int = 5000
     gt: str = ""
 
+    RANGES: ClassVar[dict[str, Range]] = {"stride": Range(1), "grid_size": Range(16), "points": Range(100)}
+
 
 def _check(eo: EvalOptions) -> None:
-    if eo.stride < 1:
-        raise HerdInputError(f"--stride {eo.stride}: use 1 or more")
-    if eo.grid_size < 16:
-        raise HerdInputError(f"--grid_size {eo.grid_size}: use 16 or more")
-    if eo.points < 100:
-        raise HerdInputError(f"--points {eo.points}: use 100 or more")
     if eo.gt:
         from pathlib import Path
 
@@ -48,9 +47,7 @@ def run(argv: list[str]) -> int:
     result = evaluate(run_, eo.stride, eo.grid_size, eo.points, progress=not run_.opts.quiet, gt_dataset=eo.gt or None)
     out = run_.run_dir / "eval" / "metrics.json"
     out.parent.mkdir(exist_ok=True)
-    tmp = out.with_name("metrics.json.tmp")
-    tmp.write_text(json.dumps(result, indent=1))
-    tmp.replace(out)
+    write_text_atomic(out, json.dumps(result, indent=1))
     print(format_table(result["metrics"]))
     print(f"wrote {out}")
     return 0

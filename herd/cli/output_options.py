@@ -4,6 +4,9 @@
 from __future__ import annotations
 
 import dataclasses
+from typing import ClassVar
+
+from herd.option_range import Range
 
 
 @dataclasses.dataclass
@@ -29,6 +32,9 @@ class RenderOptions:
     png: bool = False
     fps: float = 10.0
 
+    RANGES: ClassVar[dict[str, Range]] = {"inst_id": Range(0), "freeze_id": Range(-1), "num_frames": Range(0),
+                                          "render_res": Range(8), "fps": Range(0, above=True)}
+
 
 @dataclasses.dataclass
 class ExportOptions:
@@ -41,6 +47,8 @@ class ExportOptions:
 
     inst_id: int = 0
     grid_size: int = 128
+
+    RANGES: ClassVar[dict[str, Range]] = {"inst_id": Range(0), "grid_size": Range(16)}
 
 
 @dataclasses.dataclass
@@ -62,6 +70,9 @@ class ReanimateOptions:
     grid_size: int = 128
     png: bool = False
     fps: float = 10.0
+
+    RANGES: ClassVar[dict[str, Range]] = {"motion_id": Range(0), "inst_id": Range(0), "render_res": Range(8),
+                                          "grid_size": Range(16), "fps": Range(0, above=True)}
 
 
 def open_trained_run(command: str, argv: list[str], options_cls, check=None):

@@ -13,8 +13,6 @@ def _check(ro: RenderOptions) -> None:
     from herd.render.viewpoints import parse_viewpoint
 
     parse_viewpoint(ro.viewpoint)
-    if ro.render_res < 8:
-        raise HerdInputError(f"--render_res {ro.render_res}: too small; use at least 8 pixels")
 
 
 def run(argv: list[str]) -> int:

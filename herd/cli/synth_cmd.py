@@ -7,6 +7,7 @@ from pathlib import Path
 
 from herd.cli.args import ArgumentParser
 from herd.errors import HerdInputError
+from herd.option_range import Range, check_range, ranged
 
 
 def build_parser() -> ArgumentParser:
@@ -14,21 +15,21 @@ def build_parser() -> ArgumentParser:
                        "each, with masks, exact flow, keypoints, initial poses and ground truth under gt/.")
     p.add_argument("--category", choices=["human", "quad"], default="quad", help="procedural body and skeleton type")
     p.add_argument("--asset", type=Path, default=None, help="rigged, animated glTF 2.0 (.glb) to take bodies and motion from")
-    p.add_argument("--videos", type=int, default=6, help="number of individuals (one video each)")
+    p.add_argument("--videos", type=ranged(int, Range(1)), default=6, help="number of individuals (one video each)")
     p.add_argument("--frames", default="32", help="frames per video, or a range LO:HI for lengths that vary per video")
-    p.add_argument("--res", type=int, default=96, help="image size in pixels (square)")
-    p.add_argument("--seed", type=int, default=0, help="random seed; the same seed gives byte-identical output")
-    p.add_argument("--fps", type=float, default=10.0, help="frame rate of the motion")
-    p.add_argument("--init_rot_noise_deg", type=float, default=15.0, help="RMS rotation error of the initial poses")
-    p.add_argument("--kp_noise_px", type=float, default=0.0,
+    p.add_argument("--res", type=ranged(int, Range(16)), default=96, help="image size in pixels (square)")
+    p.add_argument("--seed", type=ranged(int, Range(0)), default=0, help="random seed; the same seed gives byte-identical output")
+    p.add_argument("--fps", type=ranged(float, Range(0, above=True)), default=10.0, help="frame rate of the motion")
+    p.add_argument("--init_rot_noise_deg", type=ranged(float, Range(0, 180)), default=15.0, help="RMS rotation error of the initial poses")
+    p.add_argument("--kp_noise_px", type=ranged(float, Range(0)), default=0.0,
                    help="std of pixel noise on the 2D keypoints; written to video.json as keypoint_sigma_px, "
                         "so training trusts them accordingly")
-    p.add_argument("--heldout_views", type=int, default=2, help="held-out cameras per video (ground truth)")
-    p.add_argument("--transfer_pairs", type=int, default=3, help="motion-transfer targets to render (ground truth)")
+    p.add_argument("--heldout_views", type=ranged(int, Range(0)), default=2, help="held-out cameras per video (ground truth)")
+    p.add_argument("--transfer_pairs", type=ranged(int, Range(0)), default=3, help="motion-transfer targets to render (ground truth)")
     p.add_argument("--actions", default=None, help="comma-separated actions for every video (quad: walk, trot, "
                    "turn, sit; human: walk, run, turn, crouch, wave; or still for a rigid object); random by default")
     p.add_argument("--out", type=Path, required=True, help="dataset folder to create")
-    p.add_argument("--overwrite", action="store_true", help="replace --out if it exists")
+    p.add_argument("--overwrite", action="store_true", help="replace --out if it is a herd dataset or an empty folder (anything else is refused)")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
     return p
 
@@ -49,11 +50,7 @@ def _frames(text: str) -> int | tuple[int, int]:
 def run(argv: list[str]) -> int:
     a = build_parser().parse_args(argv)
     frames = _frames(a.frames)
-    shortest = frames[0] if isinstance(frames, tuple) else frames
-    for flag, value, lo in (("--videos", a.videos, 1), ("--frames", shortest, 2), ("--res", a.res, 16),
-                            ("--heldout_views", a.heldout_views, 0), ("--transfer_pairs", a.transfer_pairs, 0)):
-        if value < lo:
-            raise HerdInputError(f"{flag} {value}: must be at least {lo}")
+    check_range("--frames", frames[0] if isinstance(frames, tuple) else frames, Range(2))
     if a.asset is not None and not a.asset.is_file():
         raise HerdInputError(f"{a.asset}: no such asset file; pass a rigged glTF 2.0 .glb to --asset")
     from herd.synth.generate import SynthConfig, synthesize

@@ -39,7 +39,8 @@ class DatasetWriter:
         # out/ now exists and is complete
 
     Args:
-        out: final dataset folder; must not exist unless ``overwrite``.
+        out: final dataset folder; must not exist unless ``overwrite``, and then be a herd dataset
+            or empty (:func:`herd.data.output_dir.check_dataset_out`).
         skeleton: a built-in skeleton (stored by name) or a custom one (stored inline), or None.
     """
 
@@ -56,9 +57,9 @@ class DatasetWriter:
         self.videos: list[str] = []
 
     def __enter__(self) -> "DatasetWriter":
-        if self.out.exists() and not self.overwrite:
-            from herd.errors import HerdInputError
-            raise HerdInputError(f"{self.out}: already exists; choose another --out or remove it")
+        from herd.data.output_dir import check_dataset_out
+
+        check_dataset_out(self.out, self.overwrite)
         if self.tmp.exists():
             shutil.rmtree(self.tmp)
         self.tmp.mkdir(parents=True)

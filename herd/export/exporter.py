@@ -20,7 +20,7 @@ import torch
 import trimesh
 from tqdm import tqdm
 
-from herd.export.atomic import atomic_dir
+from herd.atomic import atomic_dir
 from herd.export.gltf import GltfAnimation, write_glb
 from herd.export.mesh import CanonicalMesh, extract_canonical_mesh, posed_vertices
 from herd.export.motion import motion_record

@@ -22,6 +22,8 @@ import numpy as np
 import pygltflib as G
 from scipy.spatial.transform import Rotation
 
+from herd.atomic import atomic_file
+
 ARRAY_BUFFER, ELEMENT_ARRAY_BUFFER = 34962, 34963
 _CV_TO_GL = np.diag([1.0, -1.0, -1.0, 1.0])
 
@@ -185,11 +187,9 @@ def build_gltf(a: GltfAnimation) -> G.GLTF2:
 
 
 def write_glb(path: Path, a: GltfAnimation) -> None:
-    """Write the ``.glb`` (via a temporary file, so a crash leaves no half file)."""
-    path = Path(path)
-    tmp = path.with_name(path.name + ".tmp")
-    build_gltf(a).save_binary(str(tmp))
-    tmp.replace(path)
+    """Write the ``.glb`` atomically (:func:`herd.atomic.atomic_file`)."""
+    with atomic_file(path) as tmp:
+        build_gltf(a).save_binary(str(tmp))
 
 
 def skinned_vertices(a: GltfAnimation, frame: int) -> np.ndarray:

@@ -18,7 +18,7 @@ import numpy as np
 import torch
 from tqdm import tqdm
 
-from herd.export.atomic import atomic_dir
+from herd.atomic import atomic_dir
 from herd.export.media import VideoWriter, write_png
 from herd.geometry.raster import scale_intrinsics
 from herd.model.model import FrameState

@@ -8,6 +8,7 @@ rendering) and canonical -> posed (``to_posed``, for flow, cycle losses, export)
 from __future__ import annotations
 
 import dataclasses
+from typing import ClassVar
 
 import numpy as np
 import torch
@@ -21,6 +22,7 @@ from herd.model.fields import CanonicalField, SdfDensity
 from herd.model.root_pose import RootPose
 from herd.model.skinning import GaussianBones, blend
 from herd.model.so3 import invert_transform
+from herd.option_range import Range
 
 FG_MOTIONS = ("rigid", "dense", "skel-human", "skel-quad", "comp_skel-human_dense", "comp_skel-quad_dense")
 
@@ -71,6 +73,10 @@ class ModelConfig:
     beta_init: float = 0.02
     symmetric_shape: bool = True
     per_video_motion: bool = False
+
+    RANGES: ClassVar[dict[str, Range]] = {
+        "num_freqs": Range(0), "hidden": Range(1), "depth": Range(1), "code_dim": Range(1), "app_dim": Range(1),
+        "time_freqs": Range(0), "time_code_dim": Range(1), "beta_init": Range(0, above=True)}
 
 
 @dataclasses.dataclass

@@ -25,6 +25,7 @@ from tqdm import tqdm
 
 from herd.data.format import FLOW_GAPS
 from herd.data.ground_truth import synthetic_source
+from herd.data.output_dir import check_dataset_out
 from herd.data.skeletons import BUILTIN
 from herd.data.writer import DatasetWriter
 from herd.errors import HerdInputError
@@ -43,6 +44,7 @@ from herd.preprocess.human_pose import (
     root_poses,
 )
 from herd.preprocess.masks import make_masks
+from herd.preprocess.native_logs import native_logs_filtered
 from herd.preprocess.sources import Source, read_source
 
 MIN_FRAMES = 8
@@ -71,8 +73,10 @@ class PreprocessConfig:
             :mod:`herd.preprocess.cue_net`: keypoints and viewpoint probabilities), ``none``, or
             ``auto``: mediapipe for people when it is installed, else the cue network where herd
             ships one for the category.
-        overwrite: replace an existing dataset.
+        overwrite: replace an existing dataset (a herd dataset or an empty folder only).
         progress: progress bars.
+        verbose: let third-party native log lines through (mediapipe's;
+            :mod:`herd.preprocess.native_logs`).
     """
 
     inputs: list[Path]
@@ -89,6 +93,7 @@ class PreprocessConfig:
     pose: str = "auto"
     overwrite: bool = False
     progress: bool = True
+    verbose: bool = False
 
 
 def _key(path: Path, cfg: PreprocessConfig, mask_dir: Path | None) -> str:
@@ -271,13 +276,17 @@ def process_video(src: Source, mask_dir: Path | None, cfg: PreprocessConfig, wor
 
 def preprocess(cfg: PreprocessConfig) -> Path:
     """Build the dataset; returns its folder."""
+    with native_logs_filtered(not cfg.verbose):
+        return _preprocess(cfg)
+
+
+def _preprocess(cfg: PreprocessConfig) -> Path:
     if cfg.category not in ("human", "quad"):
         raise HerdInputError(f"--category {cfg.category}: choose human or quad")
     if cfg.masks is not None and len(cfg.masks) != len(cfg.inputs):
         raise HerdInputError(f"--masks: {len(cfg.masks)} folders for {len(cfg.inputs)} inputs; give one mask folder per input, in order")
     out = Path(cfg.out)
-    if out.exists() and not cfg.overwrite:
-        raise HerdInputError(f"{out}: already exists; choose another --out or pass --overwrite")
+    check_dataset_out(out, cfg.overwrite)  # before reading a frame
     names: list[str] = []
     for p in cfg.inputs:
         p = Path(p).resolve()

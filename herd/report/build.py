@@ -20,7 +20,7 @@ import shutil
 from pathlib import Path
 
 from herd.errors import HerdInputError
-from herd.export.atomic import atomic_dir
+from herd.atomic import atomic_dir
 from herd.report.charts import line_chart
 from herd.report.page import render_page
 from herd.train.run_dir import read_commands

@@ -9,6 +9,7 @@ import numpy as np
 from tqdm import tqdm
 
 from herd.data import format as fmt
+from herd.data.output_dir import check_dataset_out
 from herd.data.skeletons import get_skeleton
 from herd.data.writer import DatasetWriter, write_json, write_png
 from herd.geometry.raster import project
@@ -128,6 +129,7 @@ def synthesize(cfg: SynthConfig) -> Path:
     Everything random comes from ``numpy.random.default_rng([seed, video])``, so videos are
     independent of each other and of the number of videos.
     """
+    check_dataset_out(cfg.out, cfg.overwrite)  # before any work
     asset = None
     if cfg.asset is not None:
         from herd.synth.asset import load_asset

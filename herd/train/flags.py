@@ -13,6 +13,7 @@ import typing
 from pathlib import Path
 
 from herd.errors import HerdInputError
+from herd.option_range import check_ranges
 
 
 def _attribute_docs(cls) -> dict[str, str]:
@@ -121,6 +122,7 @@ def parse_flags(argv: list[str], *classes, prog: str = "herd", positional: str |
         if missing:
             raise HerdInputError(f"missing flag --{missing[0]} (see '{prog} --help')")
         out.append(cls(**kw))
+        check_ranges(out[-1])
     if positional is not None:
         out.append(pos)
     return out
@@ -143,6 +145,8 @@ def help_text(prog: str, *classes) -> str:
         lines.append(f"{(inspect.getdoc(cls) or cls.__name__).splitlines()[0]}")
         for f in dataclasses.fields(cls):
             default = "" if f.default is dataclasses.MISSING else f" (default: {f.default})"
+            allowed = getattr(cls, "RANGES", {}).get(f.name)
+            default += f" (allowed: {allowed})" if allowed else ""
             lines.append(f"  --{f.name:<22}{docs.get(f.name, '')}{default}")
         lines.append("")
     return "\n".join(lines)

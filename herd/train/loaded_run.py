@@ -33,6 +33,20 @@ def check_checkpoint_format(ck: dict, path: Path) -> None:
     raise HerdInputError(f"{path}: not a herd checkpoint; retrain the run")
 
 
+def read_checkpoint(path: Path, device: str | torch.device = "cpu") -> dict:
+    """Open a checkpoint with ``weights_only=True`` (tensors and plain data only, so no code in it
+    runs) and check its format. A file that does not load (torn by a crash, cut short in a copy,
+    or carrying pickled objects) is refused with one line naming it."""
+    try:
+        ck = torch.load(path, map_location=device, weights_only=True)
+    except Exception as e:  # noqa: BLE001 - whatever the damage, the file is unusable
+        reason = (str(e).strip().splitlines() or [type(e).__name__])[0][:160]
+        raise HerdInputError(f"{path}: damaged or not a plain herd checkpoint ({reason}); resume from another "
+                             f"ckpt_NNNN.pth of the run (--load_suffix) or retrain it") from None
+    check_checkpoint_format(ck, path)
+    return ck
+
+
 @dataclasses.dataclass
 class LoadedRun:
     """Everything needed to use a trained model.
@@ -76,11 +90,10 @@ def load_run(opts: TrainConfig, model_cfg: ModelConfig, device: str = "cpu") -> 
         have = sorted(p.stem[5:] for p in run_dir.glob("ckpt_*.pth")) or "none"
         raise HerdInputError(f"{path}: no such checkpoint; train the run first, or pick --load_suffix from {have} "
                              f"(and pass --flagfile {run_dir / 'opts.log'})")
+    ck = read_checkpoint(path, device)
     ds = open_dataset(opts.seqname, opts.data_root, model_cfg.fg_motion)
     res = opts.train_res or min(max(max(v.height, v.width) for v in ds.videos), 128)
     cache = Cache(build_cache(ds, res, Path(opts.logroot) / ".cache", progress=False))
-    ck = torch.load(path, map_location=device, weights_only=True)
-    check_checkpoint_format(ck, path)
     model = HerdModel(model_cfg, scene_meta(cache, ds, model_cfg.fg_motion, opts.init_smooth)).to(device)
     try:
         model.load_state_dict(ck["model"])

@@ -5,11 +5,12 @@ from __future__ import annotations
 from pathlib import Path
 
 from herd.errors import HerdInputError
+from herd.train.progress import describe_progress, read_progress
 
 
 def run_summary(run: Path) -> dict:
     """JSON-able summary: options, progress, per-round mask IoU, checkpoints, visualisations."""
-    import torch
+    from herd.train.loaded_run import read_checkpoint
 
     opts = {}
     for line in (run / "opts.log").read_text().splitlines():
@@ -17,15 +18,17 @@ def run_summary(run: Path) -> dict:
             k, v = line[2:].split("=", 1)
             opts[k] = v
     ck_path = run / "ckpt_latest.pth"
-    if not ck_path.is_file():
+    progress = read_progress(run)
+    if not ck_path.is_file() and progress is None:
         raise HerdInputError(f"{ck_path}: no checkpoint yet; the run has not finished a step")
-    ck = torch.load(ck_path, map_location="cpu", weights_only=True)
+    # before the first round's checkpoint, the training's progress file is all there is
+    ck = read_checkpoint(ck_path) if ck_path.is_file() else {"step": progress["step"]}
     total = int(opts.get("num_rounds", 0)) * int(opts.get("iters_per_round", 0))
     return {"kind": "run", "path": str(run), "seqname": opts.get("seqname"), "fg_motion": opts.get("fg_motion"),
             "single_inst": opts.get("single_inst"), "step": ck["step"], "total_steps": total,
-            "rollbacks": ck.get("rollbacks", 0), "history": ck.get("history", []),
-            "checkpoints": sorted(p.name for p in run.glob("ckpt_*.pth")),
-            "glbs": len(list(run.glob("*-proxy.glb"))), "bone_lengths": _bone_lengths(ck["model"], opts)}
+            "rollbacks": ck.get("rollbacks", 0), "history": ck.get("history", []), "progress": progress,
+            "checkpoints": sorted(p.name for p in run.glob("ckpt_*.pth")), "glbs": len(list(run.glob("*-proxy.glb"))),
+            "bone_lengths": _bone_lengths(ck["model"], opts) if "model" in ck else None}
 
 
 def _bone_lengths(state: dict, opts: dict) -> dict | None:
@@ -58,6 +61,8 @@ def print_run_summary(s: dict) -> None:
     print(f"run {s['path']}")
     print(f"  dataset    {s['seqname']}   motion {s['fg_motion']}   single_inst {s['single_inst']}")
     print(f"  progress   step {s['step']} of {s['total_steps']}   rollbacks {s['rollbacks']}")
+    if s.get("progress"):
+        print(f"  training   {describe_progress(s['progress'])}")
     print(f"  saved      {len(s['checkpoints'])} checkpoints, {s['glbs']} rounds of bones/proxy GLBs")
     bl = s.get("bone_lengths")
     if bl and len(bl["individuals"]) > 1:

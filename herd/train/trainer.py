@@ -14,6 +14,7 @@ import numpy as np
 import torch
 from tqdm import tqdm
 
+from herd.atomic import atomic_file
 from herd.data.cache import Cache, build_cache
 from herd.errors import HerdInputError
 from herd.model.model import HerdModel, ModelConfig
@@ -23,7 +24,8 @@ from herd.train import losses as L
 from herd.train.config import TrainConfig
 from herd.train.flags import to_flagfile
 from herd.train.init_shape import fit_initial_shape
-from herd.train.loaded_run import CHECKPOINT_FORMAT, check_checkpoint_format
+from herd.train.loaded_run import CHECKPOINT_FORMAT, read_checkpoint
+from herd.train.progress import ProgressFile
 from herd.train.run_dir import open_dataset, run_path
 from herd.train.sampler import PixelSampler
 from herd.train.scene_meta import scene_meta
@@ -283,19 +285,16 @@ class Trainer:
         if not self.is_main:
             return
         ck = self.checkpoint()
-        tmp = self.run_dir / "ckpt_latest.pth.tmp"
-        torch.save(ck, tmp)
-        tmp.replace(self.run_dir / "ckpt_latest.pth")
-        if numbered:
-            torch.save(ck, self.run_dir / f"ckpt_{self.round_index:04d}.pth")
+        for name in ["ckpt_latest.pth"] + ([f"ckpt_{self.round_index:04d}.pth"] if numbered else []):
+            with atomic_file(self.run_dir / name) as tmp:  # a kill never leaves a torn checkpoint
+                torch.save(ck, tmp)
 
     def load(self, suffix: str) -> None:
         path = self.run_dir / f"ckpt_{suffix}.pth"
         if not path.is_file():
             raise HerdInputError(f"{path}: no such checkpoint; train first or pick --load_suffix from "
                                  f"{sorted(p.stem[5:] for p in self.run_dir.glob('ckpt_*.pth')) or 'none'}")
-        ck = torch.load(path, map_location=self.device, weights_only=True)
-        check_checkpoint_format(ck, path)
+        ck = read_checkpoint(path, self.device)
         try:
             self.model.load_state_dict(ck["model"])
         except RuntimeError as e:
@@ -385,11 +384,24 @@ class Trainer:
             over = bool(flag.item())
         return over
 
-    def run(self, on_step=None) -> dict:
+    def _stop_requested(self, should_stop) -> bool:
+        """``should_stop()`` (a signal arrived) in any process: all processes stop at the same step."""
+        stop = should_stop is not None and should_stop()
+        if self.world > 1 and should_stop is not None:
+            import torch.distributed as dist
+
+            flag = torch.tensor([float(stop)])
+            dist.all_reduce(flag, op=dist.ReduceOp.MAX)
+            stop = bool(flag.item())
+        return stop
+
+    def run(self, on_step=None, should_stop=None) -> dict:
         """Train to ``num_rounds * iters_per_round`` steps; Ctrl-C saves ``ckpt_latest.pth`` first.
 
         Args:
             on_step: optional ``callback(step, logs)`` after every step.
+            should_stop: optional ``callback() -> bool`` asked before every step; True saves the
+                state as of the last completed step and returns (:mod:`herd.train.signals`).
         """
         o = self.opts
         self.run_dir.mkdir(parents=True, exist_ok=True)
@@ -417,14 +429,17 @@ class Trainer:
         self._elapsed0 = self.history[-1]["time"] if self.history else 0.0
         bar = tqdm(total=o.total_iters, initial=self.step, desc="train", unit="it", disable=o.quiet or not self.is_main,
                    dynamic_ncols=True)
+        progress = ProgressFile(self.run_dir, o.total_iters, self.step) if self.is_main else None
         try:
-            while self.step < o.total_iters:
+            while self.step < o.total_iters and not self._stop_requested(should_stop):
                 if self.proxy is None or self.step % o.iters_per_round == 0:
                     self.refresh_proxy()
                 logs = self.train_step()
                 if on_step is not None:
                     on_step(self.step, logs)
                 bar.update(1)
+                if progress is not None:
+                    progress.update(self.step)
                 if self.step % 10 == 0:
                     bar.set_postfix(loss=f"{logs['total']:.4f}", mask=f"{logs['mask']:.4f}", occ=f"{logs['occupied']:.2f}")
                     if self.writer is not None:

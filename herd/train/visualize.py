@@ -8,6 +8,7 @@ from pathlib import Path
 import numpy as np
 import trimesh
 
+from herd.atomic import atomic_file
 from herd.render.occupancy import Proxy, proxy_mesh
 
 
@@ -42,7 +43,7 @@ def write_round_glbs(run_dir: Path, round_idx: int, proxy: Proxy, joints: np.nda
                      obj2cam: np.ndarray, extent: float) -> None:
     """Write ``NNN-bones.glb`` (skeletons only) and ``NNN-proxy.glb``; at most 200 camera frusta."""
     if joints is not None:
-        trimesh.Scene(bones_mesh(joints, parents, 0.02 * extent)).export(run_dir / f"{round_idx:03d}-bones.glb")
+        _write_glb(trimesh.Scene(bones_mesh(joints, parents, 0.02 * extent)), run_dir / f"{round_idx:03d}-bones.glb")
     v, f = proxy_mesh(proxy)
     parts = []
     if len(f):
@@ -52,4 +53,10 @@ def write_round_glbs(run_dir: Path, round_idx: int, proxy: Proxy, joints: np.nda
     idx = np.linspace(0, len(obj2cam) - 1, min(200, len(obj2cam))).astype(int)
     for i in idx:
         parts.append(frustum(np.linalg.inv(obj2cam[i]), 0.1 * extent))
-    trimesh.Scene(trimesh.util.concatenate(parts)).export(run_dir / f"{round_idx:03d}-proxy.glb")
+    _write_glb(trimesh.Scene(trimesh.util.concatenate(parts)), run_dir / f"{round_idx:03d}-proxy.glb")
+
+
+def _write_glb(scene: trimesh.Scene, path: Path) -> None:
+    """Atomically: a kill mid-write leaves the previous round's files and no torn one."""
+    with atomic_file(path) as tmp:
+        scene.export(tmp, file_type="glb")

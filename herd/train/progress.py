@@ -1,0 +1,63 @@
+"""``<run>/progress.json``: where a training is, how fast it goes and when it will end, rewritten
+atomically every few steps by the training process, so ``herd info`` can show it from the first
+steps on (checkpoints come only at the end of a round)."""
+
+from __future__ import annotations
+
+import json
+import os
+import time
+from pathlib import Path
+
+from herd.atomic import write_text_atomic
+
+PROGRESS_NAME = "progress.json"
+
+
+class ProgressFile:
+    """Writes ``progress.json`` at the start and every ``every`` steps.
+
+    Args:
+        run_dir: the run folder.
+        total: steps the training runs to; step: the step it starts from (a resume's).
+    """
+
+    def __init__(self, run_dir: Path, total: int, step: int, every: int = 5):
+        self.path = Path(run_dir) / PROGRESS_NAME
+        self.total, self.start, self.every = total, step, every
+        self.t0 = time.perf_counter()
+        self.write(step)
+
+    def update(self, step: int) -> None:
+        if step % self.every == 0 or step >= self.total:
+            self.write(step)
+
+    def write(self, step: int) -> None:
+        elapsed = time.perf_counter() - self.t0
+        rate = (step - self.start) / elapsed if step > self.start and elapsed > 0 else None
+        write_text_atomic(self.path, json.dumps({
+            "step": step, "total_steps": self.total, "steps_per_second": rate,
+            "eta_seconds": None if rate is None else (self.total - step) / rate,
+            "pid": os.getpid(), "updated": time.time()}))
+
+
+def read_progress(run_dir: Path) -> dict | None:
+    """The run's progress record, or None (none written, or unreadable)."""
+    try:
+        p = json.loads((Path(run_dir) / PROGRESS_NAME).read_text())
+    except (OSError, ValueError):
+        return None
+    return p if isinstance(p, dict) and "step" in p else None
+
+
+def describe_progress(p: dict) -> str:
+    """``"step 40 of 2000, 3.10 steps/s, ETA 0:10:32 (updated 2 s ago by process 123)"``."""
+    rate = p.get("steps_per_second")
+    speed = "rate not measured yet" if not rate else f"{rate:.2f} steps/s, ETA {_clock(p['eta_seconds'])}"
+    age = max(0.0, time.time() - p.get("updated", time.time()))
+    return f"step {p['step']} of {p['total_steps']}, {speed} (updated {age:.0f} s ago by process {p.get('pid')})"
+
+
+def _clock(seconds: float) -> str:
+    s = int(round(seconds))
+    return f"{s // 3600}:{s // 60 % 60:02d}:{s % 60:02d}"
