@@ -58,3 +58,41 @@ def test_viewpoint_bins_circle_an_upright_object_from_a_raised_camera():
             f = Rk @ forward
             assert np.allclose(f, [np.cos(np.radians(yaw)), 0, np.sin(np.radians(yaw))], atol=1e-9)
     assert np.allclose(R[VIEW_YAWS.index(0) * len(VIEW_ELEVATIONS) + VIEW_ELEVATIONS.index(0)], UPRIGHT_SIDE_VIEW)
+
+
+def test_depth_is_placed_by_the_area_the_body_covers_at_its_orientation():
+    """A long body seen from the side covers more pixels than seen head-on at the same distance: the
+    mask's area alone (a round object) puts the head-on frames too far away; placing each frame by
+    the area the template covers at its chosen orientation finds the one true depth of all frames."""
+    import types
+
+    import cv2
+
+    g = torch.Generator().manual_seed(0)
+    pts = (torch.rand(40000, 3, generator=g) - 0.5) * torch.tensor([0.3, 0.3, 1.0])  # 1 m long along z
+    K = np.array([200.0, 200.0, 64.0, 64.0])
+    side = torch.tensor([[0.0, 0.0, 1.0], [0.0, 1.0, 0.0], [-1.0, 0.0, 0.0]])  # the body's length across the image
+    F, depth = 16, 4.0
+    R = torch.stack([side if f < F // 2 else torch.eye(3) for f in range(F)])
+    masks = np.zeros((F, 128, 128), np.uint8)
+    for f in range(F):  # rendered 4 times finer, then each pixel set when half covered
+        cam = pts @ R[f].T + torch.tensor([0.0, 0.0, depth])
+        u = (4 * (K[0] * cam[:, 0] / cam[:, 2] + K[2])).long().clamp(0, 511)
+        v = (4 * (K[1] * cam[:, 1] / cam[:, 2] + K[3])).long().clamp(0, 511)
+        fine = np.zeros((512, 512), np.float32)
+        fine[v, u] = 1
+        fine = cv2.morphologyEx(fine, cv2.MORPH_CLOSE, np.ones((5, 5), np.uint8))
+        masks[f] = cv2.resize(fine, (128, 128), interpolation=cv2.INTER_AREA) >= 0.5
+    cache = types.SimpleNamespace(mask=masks, detected=np.ones(F, bool), intrinsics=np.tile(K, (F, 1)))
+    T = np.tile(np.eye(4), (F, 1, 1))
+    T[:, :3, :3] = R.numpy()
+    area = masks.reshape(F, -1).sum(1)
+    T[:, 2, 3] = depth * np.sqrt(area.mean() / area)  # a round object's placement: depth from the area alone
+    assert T[-1, 2, 3] / T[0, 2, 3] > 1.5  # head-on frames put far beyond the side-view ones
+    placed = ps.place_by_area(T, pts, np.zeros(3), cache, np.arange(F))
+    z = placed[:, 2, 3]
+    ends = np.r_[z[:4], z[-4:]]  # away from the turn, which the smoothing blurs
+    assert np.abs(ends / depth - 1).max() < 0.06
+    assert np.ptp(np.log(ends)) < 0.08
+    assert np.allclose(placed[:, :3, :3], T[:, :3, :3])
+    assert np.allclose(placed[:, :2, 3], 0)  # moved along the ray through the centre, here the axis

@@ -459,17 +459,3 @@ def test_opening_a_run_never_runs_code_from_its_checkpoint(tmp_path):
         run_summary(run)
     assert not marker.exists()
 
-
-def test_root_prior_is_the_squared_turn_away_from_the_initial_pose():
-    from herd.geometry.transforms import axis_angle_to_matrix
-    from herd.train.losses import root_prior
-
-    init = torch.eye(4).expand(3, 4, 4).clone()
-    init[:, :3, :3] = torch.from_numpy(np.stack([axis_angle_to_matrix(np.array(a, float))
-                                                 for a in ([0, 1.0, 0], [0.3, 0, 0], [0, 0, 2.0])])).float()
-    assert float(root_prior(init, init)) == 0.0
-    for angle in (0.05, 0.5, 2.0):
-        turned = init.clone()
-        turned[:, :3, :3] = torch.from_numpy(axis_angle_to_matrix(np.array([0, 0, angle]))).float() @ init[:, :3, :3]
-        turned[:, :3, 3] += 5.0  # translations are not held
-        assert float(root_prior(turned, init)) == pytest.approx(4 * math.sin(angle / 2) ** 2, rel=1e-4)

@@ -47,9 +47,6 @@ class TrainConfig:
         pose_prior_wt: weight of the pose prior (joint rotations near the rest pose, robust) for
             videos with exact keypoints; others scale it by their keypoints' precision (1/22,501
             for a detector's or none), so it never outweighs their keypoints.
-        root_prior_wt: weight of the root prior (each frame's root orientation near its initial
-            one, squared angle in radians): initial poses from a cue (a network's viewpoints, a
-            detector's landmarks) are often closer to the truth than what the fit drifts to.
         pose_prior_scale: rotation (radians) beyond which the pose prior lets go (0: plain squares).
         pose_prior_fade: fraction of training over which the pose prior fades out (0: never fades).
         warmup_iters: learning-rate warm-up steps.
@@ -93,7 +90,6 @@ class TrainConfig:
     prior_wt: float = 0.01
     pose_prior_wt: float = 10.0
     pose_prior_scale: float = 0.15
-    root_prior_wt: float = 0.0
     pose_prior_fade: float = 0.0
     warmup_iters: int = 100
     grad_clip: float = 10.0

@@ -119,14 +119,6 @@ def skin_loss(model: HerdModel, st: FrameState) -> torch.Tensor:
     return (inside + near) / model.extent ** 2
 
 
-def root_prior(obj2cam: torch.Tensor, init_obj2cam: torch.Tensor) -> torch.Tensor:
-    """Root orientations near their initial ones: the mean over the K frames of
-    ``|R - R_init|_F^2 / 2`` of the ``(K, 4, 4)`` poses' rotations, which is ``4 sin^2(a / 2)``,
-    about ``a^2`` for a turn of ``a`` radians away from the initial pose."""
-    d = obj2cam[:, :3, :3] - init_obj2cam[:, :3, :3]
-    return (d ** 2).sum((1, 2)).mean() / 2
-
-
 def pose_prior(st: FrameState, scale: float, frame_weight: torch.Tensor) -> torch.Tensor:
     """Joint rotations near the rest pose: the mean over frames, joints (not the root) and axes of
     ``r^2`` (``scale`` 0) or of the robust ``c^2 log(1 + r^2 / c^2)`` with ``c = scale`` radians, which

@@ -192,8 +192,6 @@ class Trainer:
             terms["cycle"] = (o.cycle_wt, out.cycle / m.extent ** 2)
         if out.soft is not None:
             terms["soft_deform"] = (o.soft_deform_wt, out.soft / m.extent ** 2)
-        if o.root_prior_wt > 0:
-            terms["root_prior"] = (o.root_prior_wt, L.root_prior(st.obj2cam, m.root.init_obj2cam[batch.frames]))
         if m.bones is not None:
             terms["skin"] = (o.skin_wt, L.skin_loss(m, st))
             terms["bone_length"] = (o.prior_wt, L.bone_length_prior(st))
