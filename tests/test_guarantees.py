@@ -397,3 +397,23 @@ def test_the_native_log_filter_passes_everything_else_on(capfd):
     assert "inference_feedback_manager" not in err
     assert "a native error that is not a log line\n" in err and "\rbar 1/2\r" in err and "bar 2/2" in err
     assert "herd's own message\n" in err
+
+
+def test_progress_of_a_finished_or_stopped_training_says_so():
+    """After the last step ``herd info`` says the training finished, not "ETA 0:00:00"; a record
+    whose process is gone before the end says the training stopped and how to resume it."""
+    import subprocess
+    import time
+
+    from herd.train.progress import describe_progress
+
+    done = {"step": 300, "total_steps": 300, "steps_per_second": 3.0, "eta_seconds": 0.0, "pid": 1,
+            "updated": time.time()}
+    assert describe_progress(done).startswith("finished at step 300") and "ETA" not in describe_progress(done)
+    gone = subprocess.Popen(["true"])
+    gone.wait()
+    stopped = {**done, "step": 120, "eta_seconds": 60.0, "pid": gone.pid}
+    text = describe_progress(stopped)
+    assert text.startswith("stopped at step 120 of 300") and "--load_suffix latest" in text, text
+    running = {**stopped, "pid": os.getpid()}
+    assert "ETA 0:01:00" in describe_progress(running)

@@ -50,12 +50,33 @@ def read_progress(run_dir: Path) -> dict | None:
     return p if isinstance(p, dict) and "step" in p else None
 
 
-def describe_progress(p: dict) -> str:
-    """``"step 40 of 2000, 3.10 steps/s, ETA 0:10:32 (updated 2 s ago by process 123)"``."""
+def describe_progress(p: dict, run_dir: str = "<run>") -> str:
+    """``"step 40 of 2000, 3.10 steps/s, ETA 0:10:32 (updated 2 s ago by process 123)"`` while the
+    training runs; ``"finished at step 2000"`` after its last step; ``"stopped at step 40 of 2000
+    ..."`` with how to resume when its process is gone before the end."""
+    step, total = p["step"], p["total_steps"]
+    if step >= total:
+        return f"finished at step {step}"
+    if not _alive(p.get("pid")):
+        return (f"stopped at step {step} of {total} (process {p.get('pid')} is gone); resume with "
+                f"herd train --flagfile {run_dir}/opts.log --load_suffix latest")
     rate = p.get("steps_per_second")
     speed = "rate not measured yet" if not rate else f"{rate:.2f} steps/s, ETA {_clock(p['eta_seconds'])}"
     age = max(0.0, time.time() - p.get("updated", time.time()))
-    return f"step {p['step']} of {p['total_steps']}, {speed} (updated {age:.0f} s ago by process {p.get('pid')})"
+    return f"step {step} of {total}, {speed} (updated {age:.0f} s ago by process {p.get('pid')})"
+
+
+def _alive(pid) -> bool:
+    """Whether a process with this id runs on this machine (True when that cannot be told)."""
+    if not isinstance(pid, int) or pid <= 0:
+        return True
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except OSError:
+        return True
+    return True
 
 
 def _clock(seconds: float) -> str:

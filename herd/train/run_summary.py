@@ -62,7 +62,7 @@ def print_run_summary(s: dict) -> None:
     print(f"  dataset    {s['seqname']}   motion {s['fg_motion']}   single_inst {s['single_inst']}")
     print(f"  progress   step {s['step']} of {s['total_steps']}   rollbacks {s['rollbacks']}")
     if s.get("progress"):
-        print(f"  training   {describe_progress(s['progress'])}")
+        print(f"  training   {describe_progress(s['progress'], s['path'])}")
     print(f"  saved      {len(s['checkpoints'])} checkpoints, {s['glbs']} rounds of bones/proxy GLBs")
     bl = s.get("bone_lengths")
     if bl and len(bl["individuals"]) > 1:
