@@ -38,23 +38,26 @@ def _fsync(path: Path) -> None:
 
 
 @contextlib.contextmanager
-def atomic_file(path: Path):
-    """Yield ``<path>.tmp`` to write (by name); on success it is fsynced and renamed over ``path``
-    (and the folder fsynced, so the rename survives a power cut); on an error or Ctrl-C it is
-    deleted and ``path`` is left as it was."""
+def atomic_file(path: Path, durable: bool = True):
+    """Yield ``<path>.tmp`` to write (by name); on success it is renamed over ``path``, and with
+    ``durable`` fsynced first (and the folder after, so the rename survives a power cut); on an
+    error or Ctrl-C it is deleted and ``path`` is left as it was. ``durable=False`` suits files
+    rewritten every few seconds that a power cut may lose (a progress record)."""
     path = Path(path)
     tmp = path.with_name(path.name + ".tmp")
     try:
         yield tmp
-        _fsync(tmp)
+        if durable:
+            _fsync(tmp)
         os.replace(tmp, path)
     except BaseException:
         tmp.unlink(missing_ok=True)
         raise
-    _fsync(path.parent)
+    if durable:
+        _fsync(path.parent)
 
 
-def write_text_atomic(path: Path, text: str) -> None:
+def write_text_atomic(path: Path, text: str, durable: bool = True) -> None:
     """``path.write_text(text)``, atomically (:func:`atomic_file`)."""
-    with atomic_file(path) as tmp:
+    with atomic_file(path, durable) as tmp:
         tmp.write_text(text)

@@ -14,7 +14,7 @@ from herd.errors import HerdInputError
 from herd.model.model import ModelConfig
 from herd.train.config import TrainConfig
 from herd.train.flags import parse_flags, to_flagfile
-from herd.train.loaded_run import CHECKPOINT_FORMAT, check_checkpoint_format
+from herd.train.loaded_run import CHECKPOINT_FORMAT, check_checkpoint_format, read_checkpoint
 from herd.train.trainer import Trainer
 
 
@@ -176,7 +176,7 @@ def test_two_process_gloo_run_writes_the_same_checkpoint_format(clip, tmp_path):
     p = subprocess.run(cmd, capture_output=True, text=True, timeout=300)
     assert p.returncode == 0, p.stderr[-2000:]
     run = logroot / f"{clip.name}-ddp"
-    ck = torch.load(run / "ckpt_latest.pth", weights_only=False)
+    ck = read_checkpoint(run / "ckpt_latest.pth")
     assert ck["format"] == CHECKPOINT_FORMAT and ck["step"] == 10
     assert all(torch.isfinite(v).all() for v in ck["model"].values() if v.is_floating_point())
     assert all(math.isfinite(h["mask_iou"]) for h in ck["history"])

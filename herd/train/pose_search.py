@@ -105,6 +105,13 @@ def _splat(uv: torch.Tensor, lo: torch.Tensor, cell: torch.Tensor, size: int) ->
     return _close((occ > 0).float())
 
 
+def _project(points: torch.Tensor, R: torch.Tensor, t: torch.Tensor, K: np.ndarray) -> torch.Tensor:
+    """``(B, N, 2)`` pixels, from the principal point, of ``(N, 3)`` canonical points posed by
+    ``(B, 3, 3)`` rotations and ``(B, 3)`` translations (OpenCV camera), ``K = (fx, fy, cx, cy)``."""
+    cam = points[None] @ R.transpose(1, 2) + t[:, None]
+    return torch.stack([K[0] * cam[..., 0] / cam[..., 2], K[1] * cam[..., 1] / cam[..., 2]], -1)
+
+
 def template_area_px(points: torch.Tensor, R: torch.Tensor, t: torch.Tensor, K: np.ndarray,
                      supersample: int = 2) -> torch.Tensor:
     """``(B,)`` image pixels covered by the ``(N, 3)`` canonical points posed by ``(B, 3, 3)``
@@ -112,8 +119,7 @@ def template_area_px(points: torch.Tensor, R: torch.Tensor, t: torch.Tensor, K: 
     the image's own pixel grid, ``supersample`` times finer, and closed (the splat of
     :func:`template_silhouettes` is set by the points' spread, so its cells, and how many of them
     the points miss, change with the view)."""
-    cam = points[None] @ R.transpose(1, 2) + t[:, None]
-    uv = torch.stack([K[0] * cam[..., 0] / cam[..., 2], K[1] * cam[..., 1] / cam[..., 2]], -1) * supersample
+    uv = _project(points, R, t, K) * supersample
     lo = uv.amin(1).floor() - 2
     size = int((uv.amax(1) - lo).amax().ceil()) + 3
     occ = _splat(uv, lo, torch.ones(len(R)), size)
@@ -129,8 +135,7 @@ def template_silhouettes(points: torch.Tensor, R: torch.Tensor, t: torch.Tensor,
     the raster's centre, area 1), where each final cell is set when at least half of it is covered
     (so that the outline is not grown by half a cell all round).
     """
-    cam = points[None] @ R.transpose(1, 2) + t[:, None]
-    uv = torch.stack([K[0] * cam[..., 0] / cam[..., 2], K[1] * cam[..., 1] / cam[..., 2]], -1)  # pixels - (cx, cy)
+    uv = _project(points, R, t, K)
     B, size = len(R), SUPER * GRID
     mid = uv.mean(1)
     half = (uv - mid[:, None]).abs().amax(dim=(1, 2)) * 1.05 + 1e-6
@@ -224,7 +229,7 @@ def place_by_area(T: np.ndarray, points: torch.Tensor, center: np.ndarray, cache
     take their neighbours')."""
     c_cam = T[:, :3, :3] @ center
     ray = T[:, :3, 3] + c_cam  # the centre's position in the camera
-    log_z, weight = np.log(np.maximum(ray[:, 2], 1e-6)), np.zeros(len(frames))
+    log_z = np.log(np.maximum(ray[:, 2], 1e-6))
     mask_px = np.array([float(np.count_nonzero(cache.mask[f])) for f in frames])
     ok = (mask_px >= 4) & np.asarray(cache.detected[frames], bool)
     for i in np.nonzero(ok)[0]:
@@ -233,9 +238,9 @@ def place_by_area(T: np.ndarray, points: torch.Tensor, center: np.ndarray, cache
             t = torch.tensor(ray[i] * np.exp(log_z[i]) / ray[i, 2] - c_cam[i], dtype=torch.float32)[None]
             template_px = float(template_area_px(points, R, t, cache.intrinsics[frames[i]])[0])
             log_z[i] += 0.5 * np.log(template_px / mask_px[i])
-        weight[i] = 1.0
-    if not weight.any():
+    if not ok.any():
         return T
+    weight = ok.astype(np.float64)
     smooth = gaussian_filter1d(log_z * weight, DEPTH_SMOOTH_FRAMES, mode="nearest")
     norm = gaussian_filter1d(weight, DEPTH_SMOOTH_FRAMES, mode="nearest")
     fallback = np.average(log_z, weights=weight)

@@ -35,10 +35,10 @@ class ProgressFile:
     def write(self, step: int) -> None:
         elapsed = time.perf_counter() - self.t0
         rate = (step - self.start) / elapsed if step > self.start and elapsed > 0 else None
-        write_text_atomic(self.path, json.dumps({
+        write_text_atomic(self.path, json.dumps({  # not fsynced: on the training's hot path
             "step": step, "total_steps": self.total, "steps_per_second": rate,
             "eta_seconds": None if rate is None else (self.total - step) / rate,
-            "pid": os.getpid(), "updated": time.time()}))
+            "pid": os.getpid(), "updated": time.time()}), durable=False)
 
 
 def read_progress(run_dir: Path) -> dict | None:
