@@ -25,8 +25,11 @@ class SynthConfig:
 
     Attributes:
         out: dataset folder to create.
-        category: ``human`` or ``quad`` (procedural bodies); ignored with ``asset``.
-        asset: a rigged, animated glTF 2.0 file to take bodies and motion from.
+        category: ``human`` or ``quad`` (procedural bodies); with ``asset``, the built-in skeleton
+            to map the rigs onto (``None``: guessed from each rig's rest pose).
+        asset: a rigged glTF 2.0 file, or several, to take bodies and motion from. Several make
+            one category: video ``i`` shows asset ``i mod n``, and every body reports its joints
+            on the built-in skeleton its rig was mapped to (herd.synth.asset).
         videos: number of individuals, one video each.
         frames: frames per video, or ``(lo, hi)``: each video's length drawn from lo..hi
             (inclusive, by :func:`video_frames`).
@@ -38,7 +41,8 @@ class SynthConfig:
         heldout_views: held-out cameras per video for novel-view metrics.
         transfer_pairs: how many (A, B) motion-transfer targets to render.
         actions: force these actions for every video (e.g. ``["walk", "turn"]``, or ``["still"]``
-            for a rigid object); random per video when None. Procedural bodies only.
+            for a rigid object); random per video when None. On assets, built-in actions
+            retargeted onto the rigs instead of their own clips.
         morphology_spread: how far individuals vary (:func:`herd.synth.bodies.sample_morphology`;
             1 for the benchmark categories, 2 for the cue network's training set).
         flow: render the exact optical flow (off for data that only needs frames, masks and
@@ -50,8 +54,8 @@ class SynthConfig:
     """
 
     out: Path
-    category: str = "quad"
-    asset: Path | None = None
+    category: str | None = "quad"
+    asset: Path | list[Path] | None = None
     videos: int = 6
     frames: int | tuple[int, int] = 32
     res: int = 96
@@ -88,20 +92,42 @@ def video_frames(cfg: SynthConfig, video: int) -> int:
     return int(np.random.default_rng([cfg.seed, video, 1]).integers(lo, hi + 1))
 
 
-def _make_individual(cfg: SynthConfig, rng: np.random.Generator, asset, F: int):
-    if asset is not None:
-        from herd.synth.asset import make_asset_body, make_asset_motion
+def _make_individual(cfg: SynthConfig, rng: np.random.Generator, assets: list, F: int, video: int):
+    if assets:
+        from herd.synth.asset import ASSET_HEIGHT, builtin_height, make_asset_body, make_asset_motion
 
-        body = make_asset_body(asset, rng)
-        motion = make_asset_motion(asset, rng, F, cfg.fps)
+        asset = assets[video % len(assets)]
+        shared = len(assets) > 1
+        body = make_asset_body(asset, rng, shared=shared)
+        height = builtin_height(asset.kind) if shared else ASSET_HEIGHT
+        motion = make_asset_motion(asset, rng, F, cfg.fps, actions=cfg.actions, height=height)
         return body, motion
     from herd.synth.bodies import ProceduralBody, sample_morphology
     from herd.synth.motion import make_motion
 
-    base = get_skeleton(cfg.category)
+    base = get_skeleton(cfg.category or "quad")
     body = ProceduralBody(base, sample_morphology(base, rng, cfg.morphology_spread))
     motion = make_motion(body.skeleton, F, rng, actions=cfg.actions, fps=cfg.fps)
     return body, motion
+
+
+def _load_assets(cfg: SynthConfig) -> tuple[list, object, str, bool]:
+    """The assets, the dataset's skeleton, category name and whether the skeleton is built in."""
+    from herd.errors import HerdInputError
+    from herd.synth.asset import load_asset
+
+    paths = [cfg.asset] if isinstance(cfg.asset, (str, Path)) else list(cfg.asset)
+    assets = [load_asset(p, cfg.category) for p in paths]
+    if len(assets) == 1:
+        a = assets[0]
+        return assets, a.skeleton, Path(paths[0]).stem.lower(), False
+    kinds = {a.kind for a in assets}
+    if None in kinds or len(kinds) > 1:
+        names = ", ".join(f"{a.name} ({a.kind or 'unmapped'})" for a in assets)
+        raise HerdInputError(f"--asset: the assets do not map onto one built-in skeleton ({names}); "
+                             "pass assets of one kind, or --category human|quad to map them all onto one")
+    kind = kinds.pop()
+    return assets, get_skeleton(kind), kind, True
 
 
 def _posed(body, motion) -> tuple[np.ndarray, np.ndarray]:
@@ -130,27 +156,26 @@ def synthesize(cfg: SynthConfig) -> Path:
     independent of each other and of the number of videos.
     """
     check_dataset_out(cfg.out, cfg.overwrite)  # before any work
-    asset = None
+    assets: list = []
     if cfg.asset is not None:
-        from herd.synth.asset import load_asset
-
-        asset = load_asset(cfg.asset)
-        skeleton, category, builtin = asset.skeleton, Path(cfg.asset).stem.lower(), False
+        assets, skeleton, category, builtin = _load_assets(cfg)
     else:
-        skeleton, category, builtin = get_skeleton(cfg.category), cfg.category, True
+        category = cfg.category or "quad"
+        skeleton, builtin = get_skeleton(category), True
     res = cfg.res
     name = cfg.name or Path(cfg.out).name
     videos: list[_Video] = []
     source = {"generator": "herd synth", "seed": cfg.seed, "category": category, "res": res, "frames": cfg.frames,
-              "asset": Path(cfg.asset).name if cfg.asset else None}
+              "asset": ([a.path.name for a in assets] if len(assets) > 1 else assets[0].path.name) if assets else None}
     with DatasetWriter(cfg.out, name=name, category=category, skeleton=skeleton, overwrite=cfg.overwrite,
                        builtin_skeleton=builtin, source=source, flow_gaps=fmt.FLOW_GAPS if cfg.flow else ()) as writer:
         gt = writer.gt_dir
         for i in tqdm(range(cfg.videos), desc="synth videos", unit="video", disable=not cfg.progress):
             rng = np.random.default_rng([cfg.seed, i])
-            body, motion = _make_individual(cfg, rng, asset, video_frames(cfg, i))
+            body, motion = _make_individual(cfg, rng, assets, video_frames(cfg, i), i)
             centres, radius = body_centre_world(motion.obj2world, body.rest_verts)
-            elev = (0.0, 25.0) if category == "human" else (5.0, 35.0)
+            kind = assets[i % len(assets)].kind if assets else category
+            elev = (0.0, 25.0) if kind == "human" else (5.0, 35.0)
             cam = make_orbit_camera(rng, res, centres, radius, cfg.fps, elev)
             light = np.array([rng.uniform(-0.5, 0.5), -rng.uniform(0.4, 0.8), -rng.uniform(0.4, 0.7)])
             light /= np.linalg.norm(light)
@@ -228,7 +253,7 @@ def _write_video(writer: DatasetWriter, gt: Path, name: str, vid: _Video, cfg: S
     np.save(g / "posed_verts_cam.npy", verts_cam.astype(np.float32))
     np.save(g / "joints_cam.npy", joints_cam.astype(np.float32))
     np.save(g / "obj2cam.npy", obj2cam)
-    if hasattr(motion, "local_rot"):
+    if hasattr(motion, "local_rot") and motion.local_rot.shape[1] == body.skeleton.num_joints:
         np.save(g / "local_rot.npy", motion.local_rot.astype(np.float32))
     write_json(g / "body.json", {"params": body.params, "bone_lengths": np.round(body.bone_lengths(), 6).tolist(),
                                  "rest_joints": np.round(body.skeleton.rest_joints, 6).tolist(),
