@@ -4,6 +4,7 @@ import json
 import shutil
 
 import numpy as np
+from scipy.spatial.transform import Rotation
 import pytest
 import torch
 from conftest import validate_gltf
@@ -67,6 +68,19 @@ def test_export_overlays_the_masks_and_the_glb_validates(trained_quad):
     pose = run.model.root_pose(torch.as_tensor(run.cache.video_frames(1))).detach().numpy()
     assert np.allclose(np.array(motion["frames"][3]["obj2cam"]), pose[3], atol=1e-5)
     assert np.load(out / "skinning.npy").shape[1] == 25
+    # quaternions are (x, y, z, w) (docs/conventions.md): each is the rotation that takes the
+    # parent's posed frame to the joint's (rest frames are axis-aligned), as its axis-angle says
+    parents = motion["skeleton"]["parents"]
+    for rec in motion["frames"][:4]:
+        R = np.array(rec["joint2obj"])[:, :3, :3]
+        q = np.array(rec["quaternion"])
+        local = Rotation.from_quat(q).as_matrix()
+        assert np.allclose(local, Rotation.from_rotvec(np.array(rec["rotation"])).as_matrix(), atol=1e-4)
+        for j, p in enumerate(parents):
+            if p >= 0:
+                assert np.allclose(R[p] @ local[j], R[j], atol=1e-4), (j, p)
+        # and not scalar-first: read as (w, x, y, z) the same numbers are another rotation
+        assert not np.allclose(Rotation.from_quat(np.roll(q, -1, axis=1)).as_matrix(), local, atol=1e-3)
     (report,) = validate_gltf(out / "animated.glb")
     assert report["issues"]["numErrors"] == 0, report["issues"]["messages"][:5]
     mesh = extract_canonical_mesh(run.model, 1, 64)

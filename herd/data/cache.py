@@ -1,22 +1,22 @@
 """A training cache: a dataset converted once to the training resolution, memory-mapped.
 
-All videos' frames are concatenated into *global frames* ``0..T-1``. Arrays (``R`` = resolution)::
+All videos' frames are concatenated into *global frames* ``0..F-1``. Arrays (``res`` = the training resolution; letters as in docs/conventions.md)::
 
-    rgb.npy            (T, R, R, 3) uint8
-    mask.npy           (T, R, R) uint8, 1 = object
-    band.npy           (T, R, R) uint8, 1 = within a few pixels outside the object
-    fw_<g>.npy         (T, R, R, 3) float16 dx, dy, conf: frame t -> t+g (conf 0 where t+g is past the end)
-    bw_<g>.npy         (T, R, R, 3) float16 dx, dy, conf: frame t -> t-g (conf 0 where t-g < 0)
-    intrinsics.npy     (T, 4) at resolution R
-    init_obj2cam.npy   (T, 4, 4)
-    keypoints.npy      (T, K, 3) at resolution R (absent without keypoints)
-    depth.npy          (T, R, R) float16 camera z, 0 = background (absent without depth)
-    view_logp.npy      (T, V) float32 viewpoint log-probabilities (absent unless every video has them)
-    meta.json          videos (frame counts, keypoint and flow error at resolution R, whether the
+    rgb.npy            (F, res, res, 3) uint8
+    mask.npy           (F, res, res) uint8, 1 = object
+    band.npy           (F, res, res) uint8, 1 = within a few pixels outside the object
+    fw_<g>.npy         (F, res, res, 3) float16 dx, dy, conf: frame t -> t+g (conf 0 where t+g is past the end)
+    bw_<g>.npy         (F, res, res, 3) float16 dx, dy, conf: frame t -> t-g (conf 0 where t-g < 0)
+    intrinsics.npy     (F, 4) at resolution res
+    init_obj2cam.npy   (F, 4, 4)
+    keypoints.npy      (F, P, 3) at resolution res (absent without keypoints)
+    depth.npy          (F, res, res) float16 camera z, 0 = background (absent without depth)
+    view_logp.npy      (F, C) float32 viewpoint log-probabilities (absent unless every video has them)
+    meta.json          videos (frame counts, keypoint and flow error at resolution res, whether the
                        keypoints may be left-right mirrored), which cues exist, the dataset's
                        fingerprint
 
-Images are resized to R x R (intrinsics scaled per axis), so an epoch decodes nothing.
+Images are resized to res x res (intrinsics scaled per axis), so an epoch decodes nothing.
 """
 
 from __future__ import annotations

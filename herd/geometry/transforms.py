@@ -1,4 +1,4 @@
-"""Rigid transforms and rotations in NumPy (float64). Quaternions are (w, x, y, z).
+"""Rigid transforms and rotations in NumPy (float64). Quaternions are (x, y, z, w).
 
 Transforms are ``(..., 4, 4)`` homogeneous matrices named ``a2b``: ``x_b = a2b @ x_a``.
 """

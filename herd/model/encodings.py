@@ -64,8 +64,8 @@ class TimeEmbedding(nn.Module):
     rotations and soft deformation deviate where the data asks for it.
 
     Args:
-        frame_video: ``(T,)`` video index of every global frame.
-        frame_time: ``(T,)`` time of every global frame in [0, 1] within its video.
+        frame_video: ``(F,)`` video index of every global frame.
+        frame_time: ``(F,)`` time of every global frame in [0, 1] within its video.
         num_freqs: Fourier octaves of the time.
         code_dim: width of the learned per-frame residual and of the video code.
     Shapes: ``(K,)`` global frame indices to ``(K, smooth_dim)`` or ``(K, out_dim)``.

@@ -84,10 +84,10 @@ class SceneMeta:
     """What the model needs to know about the data (from the training cache).
 
     Attributes:
-        frame_video: ``(T,)`` video of every global frame.
-        frame_time: ``(T,)`` time of the frame within its video, in [0, 1].
-        init_obj2cam: ``(T, 4, 4)`` initial object-to-camera poses.
-        intrinsics: ``(T, 4)`` fx, fy, cx, cy at the training resolution.
+        frame_video: ``(F,)`` video of every global frame.
+        frame_time: ``(F,)`` time of the frame within its video, in [0, 1].
+        init_obj2cam: ``(F, 4, 4)`` initial object-to-camera poses.
+        intrinsics: ``(F, 4)`` fx, fy, cx, cy at the training resolution.
         num_videos: ``V``.
         skeleton: the skeleton for skeletal motion, or None.
         center, extent: canonical bounding box centre ``(3,)`` and half-size (metres).

@@ -14,7 +14,7 @@ class RootPose(nn.Module):
     time, one per video (:class:`PerVideoMLP` of the frame's smooth time embedding).
 
     Args:
-        init_obj2cam: ``(T, 4, 4)`` initial poses of all frames (OpenCV camera).
+        init_obj2cam: ``(F, 4, 4)`` initial poses of all frames (OpenCV camera).
         num_videos: ``V``, one correction network each.
         time_dim: width of the time embedding.
         extent: object size; translation corrections are in units of it.
