@@ -28,7 +28,7 @@ from tqdm import tqdm
 
 from herd.data.skeletons import BUILTIN
 from herd.geometry.transforms import view_rotations
-from herd.preprocess.cue_net import CueNet, mirror_features
+from herd.preprocess.cue_net import CueNet
 
 VIEW_SIGMA_DEG = 15.0
 
@@ -53,7 +53,9 @@ def soft_view_labels(rot: np.ndarray) -> np.ndarray:
 
 def flip(x: torch.Tensor, joints: torch.Tensor, rot: torch.Tensor, symmetry: torch.Tensor):
     """The horizontal mirror of a batch: input flipped (flow x negated), labels mirrored."""
-    x = torch.from_numpy(mirror_features(x.numpy()))
+    x = x.flip(-1).clone()
+    x[:, 1] = -x[:, 1]
+    x[:, 3] = -x[:, 3]
     j = joints[:, symmetry].clone()
     j[..., 0] = 1 - j[..., 0]
     F = torch.diag(torch.tensor([-1.0, 1.0, 1.0]))
@@ -91,12 +93,11 @@ def mirror_min_error(pred: np.ndarray, true: np.ndarray, symmetry: np.ndarray) -
 
 
 def evaluate(net: CueNet, x: np.ndarray, joints: np.ndarray, rot: np.ndarray, symmetry: np.ndarray) -> dict:
-    """Errors on held-out samples, predicted as ``herd preprocess`` does (direct and mirrored crops
-    merged, :func:`herd.preprocess.cue_net.predict`): joints (crop units, mirror-min), the predicted
-    sigma's calibration, and the viewpoint's angle error and flip rate."""
+    """Errors on held-out samples: joints (crop units, mirror-min), the predicted sigma's
+    calibration, and the viewpoint's angle error and flip rate."""
     from herd.preprocess.cue_net import predict
 
-    out = predict(net, x.astype(np.float32), symmetry)
+    out = predict(net, x.astype(np.float32))
     err = mirror_min_error(out["joints"], joints, symmetry)
     angles = view_angles(rot)  # (N, V)
     pick = out["view_logp"].argmax(1)

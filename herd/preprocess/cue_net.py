@@ -32,9 +32,6 @@ import numpy as np
 import torch
 from torch import nn
 
-from herd.data.skeletons import BUILTIN
-from herd.geometry.transforms import view_rotations
-
 INPUT = 64
 HEAT = INPUT // 2
 CHANNELS = 5  # mask, forward flow (x, y), backward flow (x, y)
@@ -141,26 +138,10 @@ def load_cue_net(category: str, path: Path | None = None) -> tuple[CueNet, dict]
     return net.eval(), header
 
 
-def mirror_features(features: np.ndarray) -> np.ndarray:
-    """``(N, CHANNELS, INPUT, INPUT)`` inputs of the horizontally mirrored crops: images flipped
-    left-right and the flows' x components negated."""
-    x = features[..., ::-1].copy()
-    x[:, 1] = -x[:, 1]
-    x[:, 3] = -x[:, 3]
-    return x
-
-
-def mirrored_view_bins() -> np.ndarray:
-    """``(V,)`` the viewpoint bin of each bin's mirror image (``R -> F R F``, ``F = diag(-1, 1, 1)``,
-    a camera-frame flip); the bins are closed under it (:func:`herd.geometry.transforms.view_rotations`)."""
-    bins = view_rotations()
-    F = np.diag([-1.0, 1.0, 1.0])
-    tr = np.einsum("aij,bij->ab", F @ bins @ F, bins)
-    return tr.argmax(1)
-
-
 @torch.no_grad()
-def _run(net: CueNet, features: np.ndarray, batch: int) -> dict[str, np.ndarray]:
+def predict(net: CueNet, features: np.ndarray, batch: int = 64) -> dict[str, np.ndarray]:
+    """Run ``net`` on ``(N, CHANNELS, INPUT, INPUT)`` features. Returns ``joints (N, J, 2)`` in [0, 1]
+    crop units, ``sigma (N, J)`` in the same units, ``view_logp (N, V)`` log-probabilities."""
     out = {"joints": [], "sigma": [], "view_logp": []}
     for i in range(0, len(features), batch):
         j, ls, v = net(torch.from_numpy(np.ascontiguousarray(features[i:i + batch])))
@@ -168,37 +149,6 @@ def _run(net: CueNet, features: np.ndarray, batch: int) -> dict[str, np.ndarray]
         out["sigma"].append(ls.exp().numpy())
         out["view_logp"].append(torch.log_softmax(v, -1).numpy())
     return {k: np.concatenate(v) for k, v in out.items()}
-
-
-def predict(net: CueNet, features: np.ndarray, symmetry: np.ndarray | None = None, batch: int = 64) -> dict[str, np.ndarray]:
-    """Run ``net`` on ``(N, CHANNELS, INPUT, INPUT)`` features. Returns ``joints (N, J, 2)`` in [0, 1]
-    crop units, ``sigma (N, J)`` in the same units, ``view_logp (N, V)`` log-probabilities.
-
-    With the skeleton's left-right ``symmetry (J,)`` the network also sees every crop mirrored, and
-    the two answers are merged: the mirrored joints flipped back (``x -> 1 - x``, left and right
-    swapped), taken in whichever of their two labellings lies nearer the direct answer (the network
-    knows joints only up to that mirror), averaged with weights ``1 / sigma^2``, with the sigma of
-    that weighting's root-mean precision (two looks at one crop are not independent, so the sigma
-    is not divided by sqrt(2)); the viewpoint log-probabilities averaged over the direct bins and
-    the mirrored bins (:func:`mirrored_view_bins`), renormalised. On the tuning category (quad-6,
-    seed 1, through ``herd preprocess``) this took the median joint error from 3.3 to 3.0 px at
-    256 px and the RMS from 9.8 to 8.6 px (``docs/preprocess.md``)."""
-    a = _run(net, features, batch)
-    if symmetry is None:
-        return a
-    sym = np.asarray(symmetry)
-    b = _run(net, mirror_features(features), batch)
-    jb = b["joints"][:, sym].copy()
-    jb[..., 0] = 1 - jb[..., 0]
-    sb = b["sigma"][:, sym]
-    swap = np.linalg.norm(jb[:, sym] - a["joints"], axis=-1).mean(1) < np.linalg.norm(jb - a["joints"], axis=-1).mean(1)
-    jb[swap], sb[swap] = jb[swap][:, sym], sb[swap][:, sym]
-    wa, wb = a["sigma"] ** -2.0, sb ** -2.0
-    joints = (a["joints"] * wa[..., None] + jb * wb[..., None]) / (wa + wb)[..., None]
-    logp = 0.5 * (a["view_logp"] + b["view_logp"][:, mirrored_view_bins()])
-    logp = logp - np.log(np.exp(logp - logp.max(1, keepdims=True)).sum(1, keepdims=True)) - logp.max(1, keepdims=True)
-    return {"joints": joints.astype(np.float32), "sigma": np.sqrt(2.0 / (wa + wb)).astype(np.float32),
-            "view_logp": logp.astype(np.float32)}
 
 
 def video_features(masks: np.ndarray, fw1: np.ndarray | None, bw1: np.ndarray | None) -> np.ndarray:
@@ -221,7 +171,7 @@ def estimate_cues(net: CueNet, header: dict, masks: np.ndarray, fw1: np.ndarray 
     errors, 2.9 times larger because a few joints are far off, gave weaker keypoints: on the tuning
     category bone-length r 0.22 against 0.67, joint error 0.13 against 0.08, docs/preprocess.md.)
     ``keypoint_names``; ``view_logp (F, V)``: log-probabilities of the viewpoint bins."""
-    out = predict(net, video_features(masks, fw1, bw1), BUILTIN[header["category"]].symmetry)
+    out = predict(net, video_features(masks, fw1, bw1))
     held = header["heldout"]
     conf = np.clip(held["sigma_median"] / np.maximum(out["sigma"], 1e-6), 0, 1) ** 2
     xy = out["joints"] * res - 0.5
