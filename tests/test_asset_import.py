@@ -213,3 +213,51 @@ def test_draco_without_a_decoder_names_the_extension(monkeypatch):
     with pytest.raises(HerdInputError, match=r"BrainStem\.glb: its meshes are Draco-compressed "
                                              r"\(KHR_draco_mesh_compression\) .*; pip install DracoPy"):
         load_asset(path)
+
+
+def _robot_and_soldier():
+    paths = [ASSETS / "Soldier.glb", ASSETS / "RobotExpressive.glb"]
+    if not all(p.is_file() for p in paths):
+        pytest.skip(f"{ASSETS} has no Soldier.glb and RobotExpressive.glb")
+    return paths
+
+
+def test_default_clips_keep_the_body_standing():
+    """A clip in which the body falls over (RobotExpressive's Death: it lies down in pieces) is
+    never drawn by default, only when asked for by name."""
+    robot = load_asset(_robot_and_soldier()[1])
+    assert "Death" in robot.moving_clips and "Death" not in robot.default_clips
+    assert {"Walking", "Running", "Idle"} <= set(robot.default_clips)
+    picked = {make_asset_motion(robot, np.random.default_rng(s), 2, 10.0).clip for s in range(40)}
+    assert "Death" not in picked
+    assert make_asset_motion(robot, np.random.default_rng(0), 2, 10.0, clip="Death").clip == "Death"
+
+
+def test_shared_category_bodies_are_upright_whole_and_framed(tmp_path):
+    """Soldier + RobotExpressive as one human category: in every video the true pelvis-to-head
+    direction is near +y in object space, the mask is one piece (up to a hand
+    or foot cut off by a thin wrist or ankle at 48 px), and the camera is outside the
+    body (the mask is well under the whole image)."""
+    from PIL import Image
+    from scipy import ndimage
+
+    from herd.synth.generate import SynthConfig, synthesize
+
+    out = synthesize(SynthConfig(out=tmp_path / "ds", asset=_robot_and_soldier(), category="human", videos=2,
+                                 frames=6, res=48, heldout_views=0, transfer_pairs=0, flow=False, progress=False))
+    for v in ("v000", "v001"):
+        gt = out / "gt" / v
+        names = json.loads((out / v / "video.json").read_text())["keypoint_names"]
+        joints = np.load(gt / "joints_cam.npy")  # (F, 19, 3) camera space
+        cam2obj = np.linalg.inv(np.load(gt / "obj2cam.npy"))  # (F, 4, 4)
+        obj = np.einsum("fab,fjb->fja", cam2obj[:, :3, :3], joints) + cam2obj[:, None, :3, 3]
+        up = obj[:, names.index("head")] - obj[:, names.index("pelvis")]
+        cos = up[:, 1] / np.linalg.norm(up, axis=-1)
+        assert cos.min() > 0.75, (v, cos.round(2))
+        for m in sorted((out / v / "masks").glob("*.png")):
+            mask = np.asarray(Image.open(m).convert("L")) > 127
+            area = mask.mean()
+            assert 0.01 < area < 0.6, (v, m.name, area)
+            lab, n = ndimage.label(mask)
+            biggest = np.bincount(lab.ravel())[1:].max()
+            assert biggest >= 0.8 * mask.sum(), (v, m.name, biggest / mask.sum())

@@ -8,7 +8,8 @@ one skeleton (:mod:`herd.synth.asset_rig`) and maps that skeleton onto herd's ``
 - :func:`make_asset_body` makes one individual (:class:`AssetBody`, a
   :class:`~herd.synth.types.Body`) with its own bone lengths, overall size and colour tint;
 - :func:`make_asset_motion` makes one video's motion: one of the asset's own clips that moves
-  (:class:`AssetMotion`), or, for a rig whose clips are static (a two-key T-pose) or absent, or
+  and keeps the body standing (:class:`AssetMotion`; a clip in which it falls or lies down is
+  played only when asked for by name), or, for a rig whose clips are static (a two-key T-pose) or absent, or
   when actions are asked for, herd's built-in actions retargeted onto the rig
   (:class:`RetargetedMotion`, :mod:`herd.synth.retarget`).
 
@@ -38,7 +39,7 @@ from herd.synth.retarget import builtin_rotations, retarget
 
 __all__ = ["ASSET_HEIGHT", "Asset", "AssetWarning", "AssetBody", "AssetMotion", "RetargetedMotion", "RiggedAsset",
            "load_asset", "make_asset_body", "make_asset_motion", "symmetry_map", "bone_group", "sample_texture",
-           "clip_ground_speed", "BONE_SCALE_RANGE", "GLOBAL_SCALE_RANGE", "builtin_height"]
+           "clip_ground_speed", "BONE_SCALE_RANGE", "GLOBAL_SCALE_RANGE", "builtin_height", "standing_clips"]
 
 #: Ground speed (m/s, before the motion's speed factor) of a clip, by a word in its name.
 CLIP_SPEEDS = {"run": 2.0, "gallop": 2.0, "trot": 1.4, "walk": 0.8}
@@ -48,6 +49,9 @@ BONE_SCALE_RANGE = (0.8, 1.25)
 GLOBAL_SCALE_RANGE = (0.85, 1.2)
 SPEED_RANGE = (0.8, 1.25)
 MAX_YAW_RATE = np.deg2rad(30.0)
+#: A clip is drawn by default only if the posed body's height stays above this fraction of its
+#: rest height (a clip in which it falls over or lies down, e.g. a death, is played only by name).
+STANDING_FRACTION = 0.7
 
 
 @dataclasses.dataclass(frozen=True, eq=False)
@@ -58,11 +62,14 @@ class RiggedAsset:
         rig: the skinned mesh and skeleton.
         joint_map: its joints on herd's built-in skeleton, or ``None`` if they could not be mapped.
         moving_clips: names of the clips that move the joints (not a held pose), in file order.
+        default_clips: the moving clips a video draws from by default: those that keep the body
+            standing (:func:`standing_clips`), or all moving clips if none does.
     """
 
     rig: Asset
     joint_map: JointMap | None
     moving_clips: tuple[str, ...]
+    default_clips: tuple[str, ...] = ()
 
     def __getattr__(self, name: str):  # the rig's fields read through (asset.skeleton, asset.clips, ...)
         return getattr(self.__dict__["rig"], name)
@@ -106,7 +113,38 @@ def load_asset(path: str | Path, kind: str | None = None) -> RiggedAsset:
     if not moving and jm is None:
         raise HerdInputError(f"{rig.path}: it has no moving animation and its joints could not be mapped onto "
                              f"herd's {kind} skeleton; add a clip (e.g. a walk cycle), or pass the other category")
-    return RiggedAsset(rig=rig, joint_map=jm, moving_clips=tuple(moving))
+    default = standing_clips(rig, moving) or tuple(moving)
+    return RiggedAsset(rig=rig, joint_map=jm, moving_clips=tuple(moving), default_clips=default)
+
+
+def standing_clips(rig: Asset, names: list[str] | tuple[str, ...], samples: int = 9) -> tuple[str, ...]:
+    """The clips among ``names`` in which the body stays standing.
+
+    The asset as it is (no variation) is posed at ``samples`` times evenly over each clip; a clip
+    is kept if the posed mesh's vertical extent (object space, +y up) is at least
+    ``STANDING_FRACTION`` of the rest mesh's in every sample. A body that falls over, lies down or
+    comes apart (RobotExpressive's Death) fails; walking, running, jumping and waving pass.
+
+    Args:
+        rig: the asset.
+        names: clip names, in the order to keep.
+        samples: poses per clip.
+    Returns:
+        the standing clips' names, in the order of ``names``.
+    """
+    rest_height = float(np.ptp(rig.rest_verts[:, 1]))
+    ones = np.ones(rig.skeleton.num_joints)
+    out = []
+    for name in names:
+        c = rig.clips[name]
+        heights = []
+        for t in c.start + c.duration * np.linspace(0.0, 1.0, samples):
+            skin = _pose_world(rig, ones, c, float(t)) @ rig.inverse_bind  # (J, 4, 4) bind to posed, world
+            verts = apply(rig.world2obj, _blend(rig.skin_joints, rig.skin_weights, skin, rig.bind_verts))  # (V, 3)
+            heights.append(float(np.ptp(verts[:, 1])))
+        if min(heights) >= STANDING_FRACTION * rest_height:
+            out.append(name)
+    return tuple(out)
 
 
 # ----------------------------------------------------------------------------------------------
@@ -528,7 +566,8 @@ def make_asset_motion(asset: RiggedAsset, rng: np.random.Generator, num_frames: 
                       height: float = ASSET_HEIGHT):
     """One video's motion for an asset.
 
-    By default a clip that moves (Walk and Run twice as likely as others) played at a random
+    By default a clip that moves and keeps the body standing (:attr:`RiggedAsset.default_clips`;
+    Walk and Run twice as likely as others) played at a random
     speed and phase: frame ``t`` shows the clip at ``start + (phase + t * speed / fps) mod
     duration``, the body moving along its heading (object +z) at :func:`clip_ground_speed` times
     the speed factor, the heading turning at a smooth random yaw rate of at most 30 deg/s (none
@@ -540,7 +579,7 @@ def make_asset_motion(asset: RiggedAsset, rng: np.random.Generator, num_frames: 
         rng: the random source.
         num_frames: ``F``.
         fps: frames per second.
-        clip: force a clip by name.
+        clip: force a clip by name (any clip, also one not drawn by default).
         actions: force built-in actions (one or two, e.g. ``["walk", "turn"]``).
         height: the bodies' rest height (m), which scales built-in actions' paths.
     Returns:
@@ -548,7 +587,7 @@ def make_asset_motion(asset: RiggedAsset, rng: np.random.Generator, num_frames: 
     """
     if actions is not None or (clip is None and not asset.moving_clips):
         return _retargeted(asset, rng, num_frames, fps, actions, height)
-    names = list(asset.moving_clips)
+    names = list(asset.default_clips or asset.moving_clips)
     if clip is None:
         w = np.array([next((v for k, v in CLIP_WEIGHTS.items() if k in n.lower()), 0.2) for n in names])
         clip = names[int(rng.choice(len(names), p=w / w.sum()))]
