@@ -42,6 +42,9 @@ class RayOutputs:
             None.
         eik_points, eik_codes: canonical points and their codes for the eikonal term.
         occupied_fraction: share of samples that reached the networks.
+        origins, dirs: ``(R, 3)`` the rays in posed object space; z: ``(R, S)`` sample depths;
+            sample_sdf: ``(R, S)`` SDF at the samples, nan where skipped (not training only: what
+            :func:`herd.render.surface.find_surface` starts from).
     """
 
     opacity: torch.Tensor
@@ -54,6 +57,10 @@ class RayOutputs:
     eik_points: torch.Tensor | None = None
     eik_codes: torch.Tensor | None = None
     occupied_fraction: float = 0.0
+    origins: torch.Tensor | None = None
+    dirs: torch.Tensor | None = None
+    z: torch.Tensor | None = None
+    sample_sdf: torch.Tensor | None = None
 
 
 @torch.no_grad()
@@ -120,6 +127,9 @@ def render_rays(model: HerdModel, st: FrameState, pix: torch.Tensor, counts: lis
     depth = (w * z).sum(1)
     out = RayOutputs(opacity=opacity, rgb=rgb_r, depth=depth, xyz=xyz_r,
                      occupied_fraction=float(occ.float().mean()) if occ.numel() else 0.0)
+    if not training:
+        out.origins, out.dirs, out.z = origins, dirs, z
+        out.sample_sdf = torch.full((R * S,), float("nan"), device=dev).index_put((idx,), sdf.detach()).reshape(R, S)
     # flow and warp regularisers only where the samples matter: weight above a threshold
     sel = (wo.detach() > cfg.weight_threshold).nonzero()[:, 0] if len(idx) else idx
     sel_frame = torch.repeat_interleave(torch.arange(len(counts), device=dev), torch.tensor(occ_counts, device=dev))[sel]
@@ -160,19 +170,31 @@ def render_mask(model: HerdModel, frame: int, res: int, proxy: Proxy, cfg: Rende
         st.obj2cam = obj2cam[None].to(dev, torch.float32)
     if intrinsics is not None:
         st.intrinsics = intrinsics[None].to(dev, torch.float32)
-    return (render_image(model, st, res, res, proxy, cfg)["opacity"] > 0.5).cpu().numpy()
+    return (render_image(model, st, res, res, proxy, cfg, surface=False)["opacity"] > 0.5).cpu().numpy()
 
 
 @torch.no_grad()
 def render_image(model: HerdModel, st: FrameState, height: int, width: int, proxy: Proxy, cfg: RenderConfig,
-                 chunk: int = 8192) -> dict[str, torch.Tensor]:
+                 chunk: int = 8192, surface: bool = True) -> dict[str, torch.Tensor]:
     """Render one frame (``st`` of a single frame) in chunks: ``opacity (H, W)``, ``rgb (H, W, 3)``,
-    ``depth (H, W)``, ``xyz (H, W, 3)``. Memory stays flat at any resolution."""
+    ``depth (H, W)`` (volume-rendered, not normalised by opacity), ``xyz (H, W, 3)``; with
+    ``surface`` also ``surface_depth (H, W)`` camera z of the SDF's zero crossing (nan where there
+    is none) and ``normal (H, W, 3)`` unit camera-space normals from the SDF's gradient
+    (:mod:`herd.render.surface`). Memory stays flat at any resolution."""
+    from herd.render.surface import find_surface
+
     ys, xs = torch.meshgrid(torch.arange(height, dtype=torch.float32), torch.arange(width, dtype=torch.float32), indexing="ij")
     pix = torch.stack([xs.reshape(-1), ys.reshape(-1)], -1)
     outs = {"opacity": [], "rgb": [], "depth": [], "xyz": []}
+    if surface:
+        outs |= {"surface_depth": [], "normal": []}
     for p in torch.split(pix, chunk):
         o = render_rays(model, st, p, [p.shape[0]], proxy, cfg, training=False)
-        for k in outs:
+        for k in ("opacity", "rgb", "depth", "xyz"):
             outs[k].append(getattr(o, k))
+        if surface:
+            s = find_surface(model, st, o.origins, o.dirs, [p.shape[0]], o.z, o.sample_sdf,
+                             o.depth / o.opacity.clamp(min=1e-6), o.opacity > 0.5)
+            outs["surface_depth"].append(s.depth)
+            outs["normal"].append(s.normal)
     return {k: torch.cat(v).reshape(height, width, -1).squeeze(-1) for k, v in outs.items()}
