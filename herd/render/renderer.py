@@ -43,8 +43,9 @@ class RayOutputs:
         eik_points, eik_codes: canonical points and their codes for the eikonal term.
         occupied_fraction: share of samples that reached the networks.
         origins, dirs: ``(R, 3)`` the rays in posed object space; z: ``(R, S)`` sample depths;
-            sample_sdf: ``(R, S)`` SDF at the samples, nan where skipped (not training only: what
-            :func:`herd.render.surface.find_surface` starts from).
+            sample_sdf: ``(R, S)`` SDF at the samples, nan where skipped; sample_weight: ``(R, S)``
+            compositing weights (not training only: what :func:`herd.render.surface.find_surface`
+            starts from).
     """
 
     opacity: torch.Tensor
@@ -61,6 +62,7 @@ class RayOutputs:
     dirs: torch.Tensor | None = None
     z: torch.Tensor | None = None
     sample_sdf: torch.Tensor | None = None
+    sample_weight: torch.Tensor | None = None
 
 
 @torch.no_grad()
@@ -128,7 +130,7 @@ def render_rays(model: HerdModel, st: FrameState, pix: torch.Tensor, counts: lis
     out = RayOutputs(opacity=opacity, rgb=rgb_r, depth=depth, xyz=xyz_r,
                      occupied_fraction=float(occ.float().mean()) if occ.numel() else 0.0)
     if not training:
-        out.origins, out.dirs, out.z = origins, dirs, z
+        out.origins, out.dirs, out.z, out.sample_weight = origins, dirs, z, w.detach()
         out.sample_sdf = torch.full((R * S,), float("nan"), device=dev).index_put((idx,), sdf.detach()).reshape(R, S)
     # flow and warp regularisers only where the samples matter: weight above a threshold
     sel = (wo.detach() > cfg.weight_threshold).nonzero()[:, 0] if len(idx) else idx
@@ -193,8 +195,7 @@ def render_image(model: HerdModel, st: FrameState, height: int, width: int, prox
         for k in ("opacity", "rgb", "depth", "xyz"):
             outs[k].append(getattr(o, k))
         if surface:
-            s = find_surface(model, st, o.origins, o.dirs, [p.shape[0]], o.z, o.sample_sdf,
-                             o.depth / o.opacity.clamp(min=1e-6), o.opacity > 0.5)
+            s = find_surface(model, st, o.origins, o.dirs, [p.shape[0]], o.z, o.sample_sdf, o.sample_weight)
             outs["surface_depth"].append(s.depth)
             outs["normal"].append(s.normal)
     return {k: torch.cat(v).reshape(height, width, -1).squeeze(-1) for k, v in outs.items()}
