@@ -17,10 +17,12 @@ RADIUS, DIST, RES, FOCAL = 0.6, 3.0, 64, 150.0
 class SphereField(nn.Module):
     """A canonical field that is a sphere of ``RADIUS`` about the origin, grey everywhere."""
 
+    shading = False
+
     def sdf(self, x, code=None):
         return x.norm(dim=-1) - RADIUS
 
-    def forward(self, x, code=None, app=None):
+    def forward(self, x, code=None, app=None, normal=None):
         return self.sdf(x), torch.full((x.shape[0], 3), 0.5)
 
 
@@ -135,3 +137,41 @@ def test_normals_follow_the_warp():
         fd = fd / fd.norm(dim=-1, keepdim=True)
     assert torch.allclose(n, fd, atol=2e-2), (n - fd).abs().max()
     assert (n.norm(dim=-1) - 1).abs().max() < 1e-5
+
+
+def test_shading_colour_sees_the_normals_that_renders_show():
+    """The colour's normal input (per sample, through the warp) is the normal of
+    :mod:`herd.render.surface`, detached; without one the colour is that of a surface facing the
+    camera (what exports bake)."""
+    from test_model import _perturb, _tiny_model
+
+    from herd.model.encodings import PerFrame
+    from herd.render import renderer
+    from herd.render.surface import camera_normals
+
+    model = _tiny_model()
+    _perturb(model)
+    seen = {}
+    color = model.field.color
+
+    def spy(x, feat, app=None, normal=None):
+        seen["normal"] = normal
+        return color(x, feat, app, normal)
+
+    model.field.color = spy
+    with torch.no_grad():
+        st = model.frame_state(torch.tensor([2]))
+        xo = model.center + 0.3 * model.extent * torch.randn(50, 3, generator=torch.Generator().manual_seed(1))
+        xc0 = model.to_canonical_coarse(xo, [50], st)
+    st.obj2cam.requires_grad_(False)
+    _, _, _, rgb = renderer._shade_with_normals(model, st, xo, xc0, [50], PerFrame(st.shape_code, [50]))
+    # the same up to the coarse warp's own dependence on the point, which the colour's input
+    # leaves out (the renderer computes that warp without gradients)
+    cos = (seen["normal"] * camera_normals(model, st, xo, [50])).sum(-1)
+    assert cos.min() > 0.95 and cos.median() > 0.995, (cos.min(), cos.median())
+    assert not seen["normal"].requires_grad
+    facing = torch.tensor([[0.0, 0.0, -1.0]]).expand(50, 3)
+    sdf, feat = model.field.geometry(model.to_canonical(xo, xc0, [50], st), PerFrame(st.shape_code, [50]))
+    with torch.no_grad():
+        assert not torch.allclose(color(xo, feat, PerFrame(st.app, [50]), facing), rgb)  # the normal matters
+        assert torch.equal(color(xo, feat, PerFrame(st.app, [50])), color(xo, feat, PerFrame(st.app, [50]), facing))

@@ -79,6 +79,29 @@ def _segment_sums(values: torch.Tensor, counts: list[int]) -> list[int]:
     return [int(v.sum()) for v in torch.split(values, counts)]
 
 
+def _shade_with_normals(model: HerdModel, st: FrameState, xo: torch.Tensor, xc0: torch.Tensor, counts: list[int],
+                        code: PerFrame) -> tuple[torch.Tensor, torch.Tensor | None, torch.Tensor, torch.Tensor]:
+    """Warp and shade ``(N, 3)`` posed samples (grouped by frame) whose colour sees the surface
+    normal: the gradient of the posed SDF at each sample (one extra backward pass through the
+    trunk and the warp, first order), rotated to camera space and detached, so that the colour
+    loss shapes the colour and never the geometry through it. Returns canonical points, the
+    backward soft offset, SDF and RGB."""
+    training = torch.is_grad_enabled()
+    with torch.enable_grad():
+        probe = xo.detach().requires_grad_(True)
+        x_in = probe + (xo - xo.detach())  # the value of xo, its gradients to both
+        xc, back_offset = model.to_canonical(x_in, xc0, counts, st, return_offset=True)
+        sdf, feat = model.field.geometry(xc, code)
+        (grad,) = torch.autograd.grad(sdf.sum(), probe, retain_graph=training)
+    rot = PerFrame(st.obj2cam[:, :3, :3].detach(), counts).per_point()
+    n = (rot @ grad[..., None])[..., 0]
+    n = (n / n.norm(dim=-1, keepdim=True).clamp(min=1e-12)).detach()
+    if not training:  # rendering: drop the graph built for the gradient
+        xc, sdf, feat = xc.detach(), sdf.detach(), feat.detach()
+        back_offset = None if back_offset is None else back_offset.detach()
+    return xc, back_offset, sdf, model.field.color(xc, feat, PerFrame(st.app, counts), n)
+
+
 def render_rays(model: HerdModel, st: FrameState, pix: torch.Tensor, counts: list[int], proxy: Proxy,
                 cfg: RenderConfig, training: bool = True, pair: FrameState | None = None,
                 generator: torch.Generator | None = None, soft_scale: torch.Tensor | None = None) -> RayOutputs:
@@ -113,9 +136,12 @@ def render_rays(model: HerdModel, st: FrameState, pix: torch.Tensor, counts: lis
     idx = occ.nonzero()[:, 0]
     occ_counts = _segment_sums(occ, sample_counts)
     xo = x[idx]
-    xc, back_offset = model.to_canonical(xo, xc0[idx], occ_counts, st, return_offset=True)
     code = PerFrame(st.shape_code, occ_counts)
-    sdf, rgb = model.shade(xc, code, PerFrame(st.app, occ_counts))
+    if model.field.shading:
+        xc, back_offset, sdf, rgb = _shade_with_normals(model, st, xo, xc0[idx], occ_counts, code)
+    else:
+        xc, back_offset = model.to_canonical(xo, xc0[idx], occ_counts, st, return_offset=True)
+        sdf, rgb = model.shade(xc, code, PerFrame(st.app, occ_counts))
     sigma = torch.zeros(R * S, device=dev).index_put((idx,), model.density(sdf))
     delta = (far - near)[:, None] / S * dirs.norm(dim=-1, keepdim=True)  # metric step length
     alpha = 1 - torch.exp(-sigma.reshape(R, S) * delta)
