@@ -3,10 +3,13 @@ the surface.
 
 Marching cubes needs exact values only in cells the surface passes through; elsewhere the sign is
 enough. The field is first evaluated on a grid ``BLOCK`` times coarser; blocks whose corners change
-sign or come closer to the surface than their own diagonal (times a margin, since a learned SDF is
-only roughly a distance) are evaluated at full resolution, and the rest is
-filled by trilinear interpolation of the coarse values, whose sign is right there. At 256 cells
-per side that evaluates a tenth to a fifth of the points (docs/export.md).
+sign or come closer to the surface than ``MARGIN`` times their diagonal are evaluated at full
+resolution, and the rest is filled by trilinear interpolation of the coarse values, whose sign is
+right there. A surface inside a block lies within half a diagonal of one of its corners, so for a
+true distance half a diagonal would do; the margin of one diagonal allows the learned SDF's
+gradient norm to fall to one half. On the demo model at 256 cells per side this evaluates 2.5% of
+the points, the grid takes 6 s instead of 61 on one core, and every value marching cubes reads
+near the surface is the dense grid's (docs/export.md).
 """
 
 from __future__ import annotations
@@ -16,9 +19,9 @@ import torch
 from torch.nn import functional as F
 
 #: fine points per coarse block edge
-BLOCK = 8
+BLOCK = 4
 #: a block is refined when a corner is closer to the surface than this many block diagonals
-MARGIN = 1.5
+MARGIN = 1.0
 
 
 def _points(lo: np.ndarray, step: float, index: torch.Tensor) -> torch.Tensor:
