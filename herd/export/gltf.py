@@ -125,7 +125,7 @@ def build_gltf(a: GltfAnimation) -> G.GLTF2:
     blob = _Blob(gltf)
     J, N = len(a.joint_names), len(a.joint2obj)
     normals = (trimesh.Trimesh(a.verts, a.faces, process=False).vertex_normals if a.normals is None else a.normals)
-    normals = np.asarray(normals, np.float64)
+    normals = np.array(normals, dtype=np.float64)  # a copy: trimesh caches its normals read-only
     normals /= np.linalg.norm(normals, axis=1, keepdims=True).clip(1e-12)
     joints, weights = top4_weights(a.weights)
     attrs = G.Attributes(POSITION=blob.add(a.verts.astype(np.float32), G.VEC3, ARRAY_BUFFER, minmax=True),
