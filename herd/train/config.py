@@ -39,7 +39,7 @@ class TrainConfig:
         normal_smooth_wt: weight of the normal smoothness term: the squared difference of the
             SDF's unit gradient at the eikonal points and at points 1.5% of the object size away.
             It keeps the top Fourier octaves from drawing a ripple finer than the training pixels
-            can constrain, which shows in normals from the field (docs/model.md).
+            can constrain, which shows in normals from the field (docs/model.md; 0 turns it off).
         cycle_wt: weight of the forward/backward warp cycle loss.
         soft_deform_wt: weight of the soft-deformation size penalty (forward and backward field)
             for videos with exact keypoints: strong (100) because the reference view cannot tell a
@@ -88,7 +88,7 @@ class TrainConfig:
     kp_wt: float = 5.0
     depth_wt: float = 0.0
     eikonal_wt: float = 1e-3
-    normal_smooth_wt: float = 0.0
+    normal_smooth_wt: float = 0.1
     cycle_wt: float = 0.5
     soft_deform_wt: float = 100.0
     skin_wt: float = 1.0
