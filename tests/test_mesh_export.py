@@ -5,6 +5,7 @@ import numpy as np
 import pygltflib
 import torch
 import trimesh
+from scipy.spatial import cKDTree
 
 from herd.export.mesh import extract_canonical_mesh, posed_normals, posed_vertices
 from herd.export.sdf_grid import sdf_grid
@@ -41,7 +42,8 @@ def test_decimated_mesh_keeps_the_budget_and_takes_normals_from_the_field(traine
         # differ by 10-20 degrees (a trained demo model at 256 cells: 1.5, docs/export.md)
         assert np.median(angle) < 30 and (angle > 90).mean() < 0.02, np.median(angle)
     # the decimated surface stays on the full one
-    d = trimesh.proximity.closest_point(trimesh.Trimesh(full.verts, full.faces), small.verts)[1]
+    dense = trimesh.Trimesh(full.verts, full.faces).sample(50000, seed=0)
+    d = cKDTree(dense).query(small.verts)[0]
     assert np.percentile(d, 99) < 0.02 * m.extent
 
 
