@@ -341,7 +341,8 @@ def test_a_training_option_out_of_range_is_one_line_with_the_allowed_range(clip,
 
 @pytest.mark.parametrize("argv", [
     ["render", "--seqname=x", "--num_frames", "-3"], ["render", "--seqname=x", "--fps=0"],
-    ["export", "--seqname=x", "--grid_size=2"], ["reanimate", "--seqname=x", "--motion_id=-1"],
+    ["export", "--seqname=x", "--grid_size=2"], ["export", "--seqname=x", "--max_faces=5"],
+    ["export", "--seqname=x", "--grid_size=2048"], ["reanimate", "--seqname=x", "--motion_id=-1"],
     ["eval", "--seqname=x", "--stride=0"], ["synth", "--out=x", "--fps=0"], ["synth", "--out=x", "--videos=0"],
     ["preprocess", "--input=a.mp4", "--category=quad", "--out=x", "--max_frames=-1"],
     ["preprocess", "--input=a.mp4", "--category=quad", "--out=x", "--workers=0"],

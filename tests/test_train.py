@@ -459,3 +459,14 @@ def test_opening_a_run_never_runs_code_from_its_checkpoint(tmp_path):
         run_summary(run)
     assert not marker.exists()
 
+
+
+def test_a_run_trained_before_shading_opens_as_it_was_trained(clip, tmp_path):
+    """Runs from before --shading (on by default since) have no such flag in opts.log and a
+    narrower colour head; they open with shading off instead of a shape mismatch."""
+    from herd.train.loaded_run import load_run
+
+    opts = _opts(clip, tmp_path, num_rounds=1, iters_per_round=2)
+    Trainer(opts, ModelConfig(shading=False)).run()
+    run = load_run(opts, ModelConfig())
+    assert run.model_cfg.shading is False and run.model.field.shading is False

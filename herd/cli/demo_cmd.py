@@ -16,8 +16,8 @@ from herd.cli.args import ArgumentParser
 from herd.errors import HerdInputError
 from herd.option_range import Range, ranged
 
-# (videos, frames, res, rounds, iters per round, render res, grid)
-SIZES = {"full": (3, 24, 80, 10, 150, 160, 128), "quick": (2, 16, 48, 3, 50, 64, 64)}
+# (videos, frames, res, rounds, iters per round, render res, export grid, export face budget)
+SIZES = {"full": (3, 24, 80, 10, 150, 160, 256, 30000), "quick": (2, 16, 48, 3, 50, 64, 64, 0)}
 
 
 def _step(i: int, n: int, argv: list[str]) -> None:
@@ -37,7 +37,7 @@ def run(argv: list[str]) -> int:
     p.add_argument("--quick", action="store_true", help="a smoke test of about 3 minutes")
     p.add_argument("--seed", type=ranged(int, Range(0)), default=0)
     a = p.parse_args(argv)
-    videos, frames, res, rounds, iters, render_res, grid = SIZES["quick" if a.quick else "full"]
+    videos, frames, res, rounds, iters, render_res, grid, faces = SIZES["quick" if a.quick else "full"]
     t0 = time.perf_counter()
     name = f"demo-quad{'-quick' if a.quick else ''}"
     data, logroot = a.out / "database" / name, a.out / "logdir"
@@ -52,10 +52,10 @@ def run(argv: list[str]) -> int:
         ["render", flagfile, "--load_suffix", "latest", "--inst_id", "0", "--render_res", str(render_res)],
         ["render", flagfile, "--inst_id", "0", "--viewpoint", "rot-20-360", "--freeze_id", str(frames // 2),
          "--render_res", str(render_res)],
-        ["export", flagfile, "--inst_id", "0", "--grid_size", str(grid)],
+        ["export", flagfile, "--inst_id", "0", "--grid_size", str(grid), "--max_faces", str(faces)],
         ["reanimate", flagfile, "--motion_id", "0", "--inst_id", "1", "--render_res", str(render_res),
-         "--grid_size", str(grid)],
-        ["eval", flagfile, "--stride", "2", "--grid_size", str(grid)],
+         "--grid_size", str(grid), "--max_faces", str(faces)],
+        ["eval", flagfile, "--stride", "2", "--grid_size", str(min(grid, 128))],
         ["report", str(run_dir)],
     ]
     # resumable: existing data is reused, an interrupted training continues from its last checkpoint

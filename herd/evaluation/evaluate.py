@@ -7,7 +7,9 @@ dataset records, or ``herd eval --gt``) ``heldout_mask_iou``, ``heldout_psnr``, 
 both protocols (:data:`GEOMETRY_KEYS`), ``transfer_mask_iou``, ``transfer_psnr`` (keyed by
 transfer pair ``<A>_on_<B>``), ``joint_error`` and ``bone_length_r`` (same skeleton topology; its
 ``mean`` is the pooled r over individuals and bones, a per-individual value is the r over that
-individual's bones). Ground truth is read here only, never by training.
+individual's bones), ``ref_normal_deg`` (mean angle between rendered and true normals in the
+reference view) and ``ref_depth_err`` (mean depth error at the SDF's zero crossing, a fraction of
+the true depth; :mod:`herd.evaluation.surfaces`). Ground truth is read here only, never by training.
 """
 
 from __future__ import annotations
@@ -29,6 +31,7 @@ from herd.evaluation.geometry import (
 )
 from herd.evaluation.masks import heldout_scores, reference_scores
 from herd.evaluation.skeleton import bone_length_r, learned_bone_lengths, proportions
+from herd.evaluation.surfaces import reference_surface_scores
 from herd.evaluation.transfer import transfer_scores
 from herd.evaluation.truth import RunTruth, link_truth
 from herd.export.mesh import extract_canonical_mesh, posed_vertices
@@ -37,7 +40,7 @@ from herd.train.loaded_run import LoadedRun
 #: geometry metrics: BANMo's per-frame protocol, then Lab4D/PPR's per-sequence one
 GEOMETRY_KEYS = ("chamfer_cm", "fscore_2pct", "fscore_5pct", "fscore_10pct",
                  "seq_chamfer_cm", "seq_fscore_2cm", "seq_fscore_5cm", "seq_fscore_10cm")
-KEYS = ("ref_mask_iou", "ref_psnr", "heldout_mask_iou", "heldout_psnr", *GEOMETRY_KEYS,
+KEYS = ("ref_mask_iou", "ref_psnr", "ref_normal_deg", "ref_depth_err", "heldout_mask_iou", "heldout_psnr", *GEOMETRY_KEYS,
         "transfer_mask_iou", "transfer_psnr", "joint_error", "bone_length_r")
 #: what each geometry key means, written into metrics.json beside the numbers
 PROTOCOLS = {
@@ -116,6 +119,12 @@ def evaluate(run: LoadedRun, stride: int = 1, grid_size: int = 128, points: int 
     info["ground_truth_videos"] = [vt.name for vt in truth.videos]
     info["focal_ratio"] = [round(vt.focal_ratio, 4) for vt in truth.videos]
     info["geometry_protocol"] = PROTOCOLS
+
+    normal_deg, depth_err = {}, {}
+    for v, name in enumerate(names):
+        s = reference_surface_scores(run, truth.videos[v], v, stride)
+        normal_deg[name], depth_err[name] = float(np.mean(s.normal_deg)), float(np.mean(s.depth_err))
+    metrics["ref_normal_deg"], metrics["ref_depth_err"] = _with_mean(normal_deg), _with_mean(depth_err)
 
     held = heldout_scores(m, run.cache, truth, run.proxy, run.rcfg, stride)
     metrics["heldout_mask_iou"] = _with_mean({k: v["mask_iou"].mean() for k, v in held.items()})

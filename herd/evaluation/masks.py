@@ -43,7 +43,7 @@ def reference_scores(model: HerdModel, cache, proxy: Proxy, rcfg: RenderConfig, 
     ious, psnrs = [], []
     for f in frames:
         st = model.frame_state(torch.tensor([int(f)], device=model.center.device))
-        img = render_frame(model, st, cache.res, proxy, rcfg)
+        img = render_frame(model, st, cache.res, proxy, rcfg, surface=False)
         m = cache.mask[f] > 0
         ious.append(iou(img["mask"] > 0.5, m))
         psnrs.append(psnr(_on_white(img), np.asarray(cache.rgb[f]) / 255.0, m))
@@ -127,7 +127,7 @@ def heldout_scores(model: HerdModel, cache, truth: RunTruth, proxy: Proxy, rcfg:
                 st = model.frame_state(torch.tensor([int(frames[i])], device=dev))
                 st.obj2cam = torch.tensor(cam2cam @ pred[i], dtype=torch.float32, device=dev)[None]
                 st.intrinsics = torch.tensor(K, dtype=torch.float32, device=dev)[None]
-                img = render_frame(model, st, res, proxy, rcfg)
+                img = render_frame(model, st, res, proxy, rcfg, surface=False)
                 ious.append(iou(img["mask"] > 0.5, m))
                 true_rgb = cv2.resize(view.image(g), (res, res), interpolation=cv2.INTER_AREA) / 255.0
                 psnrs.append(psnr(_on_white(img), true_rgb, m))

@@ -61,7 +61,7 @@ def transfer_scores(run: LoadedRun, truth: RunTruth, pair: dict, stride: int = 1
     st = transfer_states(run, truth, pair, res, stride, match_scale)
     ious, psnrs = [], []
     for k, g in enumerate(ta.frames[::stride]):
-        img = render_frame(run.model, st.select(slice(k, k + 1)), res, run.proxy, run.rcfg)
+        img = render_frame(run.model, st.select(slice(k, k + 1)), res, run.proxy, run.rcfg, surface=False)
         true_mask = cv2.resize(view.mask(int(g)).astype(np.float32), (res, res), interpolation=cv2.INTER_AREA) > 0.5
         true_rgb = cv2.resize(view.image(int(g)), (res, res), interpolation=cv2.INTER_AREA) / 255.0
         ious.append(iou(img["mask"] > 0.5, true_mask))

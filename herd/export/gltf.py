@@ -43,6 +43,7 @@ class GltfAnimation:
         image_size: (width, height) the intrinsics refer to.
         fps: frames per second of the clip.
         name: the clip's name.
+        normals: ``(V, 3)`` unit canonical vertex normals (None: the mesh's own, area-weighted).
     """
 
     verts: np.ndarray
@@ -58,6 +59,7 @@ class GltfAnimation:
     image_size: tuple[int, int]
     fps: float = 10.0
     name: str = "motion"
+    normals: np.ndarray | None = None
 
 
 def srgb_to_linear(c: np.ndarray) -> np.ndarray:
@@ -122,11 +124,12 @@ def build_gltf(a: GltfAnimation) -> G.GLTF2:
     gltf = G.GLTF2(asset=G.Asset(generator="herd", version="2.0"), scene=0)
     blob = _Blob(gltf)
     J, N = len(a.joint_names), len(a.joint2obj)
-    normals = trimesh.Trimesh(a.verts, a.faces, process=False).vertex_normals.astype(np.float32)
+    normals = (trimesh.Trimesh(a.verts, a.faces, process=False).vertex_normals if a.normals is None else a.normals)
+    normals = np.array(normals, dtype=np.float64)  # a copy: trimesh caches its normals read-only
     normals /= np.linalg.norm(normals, axis=1, keepdims=True).clip(1e-12)
     joints, weights = top4_weights(a.weights)
     attrs = G.Attributes(POSITION=blob.add(a.verts.astype(np.float32), G.VEC3, ARRAY_BUFFER, minmax=True),
-                         NORMAL=blob.add(normals, G.VEC3, ARRAY_BUFFER),
+                         NORMAL=blob.add(normals.astype(np.float32), G.VEC3, ARRAY_BUFFER),
                          COLOR_0=blob.add(srgb_to_linear(a.colors).astype(np.float32), G.VEC3, ARRAY_BUFFER),
                          JOINTS_0=blob.add(joints, G.VEC4, ARRAY_BUFFER),
                          WEIGHTS_0=blob.add(weights, G.VEC4, ARRAY_BUFFER))

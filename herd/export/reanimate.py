@@ -28,8 +28,9 @@ def reanimation_dir(run: LoadedRun, motion_video: int, body_video: int) -> Path:
 
 @torch.no_grad()
 def reanimate(run: LoadedRun, motion_video: int, body_video: int, res: int, grid_size: int = 128, png: bool = False,
-              fps: float = 10.0, progress: bool = True) -> dict:
-    """Render and export A's motion on B's body; returns the render summary."""
+              fps: float = 10.0, progress: bool = True, max_faces: int = 0) -> dict:
+    """Render and export A's motion on B's body; returns the render summary. ``grid_size`` and
+    ``max_faces`` shape the glTF's mesh as in :func:`herd.export.mesh.extract_canonical_mesh`."""
     from herd.export.gltf import write_glb
 
     m = run.model
@@ -43,7 +44,7 @@ def reanimate(run: LoadedRun, motion_video: int, body_video: int, res: int, grid
     rec = motion_record(m, st_train, run.cache.frame_index[frames], run.cache.res, motion_video, body=body_video)
     (out / "motion.json").write_text(json.dumps(rec))
     if m.skeleton is not None:
-        mesh = extract_canonical_mesh(m, body_video, grid_size)
+        mesh = extract_canonical_mesh(m, body_video, grid_size, max_faces)
         name = f"{run.video_names[motion_video]}_on_{run.video_names[body_video]}"
         write_glb(out / "animated.glb", gltf_animation(run, mesh, st_train, fps, name))
     return summary

@@ -21,10 +21,19 @@ class CanonicalField(nn.Module):
         symmetric: make the shape mirror-symmetric about the canonical x = center plane (the
             left/right symmetry of a skeleton's rest pose); colour stays free, as coat patterns are
             not symmetric.
+        shading: the colour also sees the surface normal in camera space (``(N, 3)``, OpenCV), so
+            that it can shade: light that stays with the camera while the object turns makes a
+            point's colour change from frame to frame, which a colour of position alone can only
+            average into a blur. Without a normal (exported meshes) the colour is that of a
+            surface facing the camera, ``(0, 0, -1)``.
     """
 
+    #: the camera-space normal that colours are baked with when no normal is given
+    FACING = (0.0, 0.0, -1.0)
+
     def __init__(self, center: torch.Tensor, extent: float, num_freqs: int = 6, hidden: int = 64, depth: int = 3,
-                 code_dim: int = 0, app_dim: int = 0, feat_dim: int = 16, symmetric: bool = False):
+                 code_dim: int = 0, app_dim: int = 0, feat_dim: int = 16, symmetric: bool = False,
+                 shading: bool = False):
         super().__init__()
         self.register_buffer("center", center.float().clone())
         self.extent = float(extent)
@@ -32,7 +41,9 @@ class CanonicalField(nn.Module):
         self.enc = FourierEncoding(3, num_freqs)
         self.trunk = mlp(self.enc.out_dim + code_dim, hidden, depth, 1 + feat_dim)
         self.color_enc = FourierEncoding(3, 4)
-        self.color_head = mlp(feat_dim + app_dim + (self.color_enc.out_dim if symmetric else 0), hidden, 1, 3)
+        self.shading = shading
+        extra = (self.color_enc.out_dim if symmetric else 0) + (3 if shading else 0)
+        self.color_head = mlp(feat_dim + app_dim + extra, hidden, 1, 3)
 
     def _normalise(self, x: torch.Tensor) -> torch.Tensor:
         return (x - self.center) / self.extent
@@ -48,15 +59,31 @@ class CanonicalField(nn.Module):
         distance in metres (negative inside)."""
         return self._trunk(x, code)[..., 0].float() * self.extent
 
-    def forward(self, x: torch.Tensor, code: torch.Tensor | PerFrame | None = None,
-                app: torch.Tensor | PerFrame | None = None) -> tuple[torch.Tensor, torch.Tensor]:
-        """``(N, 3)`` canonical points to ``(N,)`` SDF (metres) and ``(N, 3)`` RGB in [0, 1]."""
+    def geometry(self, x: torch.Tensor, code: torch.Tensor | PerFrame | None = None) -> tuple[torch.Tensor, torch.Tensor]:
+        """``(N, 3)`` canonical points to ``(N,)`` SDF (metres) and ``(N, F)`` features for :meth:`color`."""
         out = self._trunk(x, code)
-        feat = out[..., 1:]
+        return out[..., 0].float() * self.extent, out[..., 1:]
+
+    def color(self, x: torch.Tensor, feat: torch.Tensor, app: torch.Tensor | PerFrame | None = None,
+              normal: torch.Tensor | None = None) -> torch.Tensor:
+        """``(N, 3)`` RGB in [0, 1] from ``(N, 3)`` canonical points, their ``(N, F)`` features and,
+        with ``shading``, ``(N, 3)`` unit camera-space normals (default :attr:`FACING`)."""
+        parts = [feat]
         if self.symmetric:
-            feat = torch.cat([feat, self.color_enc(self._normalise(x)).to(feat.dtype)], dim=-1)
-        rgb = torch.sigmoid(self.color_head(feat, app).float())
-        return out[..., 0].float() * self.extent, rgb
+            parts.append(self.color_enc(self._normalise(x)).to(feat.dtype))
+        if self.shading:
+            if normal is None:
+                normal = torch.tensor(self.FACING, device=x.device).expand(x.shape[0], 3)
+            parts.append(normal.to(feat.dtype))
+        return torch.sigmoid(self.color_head(torch.cat(parts, -1) if len(parts) > 1 else feat, app).float())
+
+    def forward(self, x: torch.Tensor, code: torch.Tensor | PerFrame | None = None,
+                app: torch.Tensor | PerFrame | None = None, normal: torch.Tensor | None = None
+                ) -> tuple[torch.Tensor, torch.Tensor]:
+        """``(N, 3)`` canonical points to ``(N,)`` SDF (metres) and ``(N, 3)`` RGB in [0, 1] (see
+        :meth:`color` for ``normal``)."""
+        sdf, feat = self.geometry(x, code)
+        return sdf, self.color(x, feat, app, normal)
 
 
 class SdfDensity(nn.Module):

@@ -57,6 +57,9 @@ class ModelConfig:
         symmetric_shape: mirror-symmetric canonical shape (skeletal motion only).
         per_video_motion: one joint-rotation network per video instead of one shared by the
             category (helps humans, hurts quadrupeds; see :class:`Articulation`).
+        shading: the colour also sees the camera-space surface normal (the SDF's gradient through
+            the warp), so shading that moves with the camera is not averaged into the texture
+            (:class:`herd.model.fields.CanonicalField`; docs/model.md).
     """
 
     fg_motion: str = "comp_skel-quad_dense"
@@ -73,6 +76,7 @@ class ModelConfig:
     beta_init: float = 0.02
     symmetric_shape: bool = True
     per_video_motion: bool = False
+    shading: bool = True
 
     RANGES: ClassVar[dict[str, Range]] = {
         "num_freqs": Range(0), "hidden": Range(1), "depth": Range(1), "code_dim": Range(1), "app_dim": Range(1),
@@ -193,7 +197,8 @@ class HerdModel(nn.Module):
         tdim = self.time.out_dim
         self.field = CanonicalField(self.center, self.extent, cfg.num_freqs, cfg.hidden, cfg.depth,
                                     code_dim=cfg.code_dim, app_dim=cfg.app_dim,
-                                    symmetric=cfg.symmetric_shape and self.skeleton is not None)
+                                    symmetric=cfg.symmetric_shape and self.skeleton is not None,
+                                    shading=cfg.shading)
         self.density = SdfDensity(cfg.beta_init * self.extent, 1e-3 * self.extent)
         self.root = RootPose(torch.tensor(meta.init_obj2cam), meta.num_videos, self.time.smooth_dim, self.extent)
         self.log_focal = nn.Parameter(torch.zeros(meta.num_videos), requires_grad=cfg.learn_focal)
@@ -287,9 +292,10 @@ class HerdModel(nn.Module):
         return self.field.sdf(xc, code)
 
     def shade(self, xc: torch.Tensor, code: torch.Tensor | PerFrame,
-              app: torch.Tensor | PerFrame) -> tuple[torch.Tensor, torch.Tensor]:
-        """``(N, 3)`` canonical points to ``(N,)`` SDF and ``(N, 3)`` RGB."""
-        return self.field(xc, code, app)
+              app: torch.Tensor | PerFrame, normal: torch.Tensor | None = None) -> tuple[torch.Tensor, torch.Tensor]:
+        """``(N, 3)`` canonical points to ``(N,)`` SDF and ``(N, 3)`` RGB (``normal``: ``(N, 3)``
+        camera-space normals for a shading colour; None: a surface facing the camera)."""
+        return self.field(xc, code, app, normal)
 
     # ---- training hooks ------------------------------------------------------------------
     def set_bf16(self, enabled: bool) -> None:

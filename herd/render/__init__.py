@@ -2,5 +2,7 @@
 
 Owns: rays from pixels, near/far bounds from the proxy shape, samples along rays, empty-space
 skipping with a canonical occupancy grid, and compositing of rgb, opacity, depth, canonical xyz
-and flow. Fields and warps are the model's; losses are the trainer's.
+and flow (``renderer``); for viewing, the surface along each ray, depth at the SDF's zero crossing
+and normals from its gradient (``surface``), and whole frames as pictures (``frames``). Fields and
+warps are the model's; losses are the trainer's.
 """

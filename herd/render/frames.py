@@ -32,20 +32,29 @@ def normals_from_depth(depth: np.ndarray, intrinsics: np.ndarray, mask: np.ndarr
 
 
 @torch.no_grad()
-def render_frame(model: HerdModel, st: FrameState, res: int, proxy: Proxy, cfg: RenderConfig) -> dict[str, np.ndarray]:
+def render_frame(model: HerdModel, st: FrameState, res: int, proxy: Proxy, cfg: RenderConfig,
+                 surface: bool = True) -> dict[str, np.ndarray]:
     """Render one frame (``st`` of a single frame, intrinsics at ``res``).
 
     Returns float32 NumPy arrays: ``rgb (res, res, 3)`` in [0, 1], ``mask (res, res)`` opacity,
-    ``depth (res, res)`` camera z in model units (0 where empty), ``normal (res, res, 3)`` camera
-    space, ``xyz (res, res, 3)`` canonical coordinates."""
-    img = render_image(model, st, res, res, proxy, cfg)
+    ``depth (res, res)`` camera z of the surface (the SDF's zero crossing; model units, 0 where
+    empty), ``normal (res, res, 3)`` unit camera-space normals from the SDF's gradient (zero where
+    empty), ``xyz (res, res, 3)`` canonical coordinates, and ``depth_volume (res, res)`` the
+    volume-rendered depth (what training sees). Without ``surface`` (when only masks and colour
+    are needed) depth and normals come from the volume-rendered depth image."""
+    img = render_image(model, st, res, res, proxy, cfg, surface=surface)
     out = {k: v.float().cpu().numpy() for k, v in img.items()}
     alpha = out.pop("opacity")
     fg = alpha > 0.5
-    depth = np.where(fg, out["depth"] / np.maximum(alpha, 1e-6), 0.0)
+    depth_volume = np.where(fg, out["depth"] / np.maximum(alpha, 1e-6), 0.0).astype(np.float32)
+    if surface:
+        depth = np.where(fg & np.isfinite(out["surface_depth"]), out["surface_depth"], depth_volume)
+        normal = np.where(fg[..., None], out["normal"], 0.0)
+    else:
+        depth, normal = depth_volume, normals_from_depth(depth_volume, st.intrinsics[0].cpu().numpy(), fg)
     return {"rgb": np.clip(out["rgb"], 0, 1), "mask": alpha, "depth": depth.astype(np.float32),
-            "normal": normals_from_depth(depth, st.intrinsics[0].cpu().numpy(), fg).astype(np.float32),
-            "xyz": out["xyz"] / np.maximum(alpha, 1e-6)[..., None]}
+            "normal": normal.astype(np.float32), "xyz": out["xyz"] / np.maximum(alpha, 1e-6)[..., None],
+            "depth_volume": depth_volume}
 
 
 def to_uint8(channel: str, value: np.ndarray, mask: np.ndarray, depth_range: tuple[float, float] | None = None,

@@ -42,6 +42,10 @@ class RayOutputs:
             None.
         eik_points, eik_codes: canonical points and their codes for the eikonal term.
         occupied_fraction: share of samples that reached the networks.
+        origins, dirs: ``(R, 3)`` the rays in posed object space; z: ``(R, S)`` sample depths;
+            sample_sdf: ``(R, S)`` SDF at the samples, nan where skipped; sample_weight: ``(R, S)``
+            compositing weights (not training only: what :func:`herd.render.surface.find_surface`
+            starts from).
     """
 
     opacity: torch.Tensor
@@ -54,6 +58,11 @@ class RayOutputs:
     eik_points: torch.Tensor | None = None
     eik_codes: torch.Tensor | None = None
     occupied_fraction: float = 0.0
+    origins: torch.Tensor | None = None
+    dirs: torch.Tensor | None = None
+    z: torch.Tensor | None = None
+    sample_sdf: torch.Tensor | None = None
+    sample_weight: torch.Tensor | None = None
 
 
 @torch.no_grad()
@@ -68,6 +77,29 @@ def frame_bounds(model: HerdModel, st: FrameState, proxy: Proxy, margin: float) 
 
 def _segment_sums(values: torch.Tensor, counts: list[int]) -> list[int]:
     return [int(v.sum()) for v in torch.split(values, counts)]
+
+
+def _shade_with_normals(model: HerdModel, st: FrameState, xo: torch.Tensor, xc0: torch.Tensor, counts: list[int],
+                        code: PerFrame) -> tuple[torch.Tensor, torch.Tensor | None, torch.Tensor, torch.Tensor]:
+    """Warp and shade ``(N, 3)`` posed samples (grouped by frame) whose colour sees the surface
+    normal: the gradient of the posed SDF at each sample (one extra backward pass through the
+    trunk and the warp, first order), rotated to camera space and detached, so that the colour
+    loss shapes the colour and never the geometry through it. Returns canonical points, the
+    backward soft offset, SDF and RGB."""
+    training = torch.is_grad_enabled()
+    with torch.enable_grad():
+        probe = xo.detach().requires_grad_(True)
+        x_in = probe + (xo - xo.detach())  # the value of xo, its gradients to both
+        xc, back_offset = model.to_canonical(x_in, xc0, counts, st, return_offset=True)
+        sdf, feat = model.field.geometry(xc, code)
+        (grad,) = torch.autograd.grad(sdf.sum(), probe, retain_graph=training)
+    rot = PerFrame(st.obj2cam[:, :3, :3].detach(), counts).per_point()
+    n = (rot @ grad[..., None])[..., 0]
+    n = (n / n.norm(dim=-1, keepdim=True).clamp(min=1e-12)).detach()
+    if not training:  # rendering: drop the graph built for the gradient
+        xc, sdf, feat = xc.detach(), sdf.detach(), feat.detach()
+        back_offset = None if back_offset is None else back_offset.detach()
+    return xc, back_offset, sdf, model.field.color(xc, feat, PerFrame(st.app, counts), n)
 
 
 def render_rays(model: HerdModel, st: FrameState, pix: torch.Tensor, counts: list[int], proxy: Proxy,
@@ -104,9 +136,12 @@ def render_rays(model: HerdModel, st: FrameState, pix: torch.Tensor, counts: lis
     idx = occ.nonzero()[:, 0]
     occ_counts = _segment_sums(occ, sample_counts)
     xo = x[idx]
-    xc, back_offset = model.to_canonical(xo, xc0[idx], occ_counts, st, return_offset=True)
     code = PerFrame(st.shape_code, occ_counts)
-    sdf, rgb = model.shade(xc, code, PerFrame(st.app, occ_counts))
+    if model.field.shading:
+        xc, back_offset, sdf, rgb = _shade_with_normals(model, st, xo, xc0[idx], occ_counts, code)
+    else:
+        xc, back_offset = model.to_canonical(xo, xc0[idx], occ_counts, st, return_offset=True)
+        sdf, rgb = model.shade(xc, code, PerFrame(st.app, occ_counts))
     sigma = torch.zeros(R * S, device=dev).index_put((idx,), model.density(sdf))
     delta = (far - near)[:, None] / S * dirs.norm(dim=-1, keepdim=True)  # metric step length
     alpha = 1 - torch.exp(-sigma.reshape(R, S) * delta)
@@ -120,6 +155,9 @@ def render_rays(model: HerdModel, st: FrameState, pix: torch.Tensor, counts: lis
     depth = (w * z).sum(1)
     out = RayOutputs(opacity=opacity, rgb=rgb_r, depth=depth, xyz=xyz_r,
                      occupied_fraction=float(occ.float().mean()) if occ.numel() else 0.0)
+    if not training:
+        out.origins, out.dirs, out.z, out.sample_weight = origins, dirs, z, w.detach()
+        out.sample_sdf = torch.full((R * S,), float("nan"), device=dev).index_put((idx,), sdf.detach()).reshape(R, S)
     # flow and warp regularisers only where the samples matter: weight above a threshold
     sel = (wo.detach() > cfg.weight_threshold).nonzero()[:, 0] if len(idx) else idx
     sel_frame = torch.repeat_interleave(torch.arange(len(counts), device=dev), torch.tensor(occ_counts, device=dev))[sel]
@@ -160,19 +198,30 @@ def render_mask(model: HerdModel, frame: int, res: int, proxy: Proxy, cfg: Rende
         st.obj2cam = obj2cam[None].to(dev, torch.float32)
     if intrinsics is not None:
         st.intrinsics = intrinsics[None].to(dev, torch.float32)
-    return (render_image(model, st, res, res, proxy, cfg)["opacity"] > 0.5).cpu().numpy()
+    return (render_image(model, st, res, res, proxy, cfg, surface=False)["opacity"] > 0.5).cpu().numpy()
 
 
 @torch.no_grad()
 def render_image(model: HerdModel, st: FrameState, height: int, width: int, proxy: Proxy, cfg: RenderConfig,
-                 chunk: int = 8192) -> dict[str, torch.Tensor]:
+                 chunk: int = 8192, surface: bool = True) -> dict[str, torch.Tensor]:
     """Render one frame (``st`` of a single frame) in chunks: ``opacity (H, W)``, ``rgb (H, W, 3)``,
-    ``depth (H, W)``, ``xyz (H, W, 3)``. Memory stays flat at any resolution."""
+    ``depth (H, W)`` (volume-rendered, not normalised by opacity), ``xyz (H, W, 3)``; with
+    ``surface`` also ``surface_depth (H, W)`` camera z of the SDF's zero crossing (nan where there
+    is none) and ``normal (H, W, 3)`` unit camera-space normals from the SDF's gradient
+    (:mod:`herd.render.surface`). Memory stays flat at any resolution."""
+    from herd.render.surface import find_surface
+
     ys, xs = torch.meshgrid(torch.arange(height, dtype=torch.float32), torch.arange(width, dtype=torch.float32), indexing="ij")
     pix = torch.stack([xs.reshape(-1), ys.reshape(-1)], -1)
     outs = {"opacity": [], "rgb": [], "depth": [], "xyz": []}
+    if surface:
+        outs |= {"surface_depth": [], "normal": []}
     for p in torch.split(pix, chunk):
         o = render_rays(model, st, p, [p.shape[0]], proxy, cfg, training=False)
-        for k in outs:
+        for k in ("opacity", "rgb", "depth", "xyz"):
             outs[k].append(getattr(o, k))
+        if surface:
+            s = find_surface(model, st, o.origins, o.dirs, [p.shape[0]], o.z, o.sample_sdf, o.sample_weight)
+            outs["surface_depth"].append(s.depth)
+            outs["normal"].append(s.normal)
     return {k: torch.cat(v).reshape(height, width, -1).squeeze(-1) for k, v in outs.items()}

@@ -36,6 +36,10 @@ class TrainConfig:
             error its dataset states (video.json ``keypoint_sigma_px``; exact keypoints 22,500 times).
         depth_wt: weight of the depth loss (when depth exists; 0 = off).
         eikonal_wt: weight of the eikonal term on a subset of points.
+        normal_smooth_wt: weight of the normal smoothness term: the squared difference of the
+            SDF's unit gradient at the eikonal points and at points 1.5% of the object size away.
+            It keeps the top Fourier octaves from drawing a ripple finer than the training pixels
+            can constrain, which shows in normals from the field (docs/model.md; 0 turns it off).
         cycle_wt: weight of the forward/backward warp cycle loss.
         soft_deform_wt: weight of the soft-deformation size penalty (forward and backward field)
             for videos with exact keypoints: strong (100) because the reference view cannot tell a
@@ -84,6 +88,7 @@ class TrainConfig:
     kp_wt: float = 5.0
     depth_wt: float = 0.0
     eikonal_wt: float = 1e-3
+    normal_smooth_wt: float = 0.1
     cycle_wt: float = 0.5
     soft_deform_wt: float = 100.0
     skin_wt: float = 1.0
@@ -107,7 +112,7 @@ class TrainConfig:
         "num_rounds": Range(1), "iters_per_round": Range(1), "learning_rate": Range(0, above=True),
         "num_rays": Range(8), "frames_per_step": Range(1), "train_res": Range(8, or_zero=True),
         "num_samples": Range(2), **{w: Range(0) for w in ("mask_wt", "rgb_wt", "flow_wt", "kp_wt", "depth_wt",
-                                                          "eikonal_wt", "cycle_wt", "soft_deform_wt", "skin_wt",
+                                                          "eikonal_wt", "normal_smooth_wt", "cycle_wt", "soft_deform_wt", "skin_wt",
                                                           "prior_wt", "pose_prior_wt", "pose_prior_scale")},
         "pose_prior_fade": Range(0, 1), "warmup_iters": Range(0), "grad_clip": Range(0, above=True),
         "seed": Range(0), "threads": Range(0), "init_smooth": Range(0), "max_minutes": Range(0)}

@@ -81,6 +81,14 @@ class LoadedRun:
         return v
 
 
+def _trained_before_shading(state: dict, model: HerdModel) -> bool:
+    """A run trained before ``--shading`` existed (default on since) has a colour head three
+    inputs narrower and no such flag in its opts.log: it opens as it was trained."""
+    w = state.get("field.color_head.net.0.weight")
+    return (model.cfg.shading and w is not None
+            and w.shape[1] == model.field.color_head.net[0].weight.shape[1] - 3)
+
+
 def load_run(opts: TrainConfig, model_cfg: ModelConfig, device: str = "cpu") -> LoadedRun:
     """Open ``ckpt_<opts.load_suffix or 'latest'>.pth`` of the run the options name."""
     run_dir = run_path(opts.seqname, opts.logname, opts.logroot)
@@ -94,7 +102,11 @@ def load_run(opts: TrainConfig, model_cfg: ModelConfig, device: str = "cpu") -> 
     ds = open_dataset(opts.seqname, opts.data_root, model_cfg.fg_motion)
     res = opts.train_res or min(max(max(v.height, v.width) for v in ds.videos), 128)
     cache = Cache(build_cache(ds, res, Path(opts.logroot) / ".cache", progress=False))
-    model = HerdModel(model_cfg, scene_meta(cache, ds, model_cfg.fg_motion, opts.init_smooth)).to(device)
+    meta = scene_meta(cache, ds, model_cfg.fg_motion, opts.init_smooth)
+    model = HerdModel(model_cfg, meta).to(device)
+    if _trained_before_shading(ck["model"], model):
+        model_cfg = dataclasses.replace(model_cfg, shading=False)
+        model = HerdModel(model_cfg, meta).to(device)
     try:
         model.load_state_dict(ck["model"])
     except RuntimeError as e:

@@ -109,6 +109,24 @@ def eikonal_loss(model: HerdModel, out: RayOutputs) -> torch.Tensor:
     return ((g.norm(dim=-1) - 1) ** 2).mean()
 
 
+def sdf_surface_terms(model: HerdModel, out: RayOutputs, offset: float,
+                      generator: torch.Generator | None = None) -> tuple[torch.Tensor, torch.Tensor]:
+    """The eikonal term and the normal smoothness term from one gradient evaluation.
+
+    The ``M`` eikonal points ``x`` and partners ``x + offset * u`` (``u`` random unit directions,
+    canonical space, metres) get SDF gradients ``g``; returns ``(|g| - 1)^2`` over all ``2M``
+    points and ``|g(x)/|g(x)| - g(x')/|g(x')||^2`` over the ``M`` pairs."""
+    x0 = out.eik_points
+    u = torch.randn(x0.shape, generator=generator, device=x0.device)
+    x = torch.cat([x0, x0 + offset * u / u.norm(dim=-1, keepdim=True).clamp(min=1e-9)]).requires_grad_(True)
+    sdf = model.sdf(x, torch.cat([out.eik_codes, out.eik_codes]))
+    (g,) = torch.autograd.grad(sdf.sum(), x, create_graph=True)
+    norm = g.norm(dim=-1)
+    n = g / norm.clamp(min=1e-6)[:, None]
+    M = x0.shape[0]
+    return ((norm - 1) ** 2).mean(), ((n[:M] - n[M:]) ** 2).sum(-1).mean()
+
+
 def skin_loss(model: HerdModel, st: FrameState) -> torch.Tensor:
     """Gaussian bones stay inside the shape (``relu(sdf(centre))^2``) and near their bones (squared
     distance to the initial centre), in units of the extent."""

@@ -186,7 +186,11 @@ class Trainer:
                                                           self.kp_symmetry, self.kp_mirrored[batch.frames]))
         if o.depth_wt > 0 and batch.depth is not None:
             terms["depth"] = (o.depth_wt, L.depth_loss(out, batch, m.extent))
-        if o.eikonal_wt > 0 and out.eik_points is not None:
+        if o.normal_smooth_wt > 0 and out.eik_points is not None and len(out.eik_points):
+            eik, smooth = L.sdf_surface_terms(m, out, 0.015 * m.extent, self.gen)
+            terms["eikonal"] = (o.eikonal_wt, eik)
+            terms["normal_smooth"] = (o.normal_smooth_wt, smooth)
+        elif o.eikonal_wt > 0 and out.eik_points is not None:
             terms["eikonal"] = (o.eikonal_wt, L.eikonal_loss(m, out))
         if out.cycle is not None:
             terms["cycle"] = (o.cycle_wt, out.cycle / m.extent ** 2)
@@ -336,7 +340,7 @@ class Trainer:
         res = self.cache.res
         with torch.no_grad():
             st = self.model.frame_state(torch.tensor([f], device=self.device))
-            img = render_image(self.model, st, res, res, self.proxy, self.rcfg)
+            img = render_image(self.model, st, res, res, self.proxy, self.rcfg, surface=False)
         rgb = img["rgb"].clamp(0, 1).cpu().numpy()
         ref = self.cache.rgb[f] / 255.0
         self.writer.add_image("render/rgb", np.concatenate([ref, rgb], 1), self.step, dataformats="HWC")
