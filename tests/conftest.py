@@ -49,10 +49,10 @@ def validate_gltf(*paths: Path) -> list[dict]:
 @pytest.fixture(scope="session")
 def trained_quad(tiny_quad, tmp_path_factory):
     """A category model trained briefly on ``tiny_quad`` (2 individuals, 48 px, about a minute),
-    opened as a :class:`herd.train.loaded_run.LoadedRun`."""
+    opened as a :class:`herd.run.loaded_run.LoadedRun`."""
     from herd.model.model import ModelConfig
-    from herd.train.config import TrainConfig
-    from herd.train.loaded_run import load_run
+    from herd.run.options import TrainConfig
+    from herd.run.loaded_run import load_run
     from herd.train.trainer import Trainer
 
     opts = TrainConfig(seqname=str(tiny_quad), logname="fixture", logroot=str(tmp_path_factory.mktemp("runs")),

@@ -16,7 +16,7 @@ import torch
 from conftest import _synth
 
 from herd.model.model import ModelConfig
-from herd.train.config import TrainConfig
+from herd.run.options import TrainConfig
 from herd.train.trainer import Trainer
 
 REPO = Path(__file__).resolve().parents[1]
@@ -88,7 +88,7 @@ def trained(clip, tmp_path_factory) -> TrainConfig:
 def test_a_torn_or_crafted_checkpoint_is_refused_in_one_line_naming_it(trained, tmp_path, damage):
     import shutil
 
-    from herd.train.run_dir import run_path
+    from herd.run.folders import run_path
 
     src = run_path(trained.seqname, trained.logname, trained.logroot)
     run = tmp_path / src.name
@@ -185,7 +185,7 @@ def _wait_for(path: Path, proc: subprocess.Popen, timeout: float = 120) -> None:
 
 
 def test_a_second_training_of_a_run_exits_naming_the_first_and_a_dead_ones_lock_is_taken_over(clip, tmp_path):
-    from herd.train.run_dir import run_path
+    from herd.run.folders import run_path
 
     o = _opts(clip, tmp_path / "logdir", iters_per_round=100000)
     run = run_path(o.seqname, o.logname, o.logroot)
@@ -256,7 +256,7 @@ def test_info_shows_step_rate_and_eta_as_soon_as_training_starts(clip, tmp_path)
     import json
     import time
 
-    from herd.train.run_dir import run_path
+    from herd.run.folders import run_path
 
     o = _opts(clip, tmp_path / "logdir", iters_per_round=100000)
     run = run_path(o.seqname, o.logname, o.logroot)
@@ -294,8 +294,8 @@ def test_a_signal_mid_round_stops_at_a_step_boundary_and_resumes_bit_exactly(cli
     import signal
     import time
 
-    from herd.train.progress import read_progress
-    from herd.train.run_dir import run_path
+    from herd.run.progress import read_progress
+    from herd.run.folders import run_path
 
     o = _opts(clip, tmp_path / "logdir", logname="cut", iters_per_round=40)
     run = run_path(o.seqname, o.logname, o.logroot)
@@ -358,7 +358,7 @@ def test_an_output_or_data_option_out_of_range_is_one_line_with_the_allowed_rang
 def test_a_port_in_use_for_report_serve_is_one_line(trained, tmp_path):
     import socket
 
-    from herd.train.run_dir import run_path
+    from herd.run.folders import run_path
 
     run = run_path(trained.seqname, trained.logname, trained.logroot)
     with socket.socket() as taken:
@@ -406,7 +406,7 @@ def test_progress_of_a_finished_or_stopped_training_says_so():
     import subprocess
     import time
 
-    from herd.train.progress import describe_progress
+    from herd.run.progress import describe_progress
 
     done = {"step": 300, "total_steps": 300, "steps_per_second": 3.0, "eta_seconds": 0.0, "pid": 1,
             "updated": time.time()}

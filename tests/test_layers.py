@@ -13,12 +13,13 @@ ALLOWED = {
     "synth": BASE | {"geometry", "data"},
     "model": BASE | {"geometry"},
     "render": BASE | {"geometry", "model"},
-    "train": BASE | {"geometry", "data", "model", "render"},
-    "export": BASE | {"geometry", "data", "model", "render", "train"},
-    "evaluation": BASE | {"geometry", "data", "model", "render", "train", "export"},
+    "run": BASE | {"geometry", "data", "model", "render"},
+    "export": BASE | {"geometry", "data", "model", "render", "run"},
+    "evaluation": BASE | {"geometry", "data", "model", "render", "run", "export"},
+    "report": BASE | {"geometry", "data", "model", "render", "run", "export", "evaluation"},
+    "train": BASE | {"geometry", "data", "model", "render", "run", "export"},
     "preprocess": BASE | {"geometry", "data"},
     "cuenet": BASE | {"geometry", "data", "synth", "preprocess"},
-    "report": BASE | {"geometry", "data", "model", "render", "train", "export", "evaluation"},
 }
 
 
@@ -40,3 +41,9 @@ def test_packages_depend_one_way():
                 bad.append(f"{f.relative_to(ROOT)} imports {sorted(extra)}")
     assert bad == []
     assert set(ALLOWED) | {"cli", "bench"} == {p.name for p in ROOT.iterdir() if p.is_dir() and (p / "__init__.py").exists()}
+
+
+def test_only_the_commands_and_benchmarks_import_training():
+    """Opening a run (options, checkpoints) is :mod:`herd.run`'s: no output package needs the trainer."""
+    users = {f.relative_to(ROOT).parts[0] for f in ROOT.rglob("*.py") if "train" in _imports(f)}
+    assert users <= {"cli", "bench", "train"}

@@ -10,7 +10,7 @@ from herd.data.ground_truth import GroundTruth
 from herd.evaluation.masks import reference_ious
 from herd.geometry.transforms import rotation_angle_deg
 from herd.model.model import ModelConfig
-from herd.train.config import TrainConfig
+from herd.run.options import TrainConfig
 from herd.train.trainer import Trainer
 
 pytestmark = pytest.mark.slow

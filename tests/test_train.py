@@ -12,9 +12,9 @@ from conftest import _synth
 
 from herd.errors import HerdInputError
 from herd.model.model import ModelConfig
-from herd.train.config import TrainConfig
-from herd.train.flags import parse_flags, to_flagfile
-from herd.train.loaded_run import CHECKPOINT_FORMAT, check_checkpoint_format, read_checkpoint
+from herd.run.options import TrainConfig
+from herd.run.flags import parse_flags, to_flagfile
+from herd.run.checkpoint import CHECKPOINT_FORMAT, check_checkpoint_format, read_checkpoint
 from herd.train.trainer import Trainer
 
 
@@ -447,7 +447,7 @@ class _Payload:
 
 
 def test_opening_a_run_never_runs_code_from_its_checkpoint(tmp_path):
-    from herd.train.run_summary import run_summary
+    from herd.run.summary import run_summary
 
     run = tmp_path / "run"
     run.mkdir()
@@ -464,7 +464,7 @@ def test_opening_a_run_never_runs_code_from_its_checkpoint(tmp_path):
 def test_a_run_trained_before_shading_opens_as_it_was_trained(clip, tmp_path):
     """Runs from before --shading (on by default since) have no such flag in opts.log and a
     narrower colour head; they open with shading off instead of a shape mismatch."""
-    from herd.train.loaded_run import load_run
+    from herd.run.loaded_run import load_run
 
     opts = _opts(clip, tmp_path, num_rounds=1, iters_per_round=2)
     Trainer(opts, ModelConfig(shading=False)).run()

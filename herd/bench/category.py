@@ -30,7 +30,7 @@ def run_one(category: str, work: Path, videos: int, res: int, seed: int, extra: 
     from herd.evaluation.skeleton import bone_length_r, learned_bone_lengths
     from herd.model.model import ModelConfig
     from herd.synth.generate import SynthConfig, synthesize
-    from herd.train.config import TrainConfig
+    from herd.run.options import TrainConfig
     from herd.train.trainer import Trainer
 
     data = work / "database" / f"{category}-{videos}-r{res}-s{seed}"
@@ -66,8 +66,8 @@ def parse_extra(sets: list[str], base: dict) -> tuple[dict, dict]:
     """``name=value`` options, typed through the trainer's own flag parser: ``(training options
     over base, model options)``."""
     from herd.model.model import ModelConfig
-    from herd.train.config import TrainConfig
-    from herd.train.flags import parse_flags
+    from herd.run.options import TrainConfig
+    from herd.run.flags import parse_flags
 
     train, model = parse_flags(["--seqname=x"] + [f"--{kv}" for kv in sets], TrainConfig, ModelConfig)
     names = [kv.split("=", 1)[0] for kv in sets]

@@ -36,9 +36,9 @@ def main(argv: list[str] | None = None) -> None:
     from herd.export.sequence import render_sequence, sequence_states
     from herd.model.model import ModelConfig
     from herd.render.viewpoints import Viewpoint
-    from herd.train.config import TrainConfig
-    from herd.train.flags import parse_flags
-    from herd.train.loaded_run import load_run
+    from herd.run.options import TrainConfig
+    from herd.run.flags import parse_flags
+    from herd.run.loaded_run import load_run
 
     opts, cfg = parse_flags([f"--flagfile={a.run / 'opts.log'}", "--quiet"], TrainConfig, ModelConfig)
     run = load_run(opts, cfg)

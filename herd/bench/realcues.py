@@ -134,9 +134,9 @@ def train_and_score(data: Path, category: str, seed: int, work: Path, steps: int
     from herd.evaluation.evaluate import evaluate
     from herd.evaluation.turntable import contact_sheet, turntable
     from herd.model.model import ModelConfig
-    from herd.train.config import TrainConfig
-    from herd.train.flags import parse_flags
-    from herd.train.loaded_run import load_run
+    from herd.run.options import TrainConfig
+    from herd.run.flags import parse_flags
+    from herd.run.loaded_run import load_run
 
     logroot = work / "logdir"
     rounds = 20

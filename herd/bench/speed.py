@@ -34,7 +34,7 @@ def measure(data: str, logroot: str, cfg: dict, steps: int) -> dict:
     import torch
 
     from herd.model.model import ModelConfig
-    from herd.train.config import TrainConfig
+    from herd.run.options import TrainConfig
     from herd.train.init_shape import fit_initial_shape
     from herd.train.trainer import Trainer
 

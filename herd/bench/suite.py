@@ -43,7 +43,7 @@ def curve(run_dir: Path, opts, model_cfg, history: list[dict], stride: int = 4) 
 
     from herd.evaluation.evaluate import ground_truth
     from herd.evaluation.masks import heldout_ious, reference_ious
-    from herd.train.loaded_run import load_run
+    from herd.run.loaded_run import load_run
 
     points = []
     for h in history:
@@ -68,8 +68,8 @@ def train_and_measure(name: str, spec: dict, work: Path, minutes: float, seed: i
     from herd.evaluation.evaluate import evaluate
     from herd.model.model import ModelConfig
     from herd.synth.generate import SynthConfig, synthesize
-    from herd.train.config import TrainConfig
-    from herd.train.loaded_run import load_run
+    from herd.run.options import TrainConfig
+    from herd.run.loaded_run import load_run
     from herd.train.trainer import Trainer
 
     data = work / "database" / name

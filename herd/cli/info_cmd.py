@@ -49,7 +49,7 @@ def run(argv: list[str]) -> int:
     p.add_argument("--json", action="store_true", help="print JSON instead of a table")
     a = p.parse_args(argv)
     if (a.path / "opts.log").is_file():
-        from herd.train.run_summary import print_run_summary, run_summary
+        from herd.run.summary import print_run_summary, run_summary
 
         s = run_summary(a.path)
         printer = print_run_summary

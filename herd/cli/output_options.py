@@ -89,10 +89,10 @@ def open_trained_run(command: str, argv: list[str], options_cls, check=None):
     ``options_cls``), check them with ``check(options)`` before the slow part, open the run and
     note the command in its ``commands.log``. Returns ``(LoadedRun, options)``."""
     from herd.model.model import ModelConfig
-    from herd.train.config import TrainConfig
-    from herd.train.flags import parse_flags
-    from herd.train.loaded_run import load_run
-    from herd.train.run_dir import record_command
+    from herd.run.options import TrainConfig
+    from herd.run.flags import parse_flags
+    from herd.run.loaded_run import load_run
+    from herd.run.folders import record_command
 
     opts, model_cfg, options = parse_flags(argv, TrainConfig, ModelConfig, options_cls, prog=f"herd {command}")
     if check is not None:

@@ -35,7 +35,7 @@ from herd.evaluation.surfaces import reference_surface_scores
 from herd.evaluation.transfer import transfer_scores
 from herd.evaluation.truth import RunTruth, link_truth
 from herd.export.mesh import extract_canonical_mesh, posed_vertices
-from herd.train.loaded_run import LoadedRun
+from herd.run.loaded_run import LoadedRun
 
 #: geometry metrics: BANMo's per-frame protocol, then Lab4D/PPR's per-sequence one
 GEOMETRY_KEYS = ("chamfer_cm", "fscore_2pct", "fscore_5pct", "fscore_10pct",

@@ -9,7 +9,7 @@ import torch
 from herd.evaluation.masks import iou
 from herd.export.mesh import CanonicalMesh, posed_vertices
 from herd.geometry.raster import rasterize
-from herd.train.loaded_run import LoadedRun
+from herd.run.loaded_run import LoadedRun
 
 
 @torch.no_grad()

@@ -23,7 +23,7 @@ from herd.export.sequence import sequence_states
 from herd.model.model import FrameState
 from herd.render.frames import render_frame
 from herd.render.viewpoints import Viewpoint
-from herd.train.loaded_run import LoadedRun
+from herd.run.loaded_run import LoadedRun
 
 
 @torch.no_grad()

@@ -16,7 +16,7 @@ from scipy import ndimage
 from herd.export.sequence import sequence_states
 from herd.render.frames import render_frame, to_uint8
 from herd.render.viewpoints import Viewpoint
-from herd.train.loaded_run import LoadedRun
+from herd.run.loaded_run import LoadedRun
 
 #: opacity above which a pixel belongs to a blob
 SUPPORT = 0.1

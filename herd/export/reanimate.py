@@ -19,7 +19,7 @@ from herd.export.mesh import extract_canonical_mesh
 from herd.export.motion import motion_record
 from herd.export.sequence import render_sequence, sequence_states
 from herd.render.viewpoints import Viewpoint
-from herd.train.loaded_run import LoadedRun
+from herd.run.loaded_run import LoadedRun
 
 
 def reanimation_dir(run: LoadedRun, motion_video: int, body_video: int) -> Path:

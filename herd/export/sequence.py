@@ -24,7 +24,7 @@ from herd.geometry.raster import scale_intrinsics
 from herd.model.model import FrameState
 from herd.render.frames import CHANNELS, render_frame, to_uint8
 from herd.render.viewpoints import Viewpoint, camera_path
-from herd.train.loaded_run import LoadedRun
+from herd.run.loaded_run import LoadedRun
 
 
 @torch.no_grad()

@@ -23,7 +23,7 @@ from herd.errors import HerdInputError
 from herd.atomic import atomic_dir
 from herd.report.charts import line_chart
 from herd.report.page import render_page
-from herd.train.run_dir import read_commands
+from herd.run.folders import read_commands
 
 REPO = Path(__file__).resolve().parents[2]
 VIEWER_PACKAGES = (REPO / "tools" / "node_modules",)
@@ -113,7 +113,7 @@ def _models(run: Path) -> tuple[dict[str, str], list[str]]:
 
 def build_report(run: Path) -> Path:
     """Write ``run/report/`` (atomically) and return the path of ``index.html``."""
-    from herd.train.run_summary import run_summary
+    from herd.run.summary import run_summary
 
     run = Path(run)
     if not (run / "opts.log").is_file():

@@ -20,15 +20,15 @@ from herd.errors import HerdInputError
 from herd.model.model import HerdModel, ModelConfig
 from herd.render.occupancy import Proxy, build_proxy
 from herd.render.renderer import render_image, render_mask, render_rays
+from herd.run.checkpoint import CHECKPOINT_FORMAT, load_model_state, open_checkpoint
+from herd.run.flags import to_flagfile
+from herd.run.folders import open_dataset, run_path
+from herd.run.options import TrainConfig
+from herd.run.progress import ProgressFile
+from herd.run.scene_meta import scene_meta
 from herd.train import losses as L
-from herd.train.config import TrainConfig
-from herd.train.flags import to_flagfile
 from herd.train.init_shape import fit_initial_shape
-from herd.train.loaded_run import CHECKPOINT_FORMAT, read_checkpoint
-from herd.train.progress import ProgressFile
-from herd.train.run_dir import open_dataset, run_path
 from herd.train.sampler import PixelSampler
-from herd.train.scene_meta import scene_meta
 
 
 def pick_device(name: str) -> torch.device:
@@ -292,16 +292,10 @@ class Trainer:
                 torch.save(ck, tmp)
 
     def load(self, suffix: str) -> None:
-        path = self.run_dir / f"ckpt_{suffix}.pth"
-        if not path.is_file():
-            raise HerdInputError(f"{path}: no such checkpoint; train first or pick --load_suffix from "
-                                 f"{sorted(p.stem[5:] for p in self.run_dir.glob('ckpt_*.pth')) or 'none'}")
-        ck = read_checkpoint(path, self.device)
-        try:
-            self.model.load_state_dict(ck["model"])
-        except RuntimeError as e:
-            raise HerdInputError(f"{path}: checkpoint does not match these options ({str(e).splitlines()[0]}); "
-                                 f"use --flagfile {self.run_dir / 'opts.log'}") from None
+        """Resume from ``ckpt_<suffix>.pth`` of this run: model, optimiser, schedules, sampler and
+        random states, so the run continues as if never stopped."""
+        path, ck = open_checkpoint(self.run_dir, suffix, self.device)
+        load_model_state(self.model, ck, path)
         self.optimizer.load_state_dict(ck["optimizer"])
         self.scheduler.load_state_dict(ck["scheduler"])
         self.step, self.grad_ema, self.rollbacks = ck["step"], ck["grad_ema"], ck["rollbacks"]

@@ -5,12 +5,12 @@ from __future__ import annotations
 from pathlib import Path
 
 from herd.errors import HerdInputError
-from herd.train.progress import describe_progress, read_progress
+from herd.run.progress import describe_progress, read_progress
 
 
 def run_summary(run: Path) -> dict:
     """JSON-able summary: options, progress, per-round mask IoU, checkpoints, visualisations."""
-    from herd.train.loaded_run import read_checkpoint
+    from herd.run.checkpoint import read_checkpoint
 
     opts = {}
     for line in (run / "opts.log").read_text().splitlines():
@@ -44,7 +44,7 @@ def _bone_lengths(state: dict, opts: dict) -> dict | None:
     names = None
     try:
         from herd.data.reader import load_dataset
-        from herd.train.run_dir import dataset_path
+        from herd.run.folders import dataset_path
 
         ds = load_dataset(dataset_path(opts.get("seqname", ""), opts.get("data_root", "database")))
         names = [ds.skeleton.joint_names[c] for c in ds.skeleton.bone_children]
