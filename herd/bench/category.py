@@ -28,6 +28,7 @@ def run_one(category: str, work: Path, videos: int, res: int, seed: int, extra: 
     from herd.evaluation.masks import heldout_ious, reference_ious
     from herd.evaluation.truth import link_truth
     from herd.evaluation.skeleton import bone_length_r, learned_bone_lengths
+    from herd.model.fg_motion import FgMotion
     from herd.model.model import ModelConfig
     from herd.synth.generate import SynthConfig, synthesize
     from herd.run.options import TrainConfig
@@ -39,7 +40,7 @@ def run_one(category: str, work: Path, videos: int, res: int, seed: int, extra: 
                                progress=False))
     kw = dict(seqname=str(data), logname=f"bench-{int(time.time())}", logroot=str(work / "logdir"), quiet=True, seed=seed)
     kw.update(extra)
-    mkw = dict(model_extra or {}, fg_motion=f"comp_skel-{category}_dense", single_inst=single_inst)
+    mkw = dict(model_extra or {}, fg_motion=FgMotion(category, soft=True), single_inst=single_inst)
     t = Trainer(TrainConfig(**kw), ModelConfig(**mkw))
     t0 = time.perf_counter()
     out = t.run()

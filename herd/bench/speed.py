@@ -33,13 +33,14 @@ def measure(data: str, logroot: str, cfg: dict, steps: int) -> dict:
     """Run ``steps`` training steps after 3 warm-up steps; return timings and peak memory."""
     import torch
 
+    from herd.model.fg_motion import FgMotion
     from herd.model.model import ModelConfig
     from herd.run.options import TrainConfig
     from herd.train.init_shape import fit_initial_shape
     from herd.train.trainer import Trainer
 
     cfg = dict(cfg)
-    model_cfg = ModelConfig(fg_motion="comp_skel-quad_dense", **{k: cfg.pop(k) for k in ("hidden", "depth") if k in cfg})
+    model_cfg = ModelConfig(fg_motion=FgMotion("quad", soft=True), **{k: cfg.pop(k) for k in ("hidden", "depth") if k in cfg})
     skip = cfg.pop("skip_empty", True)
     opts = TrainConfig(seqname=data, logname="speed", logroot=logroot, quiet=True, **cfg)
     t = Trainer(opts, model_cfg)

@@ -66,6 +66,7 @@ def time_to(points: list[dict], key: str, bar: float) -> float | None:
 
 def train_and_measure(name: str, spec: dict, work: Path, minutes: float, seed: int) -> dict:
     from herd.evaluation.evaluate import evaluate
+    from herd.model.fg_motion import FgMotion
     from herd.model.model import ModelConfig
     from herd.synth.generate import SynthConfig, synthesize
     from herd.run.options import TrainConfig
@@ -83,7 +84,7 @@ def train_and_measure(name: str, spec: dict, work: Path, minutes: float, seed: i
     opts = TrainConfig(seqname=str(data), logname=f"bench-{int(time.time())}", logroot=str(work / "logdir"),
                        num_rounds=rounds, iters_per_round=max(steps // rounds, 10), max_minutes=minutes,
                        quiet=True, seed=seed)
-    cfg = ModelConfig(fg_motion=f"comp_skel-{spec['category']}_dense", single_inst=False)
+    cfg = ModelConfig(fg_motion=FgMotion(spec['category'], soft=True), single_inst=False)
     out = Trainer(opts, cfg).run()
     points = curve(Path(opts.logroot) / f"{name}-{opts.logname}", opts, cfg, out["history"])
     final = evaluate(load_run(opts, cfg), stride=2, grid_size=96, points=3000, progress=False)

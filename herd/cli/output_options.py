@@ -84,6 +84,12 @@ class ReanimateOptions:
                                           "fps": Range(0, above=True)}
 
 
+#: what ``--help`` of a command on a trained run says of the run's own flags, instead of listing them
+RUN_FLAGS_NOTE = ("The run: --flagfile=logdir/<seqname>-<logname>/opts.log (the options it was trained with) and\n"
+                  "--load_suffix=latest or a round number (the checkpoint). Any flag of 'herd train --help' given\n"
+                  "after the flagfile overrides the run's value.")
+
+
 def open_trained_run(command: str, argv: list[str], options_cls, check=None):
     """Parse ``herd <command>``'s flags (the run's flagfile, then the command's own options of
     ``options_cls``), check them with ``check(options)`` before the slow part, open the run and
@@ -94,7 +100,8 @@ def open_trained_run(command: str, argv: list[str], options_cls, check=None):
     from herd.run.loaded_run import load_run
     from herd.run.folders import record_command
 
-    opts, model_cfg, options = parse_flags(argv, TrainConfig, ModelConfig, options_cls, prog=f"herd {command}")
+    opts, model_cfg, options = parse_flags(argv, TrainConfig, ModelConfig, options_cls, prog=f"herd {command}",
+                                           help_classes=(options_cls,), help_note=RUN_FLAGS_NOTE)
     if check is not None:
         check(options)
     run = load_run(opts, model_cfg)

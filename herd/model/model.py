@@ -19,32 +19,19 @@ from herd.model.articulation import Articulation
 from herd.model.deformation import SoftDeformation
 from herd.model.encodings import PerFrame, TimeEmbedding
 from herd.model.fields import CanonicalField, SdfDensity
+from herd.model.fg_motion import FgMotion
 from herd.model.root_pose import RootPose
 from herd.model.skinning import GaussianBones, blend
 from herd.model.so3 import invert_transform
 from herd.option_range import Range
-
-FG_MOTIONS = ("rigid", "dense", "skel-human", "skel-quad", "comp_skel-human_dense", "comp_skel-quad_dense")
-
-
-def motion_parts(fg_motion: str) -> tuple[str | None, bool]:
-    """``fg_motion`` to (skeleton name or None, whether soft deformation is on)."""
-    if fg_motion not in FG_MOTIONS:
-        raise ValueError(f"unknown fg_motion {fg_motion!r}; choose one of {', '.join(FG_MOTIONS)}")
-    if fg_motion == "rigid":
-        return None, False
-    if fg_motion == "dense":
-        return None, True
-    skel = fg_motion.split("skel-")[1].split("_")[0]
-    return skel, fg_motion.startswith("comp_")
-
 
 @dataclasses.dataclass
 class ModelConfig:
     """Model options (sizes chosen by benchmark on 2 CPU cores; see docs/model.md).
 
     Attributes:
-        fg_motion: rigid, dense, skel-human, skel-quad, comp_skel-human_dense or comp_skel-quad_dense.
+        fg_motion: rigid, dense, skel-human, skel-quad, comp_skel-human_dense or comp_skel-quad_dense
+            (a skeleton of that kind, and soft deformation with ``dense``).
         single_inst: one morphology code for all videos (--nosingle_inst: one per video).
         num_freqs: Fourier octaves of the canonical position.
         hidden, depth: width and hidden layers of the canonical SDF/colour MLP.
@@ -62,7 +49,7 @@ class ModelConfig:
             (:class:`herd.model.fields.CanonicalField`; docs/model.md).
     """
 
-    fg_motion: str = "comp_skel-quad_dense"
+    fg_motion: FgMotion = FgMotion("quad", soft=True)
     single_inst: bool = True
     num_freqs: int = 6
     hidden: int = 64
@@ -81,6 +68,10 @@ class ModelConfig:
     RANGES: ClassVar[dict[str, Range]] = {
         "num_freqs": Range(0), "hidden": Range(1), "depth": Range(1), "code_dim": Range(1), "app_dim": Range(1),
         "time_freqs": Range(0), "time_code_dim": Range(1), "beta_init": Range(0, above=True)}
+
+    def __post_init__(self) -> None:
+        if isinstance(self.fg_motion, str):  # the flag spelling, read once here
+            self.fg_motion = FgMotion.parse(self.fg_motion)
 
 
 @dataclasses.dataclass
@@ -183,8 +174,7 @@ class HerdModel(nn.Module):
         # from 226 to 168 ms (docs/benchmarks.md). Process-wide; changes no value above 1.2e-38.
         torch.set_flush_denormal(True)
         self.cfg = cfg
-        skel_name, soft = motion_parts(cfg.fg_motion)
-        self.skeleton = meta.skeleton if skel_name else None
+        self.skeleton = meta.skeleton if cfg.fg_motion.skeleton else None
         self.num_videos = meta.num_videos
         self.extent = float(meta.extent)
         self.register_buffer("center", torch.tensor(meta.center, dtype=torch.float32))
@@ -208,7 +198,7 @@ class HerdModel(nn.Module):
                                              per_video=cfg.per_video_motion)
             c, r = bone_gaussian_init(self.skeleton)
             self.bones = GaussianBones(c, r, cfg.code_dim, self.extent, correction=cfg.skin_correction)
-        self.soft = SoftDeformation(tdim, cfg.code_dim, self.extent) if soft else None
+        self.soft = SoftDeformation(tdim, cfg.code_dim, self.extent) if cfg.fg_motion.soft else None
 
     # ---- per-frame state -------------------------------------------------------------------
     def video_code(self, video: torch.Tensor) -> torch.Tensor:

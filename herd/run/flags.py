@@ -18,14 +18,15 @@ from herd.option_range import check_ranges
 
 def _attribute_docs(cls) -> dict[str, str]:
     doc = inspect.getdoc(cls) or ""
-    out, cur = {}, None
+    out: dict[str, str] = {}
+    cur: list[str] = []
     for line in doc.split("Attributes:", 1)[-1].splitlines():
-        m = re.match(r"\s{4}(\w+): (.*)", line)
+        m = re.match(r"\s{4}(\w+(?:, \w+)*): (.*)", line)  # "name: doc" or "a, b: doc" (one doc for both)
         if m:
-            cur = m.group(1)
-            out[cur] = m.group(2).strip()
+            cur = m.group(1).split(", ")
+            out.update({c: m.group(2).strip() for c in cur})
         elif cur and line.startswith("        "):
-            out[cur] += " " + line.strip()
+            out.update({c: out[c] + " " + line.strip() for c in cur})
     return out
 
 
@@ -45,6 +46,8 @@ def _convert(name: str, value: str, typ) -> object:
         if value.lower() in ("none", ""):
             return None
         typ = args[0]
+    if callable(getattr(typ, "parse", None)):
+        return typ.parse(value)  # a typed option read from its flag spelling (FgMotion)
     try:
         if typ is bool:
             v = value.lower()
@@ -78,10 +81,12 @@ def expand_flagfiles(argv: list[str]) -> list[str]:
     return out
 
 
-def parse_flags(argv: list[str], *classes, prog: str = "herd", positional: str | None = None):
+def parse_flags(argv: list[str], *classes, prog: str = "herd", positional: str | None = None,
+                help_classes: tuple | None = None, help_note: str = ""):
     """Parse flags into instances of ``classes`` (dataclasses; a flag belongs to the class that
     declares it). Unknown flags and bad values raise :class:`HerdInputError`. ``--help`` prints
-    every option with its doc and exits."""
+    the options of ``help_classes`` (default: every class) with their docs, then ``help_note``,
+    and exits."""
     fields = _fields(classes)
     values: dict[str, object] = {}
     argv = expand_flagfiles(list(argv))
@@ -91,7 +96,7 @@ def parse_flags(argv: list[str], *classes, prog: str = "herd", positional: str |
         a = argv[i]
         i += 1
         if a in ("-h", "--help"):
-            print(help_text(prog, *classes))
+            print(help_text(prog, *(classes if help_classes is None else help_classes), note=help_note))
             raise SystemExit(0)
         if not a.startswith("--"):
             pos.append(a)
@@ -138,7 +143,9 @@ def to_flagfile(*instances) -> str:
     return "\n".join(lines) + "\n"
 
 
-def help_text(prog: str, *classes) -> str:
+def help_text(prog: str, *classes, note: str = "") -> str:
+    """Usage, then per class its first docstring line and one line per option (doc, default,
+    allowed range), then ``note``."""
     lines = [f"usage: {prog} [--flagfile=FILE] [--name=value ...]", ""]
     for cls in classes:
         docs = _attribute_docs(cls)
@@ -149,4 +156,6 @@ def help_text(prog: str, *classes) -> str:
             default += f" (allowed: {allowed})" if allowed else ""
             lines.append(f"  --{f.name:<22}{docs.get(f.name, '')}{default}")
         lines.append("")
+    if note:
+        lines += [note, ""]
     return "\n".join(lines)

@@ -10,7 +10,7 @@ from pathlib import Path
 from herd.data.reader import Dataset, load_dataset
 from herd.data.skeletons import BUILTIN
 from herd.errors import HerdInputError
-from herd.model.model import FG_MOTIONS, motion_parts
+from herd.model.fg_motion import FgMotion
 
 
 def dataset_path(seqname: str, data_root: str) -> Path:
@@ -29,12 +29,10 @@ def run_path(seqname: str, logname: str, logroot: str) -> Path:
     return Path(logroot) / f"{Path(seqname).name}-{logname}"
 
 
-def check_motion(fg_motion: str, ds: Dataset) -> None:
+def check_motion(fg_motion: FgMotion, ds: Dataset) -> None:
     """A skeleton motion needs a dataset with that skeleton (a custom skeleton, e.g. from a glTF
     asset, serves any ``skel-*`` motion)."""
-    if fg_motion not in FG_MOTIONS:
-        raise HerdInputError(f"--fg_motion {fg_motion}: unknown; choose one of {', '.join(FG_MOTIONS)}")
-    skel, _ = motion_parts(fg_motion)
+    skel = fg_motion.skeleton
     if skel is None:
         return
     if ds.skeleton is None:
@@ -45,7 +43,7 @@ def check_motion(fg_motion: str, ds: Dataset) -> None:
                              f"use --fg_motion comp_skel-{ds.skeleton.name}_dense or skel-{ds.skeleton.name}")
 
 
-def open_dataset(seqname: str, data_root: str, fg_motion: str) -> Dataset:
+def open_dataset(seqname: str, data_root: str, fg_motion: FgMotion) -> Dataset:
     ds = load_dataset(dataset_path(seqname, data_root))
     check_motion(fg_motion, ds)
     return ds
