@@ -12,6 +12,14 @@ FOX = SHARED / "data" / "assets" / "Fox.glb"
 DAVIS = SHARED / "data" / "davis"
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _process_numerics():
+    """The process-wide settings every command makes at start-up (subnormals flushed to zero)."""
+    from herd.model.numerics import set_process_numerics
+
+    set_process_numerics()
+
+
 def _synth(out: Path, **kw) -> Path:
     from herd.synth.generate import SynthConfig, synthesize
 

@@ -135,7 +135,7 @@ def test_exact_keypoints_are_trusted_more_and_pull_the_skeleton_onto_them(clip, 
     for name, data in (("exact", clip), ("unknown", unknown)):
         t = Trainer(_opts(data, tmp_path, logname=name, num_rounds=1, iters_per_round=60, num_rays=512,
                           frames_per_step=8))
-        assert torch.allclose(t.kp_precision, p[0] if name == "exact" else p[1])
+        assert torch.allclose(t.objective.kp_precision, p[0] if name == "exact" else p[1])
         t.run()
         errs[name] = _keypoint_rms_px(t)
     assert errs["exact"] < 0.7 * errs["unknown"], errs
@@ -192,13 +192,13 @@ def test_code_swapping_schedule(tmp_path):
     data = _synth(tmp_path / "two", category="quad", videos=2, frames=6, res=32, seed=5, heldout_views=0, transfer_pairs=0)
     t = Trainer(_opts(data, tmp_path), ModelConfig(single_inst=False))
     video = torch.zeros(400, dtype=torch.long)
-    assert t.swap_probability() == 0.5
-    swapped = t.swapped_videos(video)
+    assert t.objective.swap_probability(t.progress) == 0.5
+    swapped = t.objective.swapped_videos(video, t.progress)
     assert 0.4 < (swapped != video).float().mean() < 0.6 and set(swapped.tolist()) == {0, 1}
     t.step = int(0.3 * t.opts.total_iters)
-    assert t.swap_probability() == 0 and t.swapped_videos(video) is None
+    assert t.objective.swap_probability(t.progress) == 0 and t.objective.swapped_videos(video, t.progress) is None
     single = Trainer(_opts(data, tmp_path, logname="one"), ModelConfig(single_inst=True))
-    assert single.swap_probability() == 0
+    assert single.objective.swap_probability(single.progress) == 0
 
 
 @pytest.mark.parametrize("fg_motion", ["comp_skel-quad_dense", "dense"])
@@ -426,14 +426,14 @@ def test_keypoints_that_may_be_mirrored_are_read_either_way(clip, tmp_path):
     vj = copy / "v000" / "video.json"
     vj.write_text(json.dumps({**json.loads(vj.read_text()), "keypoints_mirrored": True}))
     t = _trainer(copy, tmp_path)
-    assert bool(t.kp_mirrored.all()) and not bool(_trainer(clip, tmp_path, logname="u").kp_mirrored.any())
+    assert bool(t.objective.kp_mirrored.all()) and not bool(_trainer(clip, tmp_path, logname="u").objective.kp_mirrored.any())
     batch = t.sampler.sample()
     st = t.model.frame_state(batch.frames)
-    res, prec, sym = t.cache.res, torch.ones(len(batch.frames)), t.kp_symmetry
+    res, prec, sym = t.cache.res, torch.ones(len(batch.frames)), t.objective.kp_symmetry
     swapped = dataclasses.replace(batch, keypoints=batch.keypoints[:, sym])  # each joint's keypoint on its twin
     as_given, wrong = keypoint_loss(st, batch, res, prec), keypoint_loss(st, swapped, res, prec)
     assert wrong > 1.5 * as_given  # a side view: left and right limbs project apart
-    either = keypoint_loss(st, swapped, res, prec, sym, t.kp_mirrored[batch.frames])
+    either = keypoint_loss(st, swapped, res, prec, sym, t.objective.kp_mirrored[batch.frames])
     assert either <= as_given + 1e-9 and either < wrong
     none_mirrored = torch.zeros(len(batch.frames), dtype=torch.bool)
     assert keypoint_loss(st, swapped, res, prec, sym, none_mirrored) == wrong

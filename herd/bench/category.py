@@ -79,6 +79,9 @@ def parse_extra(sets: list[str], base: dict) -> tuple[dict, dict]:
 
 
 def main(argv: list[str] | None = None) -> None:
+    from herd.model.numerics import set_process_numerics
+
+    set_process_numerics()  # process-wide, once at start-up
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--category", nargs="+", default=["quad", "human"])
     p.add_argument("--work", type=Path, default=Path("bench/runs"))

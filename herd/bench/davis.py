@@ -78,6 +78,9 @@ def turntables(run: Path, res: int = 160) -> dict[str, float]:
 
 
 def main(argv: list[str] | None = None) -> None:
+    from herd.model.numerics import set_process_numerics
+
+    set_process_numerics()  # process-wide, once at start-up
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--category", nargs="+", default=["quad", "human"], choices=list(CLIPS))
     p.add_argument("--minutes", type=float, default=25.0)

@@ -23,6 +23,9 @@ REPO = Path(__file__).resolve().parents[2]
 
 
 def main(argv: list[str] | None = None) -> None:
+    from herd.model.numerics import set_process_numerics
+
+    set_process_numerics()  # process-wide, once at start-up
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("run", type=Path)
     p.add_argument("--render_res", type=int, default=256)

@@ -183,6 +183,9 @@ def summarise(rows: list[dict]) -> str:
 
 
 def main(argv: list[str] | None = None) -> None:
+    from herd.model.numerics import set_process_numerics
+
+    set_process_numerics()  # process-wide, once at start-up
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--category", nargs="+", default=["quad", "human"], choices=["quad", "human"])
     p.add_argument("--seeds", nargs="+", default=["reported"],

@@ -72,6 +72,9 @@ def peak_memory_mb() -> int:
 
 
 def main() -> None:
+    from herd.model.numerics import set_process_numerics
+
+    set_process_numerics()  # process-wide, once at start-up
     p = argparse.ArgumentParser(description=__doc__)
     p.add_argument("--steps", type=int, default=20)
     p.add_argument("--baseline_steps", type=int, default=3)

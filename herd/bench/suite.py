@@ -121,6 +121,9 @@ def markdown(result: dict) -> str:
 
 
 def main(argv: list[str] | None = None) -> None:
+    from herd.model.numerics import set_process_numerics
+
+    set_process_numerics()  # process-wide, once at start-up
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--quick", action="store_true", help="one small dataset, 3 minutes of training (< 10 min in all)")
     p.add_argument("--minutes", type=float, default=None, help="training budget per dataset (default 15; quick 3)")

@@ -95,6 +95,7 @@ def open_trained_run(command: str, argv: list[str], options_cls, check=None):
     ``options_cls``), check them with ``check(options)`` before the slow part, open the run and
     note the command in its ``commands.log``. Returns ``(LoadedRun, options)``."""
     from herd.model.model import ModelConfig
+    from herd.model.numerics import set_process_numerics
     from herd.run.options import TrainConfig
     from herd.run.flags import parse_flags
     from herd.run.loaded_run import load_run
@@ -104,6 +105,7 @@ def open_trained_run(command: str, argv: list[str], options_cls, check=None):
                                            help_classes=(options_cls,), help_note=RUN_FLAGS_NOTE)
     if check is not None:
         check(options)
+    set_process_numerics()
     run = load_run(opts, model_cfg)
     record_command(run.run_dir, command, argv)
     return run, options

@@ -9,6 +9,7 @@ from pathlib import Path
 
 from herd.data.output_dir import check_writable
 from herd.model.model import ModelConfig
+from herd.model.numerics import set_process_numerics
 from herd.run.options import TrainConfig
 from herd.run.flags import parse_flags
 from herd.run.folders import record_command, run_path
@@ -18,6 +19,7 @@ from herd.train.signals import stop_at_step_boundary
 
 def run(argv: list[str]) -> int:
     opts, model_cfg = parse_flags(argv, TrainConfig, ModelConfig, prog="herd train")
+    set_process_numerics()
     check_writable(Path(opts.logroot), "--logroot")
     main_process = int(os.environ.get("RANK", "0")) == 0  # under torchrun the first process holds the lock
     with run_lock(run_path(opts.seqname, opts.logname, opts.logroot)) if main_process else contextlib.nullcontext():

@@ -164,15 +164,13 @@ class HerdModel(nn.Module):
     Args:
         cfg: :class:`ModelConfig`.
         meta: :class:`SceneMeta` of the training data.
+
+    Commands that use it first call :func:`herd.model.numerics.set_process_numerics` (subnormal
+    floats flushed to zero: Gaussian-bone skinning is full of them, and they are slow on x86).
     """
 
     def __init__(self, cfg: ModelConfig, meta: SceneMeta):
         super().__init__()
-        # Gaussian-bone skinning puts most logits far below their maximum, so its softmax, the
-        # blends and their gradients are full of subnormal floats (below 1.2e-38), which x86 CPUs
-        # process 10-100 times slower than normal ones: flushing them to zero took a training step
-        # from 226 to 168 ms (docs/benchmarks.md). Process-wide; changes no value above 1.2e-38.
-        torch.set_flush_denormal(True)
         self.cfg = cfg
         self.skeleton = meta.skeleton if cfg.fg_motion.skeleton else None
         self.num_videos = meta.num_videos

@@ -1,4 +1,5 @@
-"""Losses and regularisers of one step; each returns a scalar, weights are applied by the trainer."""
+"""Losses and regularisers of one step; each returns a scalar, weights are applied by the objective
+(:mod:`herd.train.objective`)."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ import torch
 from herd.model.model import FrameState, HerdModel
 from herd.model.so3 import apply_transform
 from herd.render.rays import project
-from herd.render.renderer import RayOutputs
+from herd.render.renderer import RayOutputs, TrainingSamples
 from herd.train.sampler import Batch
 
 
@@ -101,30 +102,56 @@ def keypoint_loss(st: FrameState, batch: Batch, res: int, precision: torch.Tenso
     return (err * precision[:, None]).sum() / kp[..., 2].sum().clamp(min=1)
 
 
-def eikonal_loss(model: HerdModel, out: RayOutputs) -> torch.Tensor:
+def eikonal_loss(model: HerdModel, s: TrainingSamples) -> torch.Tensor:
     """``(|grad sdf| - 1)^2`` on the sampled canonical points."""
-    x = out.eik_points.clone().requires_grad_(True)
-    sdf = model.sdf(x, out.eik_codes)
+    x = s.eik_points.clone().requires_grad_(True)
+    sdf = model.sdf(x, s.eik_codes)
     (g,) = torch.autograd.grad(sdf.sum(), x, create_graph=True)
     return ((g.norm(dim=-1) - 1) ** 2).mean()
 
 
-def sdf_surface_terms(model: HerdModel, out: RayOutputs, offset: float,
+def sdf_surface_terms(model: HerdModel, s: TrainingSamples, offset: float,
                       generator: torch.Generator | None = None) -> tuple[torch.Tensor, torch.Tensor]:
     """The eikonal term and the normal smoothness term from one gradient evaluation.
 
     The ``M`` eikonal points ``x`` and partners ``x + offset * u`` (``u`` random unit directions,
     canonical space, metres) get SDF gradients ``g``; returns ``(|g| - 1)^2`` over all ``2M``
     points and ``|g(x)/|g(x)| - g(x')/|g(x')||^2`` over the ``M`` pairs."""
-    x0 = out.eik_points
+    x0 = s.eik_points
     u = torch.randn(x0.shape, generator=generator, device=x0.device)
     x = torch.cat([x0, x0 + offset * u / u.norm(dim=-1, keepdim=True).clamp(min=1e-9)]).requires_grad_(True)
-    sdf = model.sdf(x, torch.cat([out.eik_codes, out.eik_codes]))
+    sdf = model.sdf(x, torch.cat([s.eik_codes, s.eik_codes]))
     (g,) = torch.autograd.grad(sdf.sum(), x, create_graph=True)
     norm = g.norm(dim=-1)
     n = g / norm.clamp(min=1e-6)[:, None]
     M = x0.shape[0]
     return ((norm - 1) ** 2).mean(), ((n[:M] - n[M:]) ** 2).sum(-1).mean()
+
+
+def warp_terms(model: HerdModel, st: FrameState, s: TrainingSamples,
+               soft_scale: torch.Tensor | None = None) -> tuple[torch.Tensor, torch.Tensor | None]:
+    """The warp regularisers on the samples that weigh in the image (:attr:`TrainingSamples.selected`),
+    each a mean weighted by the samples' compositing weights, in metres^2:
+
+    - cycle: the squared residual of warping the canonical points forward again to their frames
+      (``to_posed(to_canonical(x)) - x``);
+    - soft: the squared size of the soft displacement, forward plus backward (the backward one is
+      what the render sees), each frame's samples scaled by its ``(K,)`` ``soft_scale``; None
+      without soft deformation.
+    """
+    sel = s.selected
+    back, offset = model.to_posed(s.canonical[sel], s.selected_counts, st, return_offset=True)
+    wd = s.weight[sel].detach()
+
+    def weighted_mean(v: torch.Tensor) -> torch.Tensor:
+        return (wd * v).sum() / wd.sum().clamp(min=1e-6)
+
+    cycle = weighted_mean(((back - s.posed[sel]) ** 2).sum(-1))
+    soft = None
+    if offset is not None:
+        size = (offset ** 2).sum(-1) + (s.back_offset[sel] ** 2).sum(-1)
+        soft = weighted_mean(size if soft_scale is None else size * soft_scale[s.selected_frame])
+    return cycle, soft
 
 
 def skin_loss(model: HerdModel, st: FrameState) -> torch.Tensor:

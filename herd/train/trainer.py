@@ -1,12 +1,13 @@
 """The training loop: rounds of steps, proxy refresh, checkpoints, exact resume, rollback on blow-ups,
-progress with ETA, TensorBoard logs and per-round visualisations."""
+progress with ETA, TensorBoard logs and per-round visualisations. What a step costs is the
+objective's (:mod:`herd.train.objective`); the processes under torchrun are
+:mod:`herd.train.processes`'."""
 
 from __future__ import annotations
 
 import copy
 import dataclasses
 import math
-import os
 import time
 from pathlib import Path
 
@@ -19,40 +20,18 @@ from herd.data.cache import Cache, build_cache
 from herd.errors import HerdInputError
 from herd.model.model import HerdModel, ModelConfig
 from herd.render.occupancy import Proxy, build_proxy
-from herd.render.renderer import render_image, render_mask, render_rays
+from herd.render.renderer import render_image, render_mask
 from herd.run.checkpoint import CHECKPOINT_FORMAT, load_model_state, open_checkpoint
 from herd.run.flags import to_flagfile
 from herd.run.folders import open_dataset, run_path
 from herd.run.options import TrainConfig
 from herd.run.progress import ProgressFile
 from herd.run.scene_meta import scene_meta
-from herd.train import losses as L
 from herd.train.init_shape import fit_initial_shape
+from herd.train.objective import Objective
+from herd.train.processes import any_decides, first_decides, init_distributed, made_by_first, pick_device, set_threads
 from herd.train.sampler import PixelSampler
-
-
-def pick_device(name: str) -> torch.device:
-    if name == "auto":
-        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
-    if name == "cuda" and not torch.cuda.is_available():
-        raise HerdInputError("--device cuda: no CUDA GPU is available; use --device cpu or auto")
-    return torch.device(name)
-
-
-def init_distributed(device: torch.device) -> tuple[int, int, torch.device]:
-    """Join the process group when started by ``torchrun`` (``WORLD_SIZE`` > 1): gloo on CPU, NCCL
-    on GPU. Returns (rank, world size, this process's device)."""
-    import torch.distributed as dist
-
-    world = int(os.environ.get("WORLD_SIZE", "1"))
-    if world <= 1:
-        return 0, 1, device
-    if not dist.is_initialized():
-        dist.init_process_group("nccl" if device.type == "cuda" else "gloo")
-    if device.type == "cuda":
-        device = torch.device("cuda", int(os.environ.get("LOCAL_RANK", "0")))
-        torch.cuda.set_device(device)
-    return dist.get_rank(), world, device
+from herd.train.schedules import lr_factor
 
 
 class _LossModule(torch.nn.Module):
@@ -82,10 +61,7 @@ class Trainer:
         self.ds = open_dataset(opts.seqname, opts.data_root, self.model_cfg.fg_motion)
         self.run_dir = run_path(opts.seqname, opts.logname, opts.logroot)
         self.rank, self.world, self.device = init_distributed(pick_device(opts.device))
-        if opts.threads > 0:
-            torch.set_num_threads(opts.threads)
-        elif self.world > 1 and self.device.type == "cpu":  # share the cores between the processes
-            torch.set_num_threads(max(1, (os.cpu_count() or 1) // int(os.environ.get("LOCAL_WORLD_SIZE", self.world))))
+        set_threads(opts.threads, self.world, self.device)
         torch.manual_seed(opts.seed)
         res = opts.train_res or min(max(max(v.height, v.width) for v in self.ds.videos), 128)
         self.cache = Cache(self._build_cache(res))
@@ -93,14 +69,6 @@ class Trainer:
         self.model = HerdModel(self.model_cfg, self.meta).to(self.device)
         self.model.set_bf16(opts.bf16)
         self.rcfg = opts.render_config()
-        # each frame's trust in its cues, from the error its dataset states (exact for herd synth)
-        self.kp_precision = L.keypoint_precision(torch.from_numpy(self.cache.cue_sigma("keypoint"))).to(self.device)
-        self.flow_precision = L.flow_precision(torch.from_numpy(self.cache.cue_sigma("flow"))).to(self.device)
-        self.pose_prior_frame_weight = L.pose_prior_frame_weight(self.kp_precision)
-        self.soft_frame_weight = L.soft_deform_frame_weight(self.kp_precision)
-        self.kp_mirrored = torch.from_numpy(self.cache.keypoints_mirrored()).to(self.device)
-        self.kp_symmetry = (None if self.model.skeleton is None
-                            else torch.as_tensor(self.model.skeleton.symmetry, device=self.device))
         # --num_rays and --frames_per_step are the whole step's batch: under torchrun each process
         # draws its share of the frames, and DDP's gradient mean over the processes is then the
         # gradient of one process's mean over all the rays (same step count, same learning rate)
@@ -109,6 +77,7 @@ class Trainer:
         self.sampler = PixelSampler(self.cache, local_frames, rays_per_frame, opts.seed + 1000 * self.rank)
         self.gen = torch.Generator().manual_seed(opts.seed + 1 + 1000 * self.rank)  # ray jitter, code swaps
         self.proxy_gen = torch.Generator().manual_seed(opts.seed + 2)  # the same on every process
+        self.objective = Objective(opts, self.model, self.cache, self.rcfg, self.gen)
         self.optimizer = torch.optim.AdamW(self.model.param_groups(opts.learning_rate), weight_decay=1e-4)
         self.scheduler = torch.optim.lr_scheduler.LambdaLR(self.optimizer, self._lr_factor)
         self.step = 0
@@ -127,24 +96,11 @@ class Trainer:
 
     def _build_cache(self, res: int) -> Path:
         """The first process builds the cache; the others wait for it."""
-        path = None
-        if self.is_main:
-            path = build_cache(self.ds, res, Path(self.opts.logroot) / ".cache", progress=not self.opts.quiet)
-        if self.world > 1:
-            import torch.distributed as dist
+        return made_by_first(lambda: build_cache(self.ds, res, Path(self.opts.logroot) / ".cache",
+                                                 progress=not self.opts.quiet), self.rank, self.world)
 
-            box = [str(path) if path else None]
-            dist.broadcast_object_list(box, src=0)
-            path = Path(box[0])
-        return path
-
-    # ---- schedule -------------------------------------------------------------------------
     def _lr_factor(self, step: int) -> float:
-        total, warm = max(self.opts.total_iters, 1), max(self.opts.warmup_iters, 1)
-        if step < warm:
-            return (step + 1) / warm
-        p = min((step - warm) / max(total - warm, 1), 1.0)
-        return 0.1 + 0.9 * 0.5 * (1 + math.cos(math.pi * p))
+        return lr_factor(step, self.opts.total_iters, self.opts.warmup_iters)
 
     @property
     def round_index(self) -> int:
@@ -169,71 +125,8 @@ class Trainer:
 
     # ---- one step -------------------------------------------------------------------------
     def compute_losses(self, batch) -> tuple[torch.Tensor, dict[str, float]]:
-        o, m = self.opts, self.model
-        K = batch.frames.shape[0]
-        frames = torch.cat([batch.frames, batch.pairs])
-        st_all = m.frame_state(frames, shape_video=self.swapped_videos(m.frame_video[frames]))
-        st, pair = st_all.select(slice(0, K)), st_all.select(slice(K, 2 * K))
-        out = render_rays(m, st, batch.pix, batch.counts, self.proxy, self.rcfg, training=True,
-                          pair=pair if o.flow_wt > 0 else None, generator=self.gen,
-                          soft_scale=self.soft_frame_weight[batch.frames])
-        res = self.cache.res
-        terms = {"mask": (o.mask_wt, L.mask_loss(out, batch)), "rgb": (o.rgb_wt, L.rgb_loss(out, batch))}
-        if o.flow_wt > 0 and out.flow is not None:
-            terms["flow"] = (o.flow_wt, L.flow_loss(out, batch, res, self.flow_precision[batch.frames]))
-        if o.kp_wt > 0 and batch.keypoints is not None and st.joints is not None:
-            terms["keypoint"] = (o.kp_wt, L.keypoint_loss(st, batch, res, self.kp_precision[batch.frames],
-                                                          self.kp_symmetry, self.kp_mirrored[batch.frames]))
-        if o.depth_wt > 0 and batch.depth is not None:
-            terms["depth"] = (o.depth_wt, L.depth_loss(out, batch, m.extent))
-        if o.normal_smooth_wt > 0 and out.eik_points is not None and len(out.eik_points):
-            eik, smooth = L.sdf_surface_terms(m, out, 0.015 * m.extent, self.gen)
-            terms["eikonal"] = (o.eikonal_wt, eik)
-            terms["normal_smooth"] = (o.normal_smooth_wt, smooth)
-        elif o.eikonal_wt > 0 and out.eik_points is not None:
-            terms["eikonal"] = (o.eikonal_wt, L.eikonal_loss(m, out))
-        if out.cycle is not None:
-            terms["cycle"] = (o.cycle_wt, out.cycle / m.extent ** 2)
-        if out.soft is not None:
-            terms["soft_deform"] = (o.soft_deform_wt, out.soft / m.extent ** 2)
-        if m.bones is not None:
-            terms["skin"] = (o.skin_wt, L.skin_loss(m, st))
-            terms["bone_length"] = (o.prior_wt, L.bone_length_prior(st))
-            pose_wt = self.pose_prior_weight()
-            if pose_wt > 0:
-                terms["prior"] = (pose_wt, L.pose_prior(st, o.pose_prior_scale, self.pose_prior_frame_weight[batch.frames]))
-        total = sum(w * v for w, v in terms.values())
-        logs = {k: float(v.detach()) for k, (_, v) in terms.items()}
-        logs["occupied"] = out.occupied_fraction
-        logs["beta"] = float(m.density.beta.detach())
-        return total, logs
-
-    def pose_prior_weight(self) -> float:
-        """``--pose_prior_wt``, kept all through training, or fading linearly to 0 over the first
-        ``--pose_prior_fade`` of it when that is set."""
-        o = self.opts
-        if o.pose_prior_fade <= 0:
-            return o.pose_prior_wt
-        return o.pose_prior_wt * max(0.0, 1.0 - self.progress / o.pose_prior_fade)
-
-    def swap_probability(self) -> float:
-        """Code swapping: the chance that a frame's canonical shape is evaluated with another
-        video's morphology code; 0.5 at the start, decaying linearly to 0 at 30% of training, and
-        0 with a single code. It keeps the shared shape a category mean early on, so individual
-        detail has to come through the codes."""
-        if self.model.morph_codes.shape[0] < 2:
-            return 0.0
-        return 0.5 * max(0.0, 1.0 - self.progress / 0.3)
-
-    def swapped_videos(self, video: torch.Tensor) -> torch.Tensor | None:
-        """Per frame, the video whose code the shape uses (None when nothing is swapped)."""
-        p = self.swap_probability()
-        if p <= 0:
-            return None
-        V = self.model.morph_codes.shape[0]
-        swap = torch.rand(video.shape[0], generator=self.gen) < p
-        other = (video.cpu() + torch.randint(1, V, video.shape, generator=self.gen)) % V
-        return torch.where(swap, other, video.cpu()).to(video.device)
+        """The objective of ``batch`` at the current proxy and progress (:class:`Objective`)."""
+        return self.objective(batch, self.proxy, self.progress)
 
     def _snapshot(self) -> None:
         self._good = {"model": copy.deepcopy(self.model.state_dict()),
@@ -371,25 +264,11 @@ class Trainer:
         """``--max_minutes`` reached (decided by the first process, so all processes stop together)."""
         if not self.opts.max_minutes or self.step % 10:
             return False
-        over = time.perf_counter() - self._t0 + self._elapsed0 > 60 * self.opts.max_minutes
-        if self.world > 1:
-            import torch.distributed as dist
-
-            flag = torch.tensor([float(over)])
-            dist.broadcast(flag, src=0)
-            over = bool(flag.item())
-        return over
+        return first_decides(time.perf_counter() - self._t0 + self._elapsed0 > 60 * self.opts.max_minutes, self.world)
 
     def _stop_requested(self, should_stop) -> bool:
         """``should_stop()`` (a signal arrived) in any process: all processes stop at the same step."""
-        stop = should_stop is not None and should_stop()
-        if self.world > 1 and should_stop is not None:
-            import torch.distributed as dist
-
-            flag = torch.tensor([float(stop)])
-            dist.all_reduce(flag, op=dist.ReduceOp.MAX)
-            stop = bool(flag.item())
-        return stop
+        return should_stop is not None and any_decides(should_stop(), self.world)
 
     def run(self, on_step=None, should_stop=None) -> dict:
         """Train to ``num_rounds * iters_per_round`` steps; Ctrl-C saves ``ckpt_latest.pth`` first.
