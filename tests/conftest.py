@@ -59,8 +59,8 @@ def trained_quad(tiny_quad, tmp_path_factory):
     """A category model trained briefly on ``tiny_quad`` (2 individuals, 48 px, about a minute),
     opened as a :class:`herd.run.loaded_run.LoadedRun`."""
     from herd.model.model import ModelConfig
-    from herd.run.options import TrainConfig
     from herd.run.loaded_run import load_run
+    from herd.run.options import TrainConfig
     from herd.train.trainer import Trainer
 
     opts = TrainConfig(seqname=str(tiny_quad), logname="fixture", logroot=str(tmp_path_factory.mktemp("runs")),

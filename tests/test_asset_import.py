@@ -11,11 +11,10 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-
 from gltf_rigs import KEYS, bone_boxes, humanoid, primitive_vertex_count
+
 from herd.errors import HerdInputError
-from herd.synth.asset import (AssetMotion, AssetWarning, RetargetedMotion, load_asset, make_asset_body,
-                              make_asset_motion)
+from herd.synth.asset import AssetMotion, AssetWarning, RetargetedMotion, load_asset, make_asset_body, make_asset_motion
 
 ASSETS = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "assets"
 N_BOX_VERTS = 8 * len(KEYS)
@@ -44,7 +43,7 @@ def test_every_mesh_of_every_skin_is_imported(tmp_path, meshes):
     assert len(a.source_vertices) == N_BOX_VERTS == primitive_vertex_count(tmp_path / f"{meshes}.glb")
     assert len(a.rest_verts) == N_BOX_VERTS  # boxes share no vertex: nothing welded away
     _all_present(a, _expected_obj(a))
-    assert len(a.parts) == (2 if meshes != "rigid" else 2)
+    assert len(a.parts) == 2
     assert np.ptp(a.rest_verts[:, 1]) == pytest.approx(0.8)
 
 
@@ -258,6 +257,6 @@ def test_shared_category_bodies_are_upright_whole_and_framed(tmp_path):
             mask = np.asarray(Image.open(m).convert("L")) > 127
             area = mask.mean()
             assert 0.01 < area < 0.6, (v, m.name, area)
-            lab, n = ndimage.label(mask)
+            lab, _ = ndimage.label(mask)
             biggest = np.bincount(lab.ravel())[1:].max()
             assert biggest >= 0.8 * mask.sum(), (v, m.name, biggest / mask.sum())

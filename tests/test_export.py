@@ -4,17 +4,17 @@ import json
 import shutil
 
 import numpy as np
-from scipy.spatial.transform import Rotation
 import pytest
 import torch
 from conftest import validate_gltf
+from scipy.spatial.transform import Rotation
 
 from herd.atomic import atomic_dir
 from herd.cli.main import main as herd_main
-from herd.evaluation.truth import link_truth
 from herd.evaluation.overlay import projected_mesh_ious
 from herd.evaluation.skeleton import learned_bone_lengths
 from herd.evaluation.transfer import transfer_scores, transfer_states
+from herd.evaluation.truth import link_truth
 from herd.export.exporter import export_individual, gltf_animation
 from herd.export.gltf import skinned_vertices
 from herd.export.media import read_video

@@ -171,7 +171,7 @@ def test_shading_colour_sees_the_normals_that_renders_show():
     assert cos.min() > 0.95 and cos.median() > 0.995, (cos.min(), cos.median())
     assert not seen["normal"].requires_grad
     facing = torch.tensor([[0.0, 0.0, -1.0]]).expand(50, 3)
-    sdf, feat = model.field.geometry(model.to_canonical(xo, xc0, [50], st), PerFrame(st.shape_code, [50]))
+    _, feat = model.field.geometry(model.to_canonical(xo, xc0, [50], st), PerFrame(st.shape_code, [50]))
     with torch.no_grad():
         assert not torch.allclose(color(xo, feat, PerFrame(st.app, [50]), facing), rgb)  # the normal matters
         assert torch.equal(color(xo, feat, PerFrame(st.app, [50])), color(xo, feat, PerFrame(st.app, [50]), facing))

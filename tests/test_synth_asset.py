@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 from pathlib import Path
 
 import numpy as np
@@ -99,7 +100,7 @@ def test_walk_poses(fox):
         assert abs(lo[1]) < 0.05 * height  # feet near the ground
         ext = hi - lo
         assert ext[1] > ext[0]  # upright: taller than wide
-    for (v0, _), (v1, _) in zip(poses[:-1], poses[1:]):
+    for (v0, _), (v1, _) in itertools.pairwise(poses):
         assert np.abs(v0 - v1).max() > 1e-3
 
 

@@ -12,9 +12,9 @@ from conftest import _synth
 
 from herd.errors import HerdInputError
 from herd.model.model import ModelConfig
-from herd.run.options import TrainConfig
-from herd.run.flags import parse_flags, to_flagfile
 from herd.run.checkpoint import CHECKPOINT_FORMAT, check_checkpoint_format, read_checkpoint
+from herd.run.flags import parse_flags, to_flagfile
+from herd.run.options import TrainConfig
 from herd.train.trainer import Trainer
 
 
@@ -314,7 +314,7 @@ def test_init_pose_search_follows_an_animal_that_turns(tmp_path):
 
 def test_checkpoints_of_another_version_are_refused_by_name():
     check_checkpoint_format({"format": CHECKPOINT_FORMAT}, Path("ckpt_latest.pth"))
-    with pytest.raises(HerdInputError, match="another version of herd.*herd-checkpoint-1.*retrain"):
+    with pytest.raises(HerdInputError, match=r"another version of herd.*herd-checkpoint-1.*retrain"):
         check_checkpoint_format({"format": "herd-checkpoint-1"}, Path("ckpt_latest.pth"))
     with pytest.raises(HerdInputError, match="not a herd checkpoint"):
         check_checkpoint_format({"weights": 1}, Path("ckpt_latest.pth"))

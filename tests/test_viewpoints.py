@@ -58,7 +58,7 @@ def test_turntable_steps_evenly_and_stops_short_of_a_full_turn():
 def test_normals_of_a_tilted_plane():
     H = W = 32
     K = np.array([40.0, 40.0, 15.5, 15.5])
-    u, v = np.meshgrid(np.arange(W), np.arange(H))
+    u, _ = np.meshgrid(np.arange(W), np.arange(H))
     # plane z = 2 + 0.5 x: along the ray x = (u - cx) / fx * z, so z = 2 / (1 - 0.5 (u - cx) / fx)
     z = 2.0 / (1 - 0.5 * (u - K[2]) / K[0])
     n = normals_from_depth(z, K, np.ones((H, W), bool))

@@ -26,12 +26,12 @@ def run_one(category: str, work: Path, videos: int, res: int, seed: int, extra: 
     import numpy as np
 
     from herd.evaluation.masks import heldout_ious, reference_ious
-    from herd.evaluation.truth import link_truth
     from herd.evaluation.skeleton import bone_length_r, learned_bone_lengths
+    from herd.evaluation.truth import link_truth
     from herd.model.fg_motion import FgMotion
     from herd.model.model import ModelConfig
-    from herd.synth.generate import SynthConfig, synthesize
     from herd.run.options import TrainConfig
+    from herd.synth.generate import SynthConfig, synthesize
     from herd.train.trainer import Trainer
 
     data = work / "database" / f"{category}-{videos}-r{res}-s{seed}"
@@ -67,8 +67,8 @@ def parse_extra(sets: list[str], base: dict) -> tuple[dict, dict]:
     """``name=value`` options, typed through the trainer's own flag parser: ``(training options
     over base, model options)``."""
     from herd.model.model import ModelConfig
-    from herd.run.options import TrainConfig
     from herd.run.flags import parse_flags
+    from herd.run.options import TrainConfig
 
     train, model = parse_flags(["--seqname=x"] + [f"--{kv}" for kv in sets], TrainConfig, ModelConfig)
     names = [kv.split("=", 1)[0] for kv in sets]

@@ -62,9 +62,9 @@ def turntables(run: Path, res: int = 160) -> dict[str, float]:
 
     from herd.evaluation.turntable import contact_sheet, turntable
     from herd.model.model import ModelConfig
-    from herd.run.options import TrainConfig
     from herd.run.flags import parse_flags
     from herd.run.loaded_run import load_run
+    from herd.run.options import TrainConfig
 
     opts, cfg = parse_flags([f"--flagfile={run / 'opts.log'}", "--quiet"], TrainConfig, ModelConfig)
     loaded = load_run(opts, cfg)

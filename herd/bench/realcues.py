@@ -134,9 +134,9 @@ def train_and_score(data: Path, category: str, seed: int, work: Path, steps: int
     from herd.evaluation.evaluate import evaluate
     from herd.evaluation.turntable import contact_sheet, turntable
     from herd.model.model import ModelConfig
-    from herd.run.options import TrainConfig
     from herd.run.flags import parse_flags
     from herd.run.loaded_run import load_run
+    from herd.run.options import TrainConfig
 
     logroot = work / "logdir"
     rounds = 20
@@ -189,7 +189,7 @@ def main(argv: list[str] | None = None) -> None:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--category", nargs="+", default=["quad", "human"], choices=["quad", "human"])
     p.add_argument("--seeds", nargs="+", default=["reported"],
-                   help="'reported' (%s), 'tuning' (%s) or seed numbers" % (REPORTED_SEEDS, TUNING_SEEDS))
+                   help=f"'reported' ({REPORTED_SEEDS}), 'tuning' ({TUNING_SEEDS}) or seed numbers")
     p.add_argument("--variants", nargs="+", default=list(VARIANTS), choices=VARIANTS)
     p.add_argument("--videos", type=int, default=6)
     p.add_argument("--frames", default="32:64", help="frames per video, LO:HI")

@@ -68,9 +68,9 @@ def train_and_measure(name: str, spec: dict, work: Path, minutes: float, seed: i
     from herd.evaluation.evaluate import evaluate
     from herd.model.fg_motion import FgMotion
     from herd.model.model import ModelConfig
-    from herd.synth.generate import SynthConfig, synthesize
-    from herd.run.options import TrainConfig
     from herd.run.loaded_run import load_run
+    from herd.run.options import TrainConfig
+    from herd.synth.generate import SynthConfig, synthesize
     from herd.train.trainer import Trainer
 
     data = work / "database" / name
@@ -102,7 +102,7 @@ def markdown(result: dict) -> str:
              "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |"]
     for r in result["quality"]:
         m = r["metrics"]
-        f = lambda k, d=3: (f"{m[k]:.{d}f}" if k in m else "-")  # noqa: E731
+        f = lambda k, d=3, m=m: (f"{m[k]:.{d}f}" if k in m else "-")  # noqa: E731
         lines.append(f"| {r['dataset']} | {r['train_minutes']} | {r['steps']} | {f('ref_mask_iou')} | {f('heldout_mask_iou')} | "
                      f"{r['minutes_to_ref_0.9'] or '-'} | {r['minutes_to_heldout_0.8'] or '-'} | {f('chamfer_cm', 2)} | "
                      f"{f('fscore_2pct')} | {f('fscore_5pct')} | {f('transfer_mask_iou')} | {f('bone_length_r')} |")

@@ -96,10 +96,10 @@ def open_trained_run(command: str, argv: list[str], options_cls, check=None):
     note the command in its ``commands.log``. Returns ``(LoadedRun, options)``."""
     from herd.model.model import ModelConfig
     from herd.model.numerics import set_process_numerics
-    from herd.run.options import TrainConfig
     from herd.run.flags import parse_flags
-    from herd.run.loaded_run import load_run
     from herd.run.folders import record_command
+    from herd.run.loaded_run import load_run
+    from herd.run.options import TrainConfig
 
     opts, model_cfg, options = parse_flags(argv, TrainConfig, ModelConfig, options_cls, prog=f"herd {command}",
                                            help_classes=(options_cls,), help_note=RUN_FLAGS_NOTE)

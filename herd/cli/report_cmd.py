@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 from pathlib import Path
 
 from herd.cli.args import ArgumentParser
@@ -36,8 +37,6 @@ def run(argv: list[str]) -> int:
     if httpd is not None:
         with httpd:
             print(f"serving http://127.0.0.1:{a.port}/ (Ctrl-C stops)")
-            try:
+            with contextlib.suppress(KeyboardInterrupt):
                 httpd.serve_forever()
-            except KeyboardInterrupt:
-                pass
     return 0

@@ -10,10 +10,10 @@ from pathlib import Path
 from herd.data.output_dir import check_writable
 from herd.model.model import ModelConfig
 from herd.model.numerics import set_process_numerics
-from herd.run.options import TrainConfig
 from herd.run.flags import parse_flags
 from herd.run.folders import record_command, run_path
 from herd.run.lock import run_lock
+from herd.run.options import TrainConfig
 from herd.train.signals import stop_at_step_boundary
 
 

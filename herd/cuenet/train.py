@@ -152,6 +152,6 @@ def train_cue_net(data: Path, category: str, epochs: int = 30, batch: int = 64, 
     bar.close()
     net.eval()
     metrics = evaluate(net, x[held], joints[held], rot[held], skel.symmetry)
-    metrics.update({"train_seconds": round(time.perf_counter() - t0, 1), "train_samples": int(len(tr)),
+    metrics.update({"train_seconds": round(time.perf_counter() - t0, 1), "train_samples": len(tr),
                     "heldout_samples": int(held.sum()), "epochs": epochs})
     return net, metrics

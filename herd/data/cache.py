@@ -87,7 +87,7 @@ def build_cache(ds: Dataset, res: int, cache_root: Path, object_radius: float = 
         shutil.rmtree(tmp)
     tmp.mkdir(parents=True)
     T = sum(v.num_frames for v in ds.videos)
-    gaps = [g for g in ds.flow_gaps]
+    gaps = list(ds.flow_gaps)
     rgb = np.lib.format.open_memmap(tmp / "rgb.npy", "w+", np.uint8, (T, res, res, 3))
     mask = np.lib.format.open_memmap(tmp / "mask.npy", "w+", np.uint8, (T, res, res))
     band = np.lib.format.open_memmap(tmp / "band.npy", "w+", np.uint8, (T, res, res))

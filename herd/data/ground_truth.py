@@ -43,7 +43,7 @@ class View:
     intrinsics: np.ndarray
 
     @staticmethod
-    def load(root: Path) -> "View":
+    def load(root: Path) -> View:
         if not (root / "obj2cam.npy").is_file():
             raise HerdInputError(f"{root}: missing ground-truth view; regenerate the dataset with herd synth")
         return View(root, np.load(root / "obj2cam.npy"), np.load(root / "intrinsics.npy"))

@@ -267,7 +267,7 @@ def _load_video(vroot: Path, gaps: tuple[int, ...], skeleton: Skeleton | None) -
         raise HerdInputError(f"{vroot / fmt.INTRINSICS}: focal lengths must be positive and finite; fix the intrinsics")
     present = []
     for g in gaps:
-        if F > g:
+        if g < F:
             for d in ("fw", "bw"):
                 p = vroot / fmt.FLOW_DIR / fmt.flow_name(d, g)
                 _load_npy(p, (F - g, H, W, 3), "optical flow")

@@ -56,7 +56,7 @@ class DatasetWriter:
         self.source = source or {}
         self.videos: list[str] = []
 
-    def __enter__(self) -> "DatasetWriter":
+    def __enter__(self) -> DatasetWriter:
         from herd.data.output_dir import check_dataset_out
 
         check_dataset_out(self.out, self.overwrite)
@@ -92,7 +92,7 @@ class DatasetWriter:
         d.mkdir(exist_ok=True)
         return d
 
-    def video(self, name: str) -> "VideoWriter":
+    def video(self, name: str) -> VideoWriter:
         self.videos.append(name)
         return VideoWriter(self.tmp / name)
 

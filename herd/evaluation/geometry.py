@@ -128,8 +128,8 @@ def per_frame_scores(preds: list[np.ndarray], trues: list[np.ndarray], align: bo
     (``align``), then Chamfer and F at :data:`RELATIVE_THRESHOLDS` of the true points' longest
     bounding-box edge. ``fscore`` is keyed by the fraction (0.02, 0.05, 0.1)."""
     out = []
-    for p, t in zip(preds, trues):
-        p = p * depth_scale(p, t)
+    for raw, t in zip(preds, trues):
+        p = raw * depth_scale(raw, t)
         if align:
             p = _apply(icp(p, t), p)
         edge = longest_edge(t)

@@ -17,16 +17,15 @@ from pathlib import Path
 
 import numpy as np
 import torch
-import trimesh
 from tqdm import tqdm
 
 from herd.atomic import atomic_dir
+from herd.export.bones import bones_mesh
 from herd.export.gltf import GltfAnimation, write_glb
 from herd.export.mesh import CanonicalMesh, extract_canonical_mesh, posed_normals, posed_vertices
 from herd.export.motion import motion_record
 from herd.model.model import FrameState
 from herd.run.loaded_run import LoadedRun
-from herd.export.bones import bones_mesh
 
 
 def gltf_animation(run: LoadedRun, mesh: CanonicalMesh, st: FrameState, fps: float, name: str) -> GltfAnimation:

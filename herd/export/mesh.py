@@ -51,9 +51,9 @@ def field_normals(model: HerdModel, xc: torch.Tensor, code: torch.Tensor) -> tor
     """``(N, 3)`` unit gradients of the canonical SDF at ``(N, 3)`` canonical points (``code``
     ``(1, C)``): outward normals in canonical space."""
     out = []
-    for p in _chunks(xc):
+    for chunk in _chunks(xc):
         with torch.enable_grad():
-            p = p.detach().requires_grad_(True)
+            p = chunk.detach().requires_grad_(True)
             (g,) = torch.autograd.grad(model.sdf(p, code.expand(len(p), -1)).sum(), p)
         out.append(g / g.norm(dim=-1, keepdim=True).clamp(min=1e-12))
     return torch.cat(out)

@@ -34,6 +34,9 @@ class Articulation(nn.Module):
             (docs/benchmarks.md). The shared network is the category's motion prior.
     """
 
+    rest_joints: torch.Tensor  # buffer
+    bone_tie: torch.Tensor  # buffer
+
     def __init__(self, skeleton: Skeleton, num_videos: int, time_dim: int, code_dim: int, hidden: int = 128,
                  per_video: bool = False):
         super().__init__()

@@ -28,6 +28,8 @@ class CanonicalField(nn.Module):
             surface facing the camera, ``(0, 0, -1)``.
     """
 
+    center: torch.Tensor  # buffer
+
     #: the camera-space normal that colours are baked with when no normal is given
     FACING = (0.0, 0.0, -1.0)
 

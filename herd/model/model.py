@@ -8,7 +8,7 @@ rendering) and canonical -> posed (``to_posed``, for flow, cycle losses, export)
 from __future__ import annotations
 
 import dataclasses
-from typing import ClassVar
+from typing import ClassVar, Literal, overload
 
 import numpy as np
 import torch
@@ -18,12 +18,13 @@ from herd.geometry.skeleton import Skeleton
 from herd.model.articulation import Articulation
 from herd.model.deformation import SoftDeformation
 from herd.model.encodings import PerFrame, TimeEmbedding
-from herd.model.fields import CanonicalField, SdfDensity
 from herd.model.fg_motion import FgMotion
+from herd.model.fields import CanonicalField, SdfDensity
 from herd.model.root_pose import RootPose
 from herd.model.skinning import GaussianBones, blend
 from herd.model.so3 import invert_transform
 from herd.option_range import Range
+
 
 @dataclasses.dataclass
 class ModelConfig:
@@ -136,7 +137,7 @@ class FrameState:
         out[..., :3, 3] = self.joints.detach()
         return out
 
-    def select(self, index: slice | torch.Tensor) -> "FrameState":
+    def select(self, index: slice | torch.Tensor) -> FrameState:
         """The state of a subset of the frames."""
         return FrameState(**{f.name: (None if getattr(self, f.name) is None else getattr(self, f.name)[index])
                              for f in dataclasses.fields(self)})
@@ -168,6 +169,10 @@ class HerdModel(nn.Module):
     Commands that use it first call :func:`herd.model.numerics.set_process_numerics` (subnormal
     floats flushed to zero: Gaussian-bone skinning is full of them, and they are slow on x86).
     """
+
+    center: torch.Tensor  # buffer
+    frame_video: torch.Tensor  # buffer
+    base_intrinsics: torch.Tensor  # buffer
 
     def __init__(self, cfg: ModelConfig, meta: SceneMeta):
         super().__init__()
@@ -246,6 +251,14 @@ class HerdModel(nn.Module):
         """What the soft deformation of each frame is conditioned on: its time and morphology codes."""
         return PerFrame(torch.cat([st.time_embed, st.code], -1), counts)
 
+    @overload
+    def to_canonical(self, x: torch.Tensor, x_coarse: torch.Tensor, counts: list[int], st: FrameState,
+                     return_offset: Literal[False] = False) -> torch.Tensor: ...
+
+    @overload
+    def to_canonical(self, x: torch.Tensor, x_coarse: torch.Tensor, counts: list[int], st: FrameState,
+                     return_offset: Literal[True]) -> tuple[torch.Tensor, torch.Tensor | None]: ...
+
     def to_canonical(self, x: torch.Tensor, x_coarse: torch.Tensor, counts: list[int], st: FrameState,
                      return_offset: bool = False) -> torch.Tensor | tuple[torch.Tensor, torch.Tensor | None]:
         """Posed ``(N, 3)`` points to canonical ``(N, 3)``: skinning weights re-evaluated at the coarse
@@ -259,6 +272,14 @@ class HerdModel(nn.Module):
             offset = self.soft.backward_offset(xc, self._soft_condition(st, counts))
             xc = xc + offset
         return (xc, offset) if return_offset else xc
+
+    @overload
+    def to_posed(self, xc: torch.Tensor, counts: list[int], st: FrameState,
+                 return_offset: Literal[False] = False) -> torch.Tensor: ...
+
+    @overload
+    def to_posed(self, xc: torch.Tensor, counts: list[int], st: FrameState,
+                 return_offset: Literal[True]) -> tuple[torch.Tensor, torch.Tensor | None]: ...
 
     def to_posed(self, xc: torch.Tensor, counts: list[int], st: FrameState,
                  return_offset: bool = False) -> torch.Tensor | tuple[torch.Tensor, torch.Tensor | None]:

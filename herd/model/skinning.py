@@ -56,6 +56,8 @@ class GaussianBones(nn.Module):
         extent: object size, to normalise the correction's input.
     """
 
+    center_init: torch.Tensor  # buffer
+
     def __init__(self, centers: torch.Tensor, radii: torch.Tensor, code_dim: int, extent: float, correction: bool = True):
         super().__init__()
         self.center = nn.Parameter(centers.float().clone())

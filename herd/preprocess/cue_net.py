@@ -72,6 +72,8 @@ class CueNet(nn.Module):
         width: channels of the first level (the others are multiples).
     """
 
+    grid: torch.Tensor  # buffer
+
     def __init__(self, num_joints: int, num_views: int, width: int = 16):
         super().__init__()
         w = width

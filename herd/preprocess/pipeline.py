@@ -127,7 +127,7 @@ def pose_source(cfg: PreprocessConfig) -> str:
     return "cuenet" if has_net else "none"
 
 
-def human_landmarks(frames: np.ndarray, crops: np.ndarray, masks: np.ndarray, name: str, work: "VideoWork",
+def human_landmarks(frames: np.ndarray, crops: np.ndarray, masks: np.ndarray, name: str, work: VideoWork,
                     progress: bool) -> Landmarks:
     """The pose landmarks of one video's kept frames (a resumable stage)."""
     if work.has("lm_image"):
@@ -248,13 +248,13 @@ def process_video(src: Source, mask_dir: Path | None, cfg: PreprocessConfig, wor
     flows = {}
     F = len(rgb)
     for g in FLOW_GAPS:
-        if F <= g:
+        if g >= F:
             continue
         if work.has(f"fw_{g}") and work.has(f"bw_{g}"):
             flows[("fw", g)], flows[("bw", g)] = work.load(f"fw_{g}"), work.load(f"bw_{g}")
             continue
         with times("flow"), ThreadPoolExecutor(max(cfg.workers, 1)) as pool:
-            pairs = list(tqdm(pool.map(lambda t: flow_pair(rgb[t], rgb[t + g]), range(F - g)), total=F - g,
+            pairs = list(tqdm(pool.map(lambda t, g=g: flow_pair(rgb[t], rgb[t + g]), range(F - g)), total=F - g,
                               desc=f"flow {src.name} gap {g}", unit="pair", disable=not cfg.progress, leave=False))
         fw = np.stack([p[0] for p in pairs]).astype(np.float16)
         bw = np.stack([p[1] for p in pairs]).astype(np.float16)
@@ -288,8 +288,8 @@ def _preprocess(cfg: PreprocessConfig) -> Path:
     out = Path(cfg.out)
     check_dataset_out(out, cfg.overwrite)  # before reading a frame
     names: list[str] = []
-    for p in cfg.inputs:
-        p = Path(p).resolve()
+    for given in cfg.inputs:
+        p = Path(given).resolve()
         n = p.stem if p.is_file() else p.name
         if p.is_dir() and n.lower() in GENERIC_FOLDERS:  # DAVIS-style <clip>/JPEGImages
             n = p.parent.name
@@ -299,8 +299,8 @@ def _preprocess(cfg: PreprocessConfig) -> Path:
     work_root = out.with_name(out.name + ".work")
     results = []
     times, total_frames = StageTimes(), 0
-    for i, (path, name) in enumerate(zip(cfg.inputs, names)):
-        path = Path(path)
+    for i, (given, name) in enumerate(zip(cfg.inputs, names)):
+        path = Path(given)
         mask_dir = cfg.masks[i] if cfg.masks else None
         with times("read"):
             src = read_source(path, cfg.fps, cfg.max_frames, name)

@@ -41,7 +41,7 @@ def _read_folder(path: Path) -> tuple[list[np.ndarray], float | None]:
     files = image_files(path)
     if not files:
         raise HerdInputError(f"{path}: no .png or .jpg frames in this folder; pass a video file or a folder of frames")
-    frames = []
+    frames: list[np.ndarray] = []
     for f in files:
         try:
             a = np.asarray(Image.open(f).convert("RGB"))

@@ -55,7 +55,7 @@ def posed_sdf(model: HerdModel, st: FrameState, x: torch.Tensor, counts: list[in
     return model.sdf(xc, PerFrame(st.shape_code, counts))
 
 
-def first_crossing(z: torch.Tensor, sdf: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+def first_crossing(z: torch.Tensor, sdf: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor]:
     """The first outside-to-inside sign change along each ray.
 
     Args:

@@ -19,8 +19,8 @@ import json
 import shutil
 from pathlib import Path
 
-from herd.errors import HerdInputError
 from herd.atomic import atomic_dir
+from herd.errors import HerdInputError
 from herd.report.charts import line_chart
 from herd.report.page import render_page
 from herd.run.folders import read_commands

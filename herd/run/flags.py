@@ -30,7 +30,7 @@ def _attribute_docs(cls) -> dict[str, str]:
     return out
 
 
-def _fields(classes) -> dict[str, tuple[type, dataclasses.Field]]:
+def _fields(classes) -> dict[str, tuple[type, dataclasses.Field, object]]:
     out = {}
     for cls in classes:
         hints = typing.get_type_hints(cls)

@@ -13,8 +13,8 @@ from herd.model.model import HerdModel, ModelConfig
 from herd.render.occupancy import Proxy
 from herd.render.renderer import RenderConfig
 from herd.run.checkpoint import load_model_state, open_checkpoint
-from herd.run.options import TrainConfig
 from herd.run.folders import open_dataset, run_path
+from herd.run.options import TrainConfig
 from herd.run.scene_meta import scene_meta
 
 
@@ -57,7 +57,7 @@ def _trained_before_shading(state: dict, model: HerdModel) -> bool:
     inputs narrower and no such flag in its opts.log: it opens as it was trained."""
     w = state.get("field.color_head.net.0.weight")
     return (model.cfg.shading and w is not None
-            and w.shape[1] == model.field.color_head.net[0].weight.shape[1] - 3)
+            and w.shape[1] == model.field.color_head.net[0].weight.shape[1] - 3)  # type: ignore[index]
 
 
 def load_run(opts: TrainConfig, model_cfg: ModelConfig, device: str = "cpu") -> LoadedRun:

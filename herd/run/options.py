@@ -7,7 +7,6 @@ import dataclasses
 from typing import ClassVar
 
 from herd.option_range import Range
-
 from herd.render.renderer import RenderConfig
 
 

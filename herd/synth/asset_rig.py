@@ -29,7 +29,17 @@ from scipy.spatial import cKDTree
 
 from herd.geometry.skeleton import Skeleton
 from herd.synth.gltf_clips import Clip, read_clips
-from herd.synth.gltf_decode import FIX, GlbFile, Material, Node, Primitive, apply, drawn_primitives, input_error, open_glb
+from herd.synth.gltf_decode import (
+    FIX,
+    GlbFile,
+    Material,
+    Node,
+    Primitive,
+    apply,
+    drawn_primitives,
+    input_error,
+    open_glb,
+)
 from herd.synth.joint_map import forward_yaw, symmetry_map, unique_names
 
 #: Height (m) of the bind-pose mesh of every asset before an individual's global scale.

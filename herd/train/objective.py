@@ -6,6 +6,8 @@ decides what a batch costs.
 
 from __future__ import annotations
 
+from typing import cast
+
 import torch
 
 from herd.data.cache import Cache
@@ -15,7 +17,7 @@ from herd.render.renderer import RenderConfig, render_rays
 from herd.run.options import TrainConfig
 from herd.train import losses as L
 from herd.train.sampler import Batch
-from herd.train.schedules import code_swap_probability, pose_prior_weight
+from herd.train.step_schedules import code_swap_probability, pose_prior_weight
 
 
 class Objective:
@@ -90,14 +92,14 @@ class Objective:
             pose_wt = pose_prior_weight(o.pose_prior_wt, o.pose_prior_fade, progress)
             if pose_wt > 0:
                 terms["prior"] = (pose_wt, L.pose_prior(st, o.pose_prior_scale, self.pose_prior_frame_weight[batch.frames]))
-        total = sum(w * v for w, v in terms.values())
+        total = cast(torch.Tensor, sum(w * v for w, v in terms.values()))
         logs = {k: float(v.detach()) for k, (_, v) in terms.items()}
         logs["occupied"] = out.occupied_fraction
         logs["beta"] = float(m.density.beta.detach())
         return total, logs
 
     def swap_probability(self, progress: float) -> float:
-        """:func:`herd.train.schedules.code_swap_probability` of this model's codes."""
+        """:func:`herd.train.step_schedules.code_swap_probability` of this model's codes."""
         return code_swap_probability(self.model.morph_codes.shape[0], progress)
 
     def swapped_videos(self, video: torch.Tensor, progress: float) -> torch.Tensor | None:

@@ -97,7 +97,7 @@ def _close(occ: torch.Tensor) -> torch.Tensor:
 def _splat(uv: torch.Tensor, lo: torch.Tensor, cell: torch.Tensor, size: int) -> torch.Tensor:
     """``(B, N, 2)`` points to ``(B, size, size)`` occupancy; ``lo (B, 2)`` is the raster's corner and
     ``cell (B,)`` its cell width, in the units of ``uv``."""
-    B, N, _ = uv.shape
+    B = uv.shape[0]
     ij = ((uv - lo[:, None]) / cell[:, None, None]).floor().long()
     ok = ((ij >= 0) & (ij < size)).all(-1)
     flat = (torch.arange(B)[:, None] * size * size + ij[..., 1] * size + ij[..., 0])[ok]

@@ -5,8 +5,8 @@ no launcher each of these is a no-op."""
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable
 
 import torch
 
@@ -55,7 +55,8 @@ def made_by_first(make: Callable[[], Path], rank: int, world: int) -> Path:
 
         box = [str(path) if path else None]
         dist.broadcast_object_list(box, src=0)
-        path = Path(box[0])
+        path = Path(box[0]) if box[0] is not None else None
+    assert path is not None, "the first process made nothing"
     return path
 
 

@@ -35,7 +35,7 @@ class Batch:
     counts: list[int]
     depth: torch.Tensor | None = None
 
-    def to(self, device: torch.device) -> "Batch":
+    def to(self, device: torch.device) -> Batch:
         return Batch(**{f.name: (getattr(self, f.name).to(device) if isinstance(getattr(self, f.name), torch.Tensor)
                                  else getattr(self, f.name)) for f in dataclasses.fields(self)})
 
@@ -61,7 +61,7 @@ class PixelSampler:
         self.first = np.array([cache.meta["videos"][v]["start"] for v in cache.frame_video])
 
     def state(self) -> dict:
-        return self.rng.bit_generator.state
+        return dict(self.rng.bit_generator.state)
 
     def set_state(self, state: dict) -> None:
         self.rng.bit_generator.state = state

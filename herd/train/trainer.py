@@ -1,7 +1,7 @@
 """The training loop: rounds of steps, proxy refresh, checkpoints, exact resume, rollback on blow-ups,
 progress with ETA, TensorBoard logs and per-round visualisations. What a step costs is the
-objective's (:mod:`herd.train.objective`); the processes under torchrun are
-:mod:`herd.train.processes`'."""
+objective's (:mod:`herd.train.objective`); the processes under torchrun are in
+:mod:`herd.train.processes`."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ import dataclasses
 import math
 import time
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import torch
@@ -31,13 +32,13 @@ from herd.train.init_shape import fit_initial_shape
 from herd.train.objective import Objective
 from herd.train.processes import any_decides, first_decides, init_distributed, made_by_first, pick_device, set_threads
 from herd.train.sampler import PixelSampler
-from herd.train.schedules import lr_factor
+from herd.train.step_schedules import lr_factor
 
 
 class _LossModule(torch.nn.Module):
     """The model with the trainer's loss as ``forward``, so DistributedDataParallel can wrap it."""
 
-    def __init__(self, trainer: "Trainer"):
+    def __init__(self, trainer: Trainer):
         super().__init__()
         self.model = trainer.model
         self._trainer = trainer
@@ -85,7 +86,7 @@ class Trainer:
         self.grad_ema: float | None = None
         self.rollbacks = 0
         self._good: dict | None = None
-        self.writer = None
+        self.writer: Any = None  # a TensorBoard SummaryWriter on the first process
         self.history: list[dict] = []
         self.step_module: torch.nn.Module = _LossModule(self)
 
@@ -126,6 +127,7 @@ class Trainer:
     # ---- one step -------------------------------------------------------------------------
     def compute_losses(self, batch) -> tuple[torch.Tensor, dict[str, float]]:
         """The objective of ``batch`` at the current proxy and progress (:class:`Objective`)."""
+        assert self.proxy is not None, "refresh_proxy() before the first step"
         return self.objective(batch, self.proxy, self.progress)
 
     def _snapshot(self) -> None:
@@ -133,6 +135,7 @@ class Trainer:
                       "optimizer": copy.deepcopy(self.optimizer.state_dict())}
 
     def _rollback(self) -> None:
+        assert self._good is not None, "a rollback needs a snapshot"
         self.model.load_state_dict(self._good["model"])
         self.optimizer.load_state_dict(self._good["optimizer"])
         self.rollbacks += 1
