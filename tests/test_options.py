@@ -47,3 +47,38 @@ def test_train_help_lists_training_and_model_options(capsys):
     # options documented together ("hidden, depth: ...") each get the doc
     line = next(ln for ln in out.splitlines() if ln.strip().startswith("--depth "))
     assert "hidden layers" in line
+
+
+def test_one_parser_reads_lists_choices_and_flagfiles_for_the_data_commands(tmp_path):
+    from pathlib import Path
+
+    from herd.cli.preprocess_cmd import PreprocessOptions
+    from herd.cli.synth_cmd import SynthOptions
+
+    (o,) = parse_flags(["--input", "a.mp4", "b", "--category", "quad", "--out=x", "--nooverwrite", "--fps", "5"],
+                       PreprocessOptions)
+    assert o.input == [Path("a.mp4"), Path("b")] and o.out == Path("x") and o.fps == 5.0 and o.masks is None
+    (o,) = parse_flags(["--input=a.mp4", "--category=human", "--out", "x", "--pose", "none"], PreprocessOptions)
+    assert o.input == [Path("a.mp4")] and o.pose == "none"
+    with pytest.raises(HerdInputError, match="--pose=detector: choose auto or mediapipe or cuenet or none"):
+        parse_flags(["--input=a", "--category=quad", "--out=x", "--pose=detector"], PreprocessOptions)
+    flagfile = tmp_path / "synth.flags"
+    flagfile.write_text("--category=human\n--videos=2\n")
+    (s,) = parse_flags([f"--flagfile={flagfile}", "--out", "d", "--videos", "3"], SynthOptions)
+    assert (s.category, s.videos, s.out, s.asset) == ("human", 3, Path("d"), None)  # later flags win
+
+
+@pytest.mark.parametrize("command, own, foreign", [("synth", "--heldout_views", "--learning_rate"),
+                                                   ("preprocess", "--min_motion", "--videos"),
+                                                   ("info", "--json", "--port"), ("report", "--port", "--json"),
+                                                   ("demo", "--quick", "--seqname")])
+def test_help_of_every_command_lists_its_own_options(command, own, foreign, capsys):
+    with pytest.raises(SystemExit) as e:
+        main([command, "--help"])
+    out = capsys.readouterr().out
+    assert e.value.code == 0 and own in out and foreign not in out
+
+
+def test_a_command_on_a_folder_wants_exactly_one(capsys):
+    assert main(["info"]) == 2 and "herd info PATH" in capsys.readouterr().err
+    assert main(["report", "a", "b"]) == 2 and "one training run folder" in capsys.readouterr().err

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from pathlib import Path
 
-from herd.cli.args import ArgumentParser
 from herd.errors import HerdInputError
+from herd.run.flags import parse_flags
 
 
 def dataset_summary(path: Path) -> dict:
@@ -43,21 +44,32 @@ def _print_dataset(s: dict) -> None:
               f"{','.join(map(str, v['flow_gaps'])) or '-'}")
 
 
+@dataclasses.dataclass
+class InfoOptions:
+    """Summarise PATH: a dataset folder (with manifest.json) or a training run folder (with opts.log).
+
+    Attributes:
+        json: print JSON instead of a table.
+    """
+
+    json: bool = False
+
+
 def run(argv: list[str]) -> int:
-    p = ArgumentParser(prog="herd info", description="Summarise a dataset folder or a training run folder.")
-    p.add_argument("path", type=Path, help="a dataset folder (with manifest.json) or a run folder (with opts.log)")
-    p.add_argument("--json", action="store_true", help="print JSON instead of a table")
-    a = p.parse_args(argv)
-    if (a.path / "opts.log").is_file():
+    a, paths = parse_flags(argv, InfoOptions, prog="herd info", positional="PATH")
+    if len(paths) != 1:
+        raise HerdInputError("give one dataset or run folder: herd info PATH (see 'herd info --help')")
+    path = Path(paths[0])
+    if (path / "opts.log").is_file():
         from herd.run.summary import print_run_summary, run_summary
 
-        s = run_summary(a.path)
+        s = run_summary(path)
         printer = print_run_summary
-    elif a.path.is_dir() or (a.path / "manifest.json").exists():
-        s = dataset_summary(a.path)
+    elif path.is_dir() or (path / "manifest.json").exists():
+        s = dataset_summary(path)
         printer = _print_dataset
     else:
-        raise HerdInputError(f"{a.path}: no such dataset or run folder")
+        raise HerdInputError(f"{path}: no such dataset or run folder")
     if a.json:
         print(json.dumps(s, indent=1))
     else:
