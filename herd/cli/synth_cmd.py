@@ -84,8 +84,8 @@ def run(argv: list[str]) -> int:
     for f in a.asset or []:
         if not f.is_file():
             raise HerdInputError(f"{f}: no such asset file; pass a rigged glTF 2.0 .glb to --asset")
-    from herd.synth.asset_rig import AssetWarning
     from herd.synth.motion import ACTIONS, STILL
+    from herd.synth.rig_parts import AssetWarning
 
     if a.actions:
         kinds = [a.category] if a.category else (["human", "quad"] if a.asset else ["quad"])

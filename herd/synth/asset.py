@@ -31,8 +31,9 @@ from herd.synth.asset_body import (
     sample_texture,
 )
 from herd.synth.asset_motion import AssetMotion, RetargetedMotion, clip_ground_speed, make_asset_motion
-from herd.synth.asset_rig import ASSET_HEIGHT, Asset, AssetWarning
+from herd.synth.asset_rig import ASSET_HEIGHT, Asset
 from herd.synth.joint_map import symmetry_map
+from herd.synth.rig_parts import AssetWarning
 from herd.synth.rigged_asset import RiggedAsset, builtin_height, load_asset, standing_clips
 
 __all__ = [
