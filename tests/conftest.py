@@ -29,15 +29,29 @@ def _synth(out: Path, **kw) -> Path:
 @pytest.fixture(scope="session")
 def tiny_quad(tmp_path_factory) -> Path:
     """2 quadrupeds x 12 frames at 64 px, with held-out views and one transfer pair."""
-    return _synth(tmp_path_factory.mktemp("data") / "tiny-quad", category="quad", videos=2, frames=12, res=64,
-                  seed=3, transfer_pairs=1)
+    return _synth(
+        tmp_path_factory.mktemp("data") / "tiny-quad",
+        category="quad",
+        videos=2,
+        frames=12,
+        res=64,
+        seed=3,
+        transfer_pairs=1,
+    )
 
 
 @pytest.fixture(scope="session")
 def tiny_human(tmp_path_factory) -> Path:
     """2 humans x 12 frames at 64 px."""
-    return _synth(tmp_path_factory.mktemp("data") / "tiny-human", category="human", videos=2, frames=12, res=64,
-                  seed=4, transfer_pairs=1)
+    return _synth(
+        tmp_path_factory.mktemp("data") / "tiny-human",
+        category="human",
+        videos=2,
+        frames=12,
+        res=64,
+        seed=4,
+        transfer_pairs=1,
+    )
 
 
 def validate_gltf(*paths: Path) -> list[dict]:
@@ -63,9 +77,18 @@ def trained_quad(tiny_quad, tmp_path_factory):
     from herd.run.options import TrainConfig
     from herd.train.trainer import Trainer
 
-    opts = TrainConfig(seqname=str(tiny_quad), logname="fixture", logroot=str(tmp_path_factory.mktemp("runs")),
-                       num_rounds=4, iters_per_round=100, num_rays=2048, frames_per_step=8, train_res=48,
-                       quiet=True, seed=0)
+    opts = TrainConfig(
+        seqname=str(tiny_quad),
+        logname="fixture",
+        logroot=str(tmp_path_factory.mktemp("runs")),
+        num_rounds=4,
+        iters_per_round=100,
+        num_rays=2048,
+        frames_per_step=8,
+        train_res=48,
+        quiet=True,
+        seed=0,
+    )
     cfg = ModelConfig(fg_motion="comp_skel-quad_dense", single_inst=False)
     Trainer(opts, cfg).run()
     return load_run(opts, cfg)

@@ -131,13 +131,16 @@ def test_transfer_resizes_the_body_by_the_ratio_of_the_monocular_scales(trained_
     run = trained_quad
     gt = link_truth(run.ds)
     pair = gt.transfer_pairs()[0]
-    monkeypatch.setattr(transfer, "model_to_true_scale",
-                        lambda model, cache, truth, proxy, rcfg, v: 2.0 if v == pair["body"] else 1.0)
+    monkeypatch.setattr(
+        transfer, "model_to_true_scale", lambda model, cache, truth, proxy, rcfg, v: 2.0 if v == pair["body"] else 1.0
+    )
     plain = transfer_states(run, gt, pair, 64, stride=4, match_scale=False)
     small = transfer_states(run, gt, pair, 64, stride=4)
     t0, t1 = plain.obj2cam[:, :3, 3], small.obj2cam[:, :3, 3]
     assert torch.allclose(t1, 2 * t0)
-    area = [render_frame(run.model, st.select(slice(0, 1)), 64, run.proxy, run.rcfg)["mask"].sum() for st in (plain, small)]
+    area = [
+        render_frame(run.model, st.select(slice(0, 1)), 64, run.proxy, run.rcfg)["mask"].sum() for st in (plain, small)
+    ]
     assert 0.15 < area[1] / area[0] < 0.35, area
 
 

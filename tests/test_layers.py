@@ -26,8 +26,11 @@ ALLOWED = {
 def _imports(path: Path) -> set[str]:
     out = set()
     for node in ast.walk(ast.parse(path.read_text())):
-        names = [a.name for a in node.names] if isinstance(node, ast.Import) else (
-            [node.module] if isinstance(node, ast.ImportFrom) and node.module and node.level == 0 else [])
+        names = (
+            [a.name for a in node.names]
+            if isinstance(node, ast.Import)
+            else ([node.module] if isinstance(node, ast.ImportFrom) and node.module and node.level == 0 else [])
+        )
         out |= {n.split(".")[1] for n in names if n.startswith("herd.") and n.count(".") >= 1}
     return out
 
@@ -40,7 +43,9 @@ def test_packages_depend_one_way():
             if extra:
                 bad.append(f"{f.relative_to(ROOT)} imports {sorted(extra)}")
     assert bad == []
-    assert set(ALLOWED) | {"cli", "bench"} == {p.name for p in ROOT.iterdir() if p.is_dir() and (p / "__init__.py").exists()}
+    assert set(ALLOWED) | {"cli", "bench"} == {
+        p.name for p in ROOT.iterdir() if p.is_dir() and (p / "__init__.py").exists()
+    }
 
 
 def test_only_the_commands_and_benchmarks_import_training():

@@ -10,10 +10,17 @@ from herd.run.flags import parse_flags, to_flagfile
 from herd.run.options import TrainConfig
 
 
-@pytest.mark.parametrize("text, skeleton, soft", [("rigid", None, False), ("dense", None, True),
-                                                  ("skel-human", "human", False), ("skel-quad", "quad", False),
-                                                  ("comp_skel-human_dense", "human", True),
-                                                  ("comp_skel-quad_dense", "quad", True)])
+@pytest.mark.parametrize(
+    "text, skeleton, soft",
+    [
+        ("rigid", None, False),
+        ("dense", None, True),
+        ("skel-human", "human", False),
+        ("skel-quad", "quad", False),
+        ("comp_skel-human_dense", "human", True),
+        ("comp_skel-quad_dense", "quad", True),
+    ],
+)
 def test_fg_motion_reads_every_tutorial_spelling_and_writes_it_back(text, skeleton, soft):
     m = FgMotion.parse(text)
     assert (m.skeleton, m.soft) == (skeleton, soft) and str(m) == text
@@ -28,10 +35,15 @@ def test_unknown_fg_motion_is_one_line_naming_the_choices():
         parse_flags(["--seqname=x", "--fg_motion", "skel-cat"], TrainConfig, ModelConfig)
 
 
-@pytest.mark.parametrize("command, own, foreign", [("eval", "--stride", "--learning_rate"),
-                                                   ("render", "--viewpoint", "--num_rays"),
-                                                   ("export", "--grid_size", "--fg_motion"),
-                                                   ("reanimate", "--motion_id", "--mask_wt")])
+@pytest.mark.parametrize(
+    "command, own, foreign",
+    [
+        ("eval", "--stride", "--learning_rate"),
+        ("render", "--viewpoint", "--num_rays"),
+        ("export", "--grid_size", "--fg_motion"),
+        ("reanimate", "--motion_id", "--mask_wt"),
+    ],
+)
 def test_help_of_a_command_on_a_run_lists_its_own_options_only(command, own, foreign, capsys):
     with pytest.raises(SystemExit) as e:
         main([command, "--help"])
@@ -55,8 +67,9 @@ def test_one_parser_reads_lists_choices_and_flagfiles_for_the_data_commands(tmp_
     from herd.cli.preprocess_cmd import PreprocessOptions
     from herd.cli.synth_cmd import SynthOptions
 
-    (o,) = parse_flags(["--input", "a.mp4", "b", "--category", "quad", "--out=x", "--nooverwrite", "--fps", "5"],
-                       PreprocessOptions)
+    (o,) = parse_flags(
+        ["--input", "a.mp4", "b", "--category", "quad", "--out=x", "--nooverwrite", "--fps", "5"], PreprocessOptions
+    )
     assert o.input == [Path("a.mp4"), Path("b")] and o.out == Path("x") and o.fps == 5.0 and o.masks is None
     (o,) = parse_flags(["--input=a.mp4", "--category=human", "--out", "x", "--pose", "none"], PreprocessOptions)
     assert o.input == [Path("a.mp4")] and o.pose == "none"
@@ -68,10 +81,16 @@ def test_one_parser_reads_lists_choices_and_flagfiles_for_the_data_commands(tmp_
     assert (s.category, s.videos, s.out, s.asset) == ("human", 3, Path("d"), None)  # later flags win
 
 
-@pytest.mark.parametrize("command, own, foreign", [("synth", "--heldout_views", "--learning_rate"),
-                                                   ("preprocess", "--min_motion", "--videos"),
-                                                   ("info", "--json", "--port"), ("report", "--port", "--json"),
-                                                   ("demo", "--quick", "--seqname")])
+@pytest.mark.parametrize(
+    "command, own, foreign",
+    [
+        ("synth", "--heldout_views", "--learning_rate"),
+        ("preprocess", "--min_motion", "--videos"),
+        ("info", "--json", "--port"),
+        ("report", "--port", "--json"),
+        ("demo", "--quick", "--seqname"),
+    ],
+)
 def test_help_of_every_command_lists_its_own_options(command, own, foreign, capsys):
     with pytest.raises(SystemExit) as e:
         main([command, "--help"])

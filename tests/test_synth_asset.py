@@ -65,8 +65,10 @@ def test_fox_skeleton(fox):
 
 def test_symmetry_names_and_positions():
     names = ["hips", "thigh.L", "thigh.R", "LeftArm", "RightArm", "l_ear", "r_ear", "tip_a", "tip_b"]
-    rest = np.array([[0, 1, 0], [1, 0, 0], [-1, 0, 0], [2, 2, 0], [-2, 2, 0],
-                     [0.5, 3, 0], [-0.5, 3, 0], [3, 1, 1], [-3, 1, 1]], dtype=float)
+    rest = np.array(
+        [[0, 1, 0], [1, 0, 0], [-1, 0, 0], [2, 2, 0], [-2, 2, 0], [0.5, 3, 0], [-0.5, 3, 0], [3, 1, 1], [-3, 1, 1]],
+        dtype=float,
+    )
     sym = symmetry_map(names, rest)
     assert sym.tolist() == [0, 2, 1, 4, 3, 6, 5, 8, 7]
 

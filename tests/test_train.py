@@ -21,8 +21,16 @@ from herd.train.trainer import Trainer
 @pytest.fixture(scope="module")
 def clip(tmp_path_factory) -> Path:
     """One quadruped, 8 frames at 32 px."""
-    return _synth(tmp_path_factory.mktemp("train") / "clip", category="quad", videos=1, frames=8, res=32, seed=2,
-                  heldout_views=1, transfer_pairs=0)
+    return _synth(
+        tmp_path_factory.mktemp("train") / "clip",
+        category="quad",
+        videos=1,
+        frames=8,
+        res=32,
+        seed=2,
+        heldout_views=1,
+        transfer_pairs=0,
+    )
 
 
 def _trainer(clip, tmp_path, fg_motion="comp_skel-quad_dense", **kw) -> Trainer:
@@ -30,8 +38,19 @@ def _trainer(clip, tmp_path, fg_motion="comp_skel-quad_dense", **kw) -> Trainer:
 
 
 def _opts(clip, tmp_path, **kw) -> TrainConfig:
-    base = dict(seqname=str(clip), logname="t", logroot=str(tmp_path / "logdir"), num_rounds=2, iters_per_round=5,
-                num_rays=256, frames_per_step=4, num_samples=16, quiet=True, warmup_iters=2, seed=1)
+    base = dict(
+        seqname=str(clip),
+        logname="t",
+        logroot=str(tmp_path / "logdir"),
+        num_rounds=2,
+        iters_per_round=5,
+        num_rays=256,
+        frames_per_step=4,
+        num_samples=16,
+        quiet=True,
+        warmup_iters=2,
+        seed=1,
+    )
     base.update(kw)
     return TrainConfig(**base)
 
@@ -61,6 +80,7 @@ def test_every_parameter_gets_a_gradient(clip, tmp_path):
 def test_resume_continues_the_exact_loss_curve(clip, tmp_path):
     straight = []
     Trainer(_opts(clip, tmp_path, logname="a")).run(on_step=lambda s, logs: straight.append(logs["total"]))
+
     def interrupt(step, logs):  # Ctrl-C in the middle of training saves ckpt_latest.pth
         if step == 5:
             raise KeyboardInterrupt
@@ -68,7 +88,9 @@ def test_resume_continues_the_exact_loss_curve(clip, tmp_path):
     with pytest.raises(KeyboardInterrupt):
         Trainer(_opts(clip, tmp_path, logname="b")).run(on_step=interrupt)
     resumed = []
-    Trainer(_opts(clip, tmp_path, logname="b", load_suffix="latest")).run(on_step=lambda s, logs: resumed.append(logs["total"]))
+    Trainer(_opts(clip, tmp_path, logname="b", load_suffix="latest")).run(
+        on_step=lambda s, logs: resumed.append(logs["total"])
+    )
     assert len(straight) == 10 and len(resumed) == 5
     np.testing.assert_allclose(resumed, straight[5:], rtol=1e-6)
 
@@ -90,7 +112,9 @@ def test_nan_in_the_loss_rolls_back_instead_of_crashing(clip, tmp_path):
 
 
 def test_short_training_raises_mask_iou(clip, tmp_path):
-    t = Trainer(_opts(clip, tmp_path, logname="fit", num_rounds=4, iters_per_round=50, num_rays=1024, frames_per_step=8))
+    t = Trainer(
+        _opts(clip, tmp_path, logname="fit", num_rounds=4, iters_per_round=50, num_rays=1024, frames_per_step=8)
+    )
     from herd.train.init_shape import fit_initial_shape
 
     fit_initial_shape(t.model)
@@ -133,8 +157,9 @@ def test_exact_keypoints_are_trusted_more_and_pull_the_skeleton_onto_them(clip, 
     assert p[0] > 1000 and p[1] == 1 and p[2] == pytest.approx(1.0) and p[3] < 0.1
     errs = {}
     for name, data in (("exact", clip), ("unknown", unknown)):
-        t = Trainer(_opts(data, tmp_path, logname=name, num_rounds=1, iters_per_round=60, num_rays=512,
-                          frames_per_step=8))
+        t = Trainer(
+            _opts(data, tmp_path, logname=name, num_rounds=1, iters_per_round=60, num_rays=512, frames_per_step=8)
+        )
         assert torch.allclose(t.objective.kp_precision, p[0] if name == "exact" else p[1])
         t.run()
         errs[name] = _keypoint_rms_px(t)
@@ -156,23 +181,59 @@ def test_flagfile_round_trip_and_later_flags_win(tmp_path):
 def test_inconsistent_flags_are_clear_errors(clip, tmp_path):
     with pytest.raises(HerdInputError, match="human"):
         _trainer(clip, tmp_path, fg_motion="comp_skel-human_dense")
-    p = subprocess.run([sys.executable, "-m", "herd", "train", f"--seqname={clip}", "--fg_motion=skel-cat"],
-                       capture_output=True, text=True, cwd=tmp_path)
+    p = subprocess.run(
+        [sys.executable, "-m", "herd", "train", f"--seqname={clip}", "--fg_motion=skel-cat"],
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+    )
     assert p.returncode == 2 and "--fg_motion skel-cat" in p.stderr and len(p.stderr.strip().splitlines()) == 1
-    p = subprocess.run([sys.executable, "-m", "herd", "train", "--seqname=nope"], capture_output=True, text=True, cwd=tmp_path)
+    p = subprocess.run(
+        [sys.executable, "-m", "herd", "train", "--seqname=nope"], capture_output=True, text=True, cwd=tmp_path
+    )
     assert p.returncode == 2 and "nope" in p.stderr
-    p = subprocess.run([sys.executable, "-m", "herd", "train", f"--seqname={clip}", "--load_suffix=latest",
-                        f"--logroot={tmp_path / 'empty'}"], capture_output=True, text=True, cwd=tmp_path)
+    p = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "herd",
+            "train",
+            f"--seqname={clip}",
+            "--load_suffix=latest",
+            f"--logroot={tmp_path / 'empty'}",
+        ],
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+    )
     assert p.returncode == 2 and "ckpt_latest.pth" in p.stderr
 
 
 def test_two_process_gloo_run_writes_the_same_checkpoint_format(clip, tmp_path):
     """``torchrun --nproc_per_node 2 -m herd train``: DistributedDataParallel with gloo on CPU."""
     logroot = tmp_path / "ddp"
-    cmd = [sys.executable, "-m", "torch.distributed.run", "--nproc_per_node", "2", "--master_port", "29531",
-           "-m", "herd", "train", f"--seqname={clip}", "--logname=ddp", f"--logroot={logroot}", "--num_rounds=2",
-           "--iters_per_round=5", "--num_rays=128", "--frames_per_step=4", "--num_samples=16", "--quiet",
-           "--nosingle_inst"]
+    cmd = [
+        sys.executable,
+        "-m",
+        "torch.distributed.run",
+        "--nproc_per_node",
+        "2",
+        "--master_port",
+        "29531",
+        "-m",
+        "herd",
+        "train",
+        f"--seqname={clip}",
+        "--logname=ddp",
+        f"--logroot={logroot}",
+        "--num_rounds=2",
+        "--iters_per_round=5",
+        "--num_rays=128",
+        "--frames_per_step=4",
+        "--num_samples=16",
+        "--quiet",
+        "--nosingle_inst",
+    ]
     p = subprocess.run(cmd, capture_output=True, text=True, timeout=300)
     assert p.returncode == 0, p.stderr[-2000:]
     run = logroot / f"{clip.name}-ddp"
@@ -189,7 +250,9 @@ def test_two_process_gloo_run_writes_the_same_checkpoint_format(clip, tmp_path):
 
 
 def test_code_swapping_schedule(tmp_path):
-    data = _synth(tmp_path / "two", category="quad", videos=2, frames=6, res=32, seed=5, heldout_views=0, transfer_pairs=0)
+    data = _synth(
+        tmp_path / "two", category="quad", videos=2, frames=6, res=32, seed=5, heldout_views=0, transfer_pairs=0
+    )
     t = Trainer(_opts(data, tmp_path), ModelConfig(single_inst=False))
     video = torch.zeros(400, dtype=torch.long)
     assert t.objective.swap_probability(t.progress) == 0.5
@@ -236,8 +299,17 @@ def _turned_clip(tmp_path, start_deg: float = 90.0, deg_per_frame: float = 0.0, 
     ``start_deg + deg_per_frame * frame``; the true poses are kept in ``true_obj2cam.npy``."""
     from herd.data.format import INIT_POSES
 
-    data = _synth(tmp_path / "turned", category="quad", videos=1, frames=frames, res=48, seed=4, heldout_views=0,
-                  transfer_pairs=0, init_rot_noise_deg=0)
+    data = _synth(
+        tmp_path / "turned",
+        category="quad",
+        videos=1,
+        frames=frames,
+        res=48,
+        seed=4,
+        heldout_views=0,
+        transfer_pairs=0,
+        init_rot_noise_deg=0,
+    )
     path = next(data.glob(f"*/{INIT_POSES}"))
     T = np.load(path)
     np.save(path.with_name("true_obj2cam.npy"), T)
@@ -280,8 +352,9 @@ def test_init_pose_search_finds_a_turned_orientation_and_auto_keeps_given_poses(
     given = np.load(next(data.glob("*/init_obj2cam.npy")))
 
     def init_after(init_pose, logname):
-        t = _trainer(data, tmp_path, init_pose=init_pose, init_smooth=0.0, logname=logname, num_rounds=1,
-                     iters_per_round=1)
+        t = _trainer(
+            data, tmp_path, init_pose=init_pose, init_smooth=0.0, logname=logname, num_rounds=1, iters_per_round=1
+        )
         t.run()
         return t.model.root.init_obj2cam.cpu().numpy().astype(np.float64)
 
@@ -304,8 +377,9 @@ def test_init_pose_search_follows_an_animal_that_turns(tmp_path):
     """Initial poses turned by 0 to 165 degrees over 12 frames: one orientation per video cannot undo
     that; the per-frame search with its turning cost must follow it."""
     data = _turned_clip(tmp_path, start_deg=0.0, deg_per_frame=15.0, frames=12)
-    t = _trainer(data, tmp_path, init_pose="search", init_smooth=0.0, logname="turning", num_rounds=1,
-                 iters_per_round=1)
+    t = _trainer(
+        data, tmp_path, init_pose="search", init_smooth=0.0, logname="turning", num_rounds=1, iters_per_round=1
+    )
     t.run()
     head, rot = _search_errors(data, t.model.root.init_obj2cam.cpu().numpy().astype(np.float64))
     print("heading error", head.round(1), "rotation error", rot.round(1))
@@ -375,7 +449,7 @@ def test_robust_pose_prior_holds_small_rotations_and_lets_large_ones_go(clip, tm
         return float(v.detach()), float(g[0, 1, 0])
 
     small, _ = prior_and_grad(0.01, 0.15)
-    assert small == pytest.approx(0.01 ** 2 / 6, rel=0.01)  # r^2 for small rotations (mean of 6 entries)
+    assert small == pytest.approx(0.01**2 / 6, rel=0.01)  # r^2 for small rotations (mean of 6 entries)
     big, g_big = prior_and_grad(2.0, 0.15)
     _, g_mid = prior_and_grad(0.15, 0.15)
     plain, g_plain = prior_and_grad(2.0, 0.0)
@@ -426,7 +500,9 @@ def test_keypoints_that_may_be_mirrored_are_read_either_way(clip, tmp_path):
     vj = copy / "v000" / "video.json"
     vj.write_text(json.dumps({**json.loads(vj.read_text()), "keypoints_mirrored": True}))
     t = _trainer(copy, tmp_path)
-    assert bool(t.objective.kp_mirrored.all()) and not bool(_trainer(clip, tmp_path, logname="u").objective.kp_mirrored.any())
+    assert bool(t.objective.kp_mirrored.all()) and not bool(
+        _trainer(clip, tmp_path, logname="u").objective.kp_mirrored.any()
+    )
     batch = t.sampler.sample()
     st = t.model.frame_state(batch.frames)
     res, prec, sym = t.cache.res, torch.ones(len(batch.frames)), t.objective.kp_symmetry
@@ -458,7 +534,6 @@ def test_opening_a_run_never_runs_code_from_its_checkpoint(tmp_path):
     with pytest.raises(Exception):
         run_summary(run)
     assert not marker.exists()
-
 
 
 def test_a_run_trained_before_shading_opens_as_it_was_trained(clip, tmp_path):

@@ -46,8 +46,10 @@ def test_orbit_keeps_the_centre_in_place_and_the_distance():
 def test_turntable_steps_evenly_and_stops_short_of_a_full_turn():
     T = np.stack([_pose()] * 8)
     cams = camera_path(Viewpoint("rot", 0, 360), T, np.zeros(3), freeze=0)
-    steps = [np.degrees(np.arccos(np.clip((np.trace(cams[i + 1, :3, :3] @ cams[i, :3, :3].T) - 1) / 2, -1, 1)))
-             for i in range(7)]
+    steps = [
+        np.degrees(np.arccos(np.clip((np.trace(cams[i + 1, :3, :3] @ cams[i, :3, :3].T) - 1) / 2, -1, 1)))
+        for i in range(7)
+    ]
     assert np.allclose(steps, 45.0, atol=1e-5)
     assert np.allclose(camera_path(Viewpoint("ref"), T, np.zeros(3)), T)
     bev = camera_path(Viewpoint("bev", 90), T, np.zeros(3))

@@ -48,7 +48,9 @@ def main(argv: list[str] | None = None) -> None:
     out: dict = {"run": str(a.run)}
     overlay = {}
     for v, name in enumerate(run.video_names):
-        overlay[name] = round(float(projected_mesh_ious(run, extract_canonical_mesh(run.model, v, a.grid_size), v).mean()), 4)
+        overlay[name] = round(
+            float(projected_mesh_ious(run, extract_canonical_mesh(run.model, v, a.grid_size), v).mean()), 4
+        )
     out["mesh_overlay_iou"] = {**overlay, "mean": round(float(np.mean(list(overlay.values()))), 4)}
     gt = ground_truth(run)
     if gt is not None and gt.transfer_pairs():
@@ -67,10 +69,16 @@ def main(argv: list[str] | None = None) -> None:
     t0 = time.perf_counter()
     exp = export_individual(run, 0, a.grid_size, progress=False)
     out["export_seconds"] = round(time.perf_counter() - t0, 1)
-    check = subprocess.run(["node", str(REPO / "tools" / "validate_gltf.js"), str(exp / "animated.glb")],
-                           capture_output=True, text=True, check=False)
+    check = subprocess.run(
+        ["node", str(REPO / "tools" / "validate_gltf.js"), str(exp / "animated.glb")],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
     report = json.loads(check.stdout)[0]["issues"] if check.stdout else {"error": check.stderr.strip()}
-    out["gltf_validator"] = {k: report.get(k) for k in ("numErrors", "numWarnings")} if "error" not in report else report
+    out["gltf_validator"] = (
+        {k: report.get(k) for k in ("numErrors", "numWarnings")} if "error" not in report else report
+    )
     print(json.dumps(out))
 
 

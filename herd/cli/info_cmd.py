@@ -21,10 +21,20 @@ def dataset_summary(path: Path) -> dict:
         "name": ds.name,
         "category": ds.category,
         "skeleton": None if ds.skeleton is None else {"name": ds.skeleton.name, "joints": ds.skeleton.num_joints},
-        "videos": [{"name": v.name, "frames": v.num_frames, "width": v.width, "height": v.height,
-                    "detected": int(v.detected.sum()), "flow_gaps": list(v.flow_gaps),
-                    "init_poses": v.init_obj2cam is not None, "keypoints": v.keypoints is not None,
-                    "depth": v.has_depth} for v in ds.videos],
+        "videos": [
+            {
+                "name": v.name,
+                "frames": v.num_frames,
+                "width": v.width,
+                "height": v.height,
+                "detected": int(v.detected.sum()),
+                "flow_gaps": list(v.flow_gaps),
+                "init_poses": v.init_obj2cam is not None,
+                "keypoints": v.keypoints is not None,
+                "depth": v.has_depth,
+            }
+            for v in ds.videos
+        ],
         "total_frames": sum(v.num_frames for v in ds.videos),
         "cues": ds.cues(),
         "ground_truth": ds.has_ground_truth,
@@ -34,14 +44,18 @@ def dataset_summary(path: Path) -> dict:
 def _print_dataset(s: dict) -> None:
     sk = s["skeleton"]
     print(f"dataset {s['name']}  ({s['path']})")
-    print(f"  category   {s['category']}   skeleton {sk['name'] + ' (' + str(sk['joints']) + ' joints)' if sk else 'none'}")
+    print(
+        f"  category   {s['category']}   skeleton {sk['name'] + ' (' + str(sk['joints']) + ' joints)' if sk else 'none'}"
+    )
     print(f"  videos     {len(s['videos'])}, {s['total_frames']} frames in all")
     print("  cues       " + ", ".join(f"{k} {'yes' if v else 'no'}" for k, v in s["cues"].items()))
     print(f"  gt/        {'present (synthetic ground truth)' if s['ground_truth'] else 'absent'}")
     print(f"  {'video':<14}{'frames':>7}{'size':>11}{'detected':>10}  flow gaps")
     for v in s["videos"]:
-        print(f"  {v['name']:<14}{v['frames']:>7}{str(v['width']) + 'x' + str(v['height']):>11}{v['detected']:>10}  "
-              f"{','.join(map(str, v['flow_gaps'])) or '-'}")
+        print(
+            f"  {v['name']:<14}{v['frames']:>7}{str(v['width']) + 'x' + str(v['height']):>11}{v['detected']:>10}  "
+            f"{','.join(map(str, v['flow_gaps'])) or '-'}"
+        )
 
 
 @dataclasses.dataclass

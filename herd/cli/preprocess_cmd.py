@@ -52,10 +52,17 @@ class PreprocessOptions:
     verbose: bool = False
 
     RANGES: ClassVar[dict[str, Range]] = {
-        "fps": Range(0, above=True), "max_frames": Range(0), "res": Range(32), "focal": Range(0, above=True),
-        "min_motion": Range(0), "workers": Range(1)}
+        "fps": Range(0, above=True),
+        "max_frames": Range(0),
+        "res": Range(32),
+        "focal": Range(0, above=True),
+        "min_motion": Range(0),
+        "workers": Range(1),
+    }
     CHOICES: ClassVar[dict[str, tuple[str, ...]]] = {
-        "category": ("human", "quad"), "pose": ("auto", "mediapipe", "cuenet", "none")}
+        "category": ("human", "quad"),
+        "pose": ("auto", "mediapipe", "cuenet", "none"),
+    }
 
 
 def run(argv: list[str]) -> int:
@@ -63,9 +70,24 @@ def run(argv: list[str]) -> int:
     from herd.preprocess.pipeline import PreprocessConfig, preprocess
 
     t0 = time.perf_counter()
-    out = preprocess(PreprocessConfig(inputs=a.input, category=a.category, out=a.out, masks=a.masks,
-                                      mask_model=a.mask_model, fps=a.fps, max_frames=a.max_frames, res=a.res,
-                                      focal=a.focal, min_motion=a.min_motion, workers=a.workers, pose=a.pose,
-                                      overwrite=a.overwrite, progress=not a.quiet, verbose=a.verbose))
+    out = preprocess(
+        PreprocessConfig(
+            inputs=a.input,
+            category=a.category,
+            out=a.out,
+            masks=a.masks,
+            mask_model=a.mask_model,
+            fps=a.fps,
+            max_frames=a.max_frames,
+            res=a.res,
+            focal=a.focal,
+            min_motion=a.min_motion,
+            workers=a.workers,
+            pose=a.pose,
+            overwrite=a.overwrite,
+            progress=not a.quiet,
+            verbose=a.verbose,
+        )
+    )
     print(f"wrote {out} ({len(a.input)} videos) in {time.perf_counter() - t0:.0f} s; next: herd info {out}")
     return 0

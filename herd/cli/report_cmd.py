@@ -21,8 +21,9 @@ def _server(port: int, folder: Path):
     try:
         return http.server.ThreadingHTTPServer(("127.0.0.1", port), handler)
     except OSError as e:
-        raise HerdInputError(f"--port {port}: 127.0.0.1:{port} is in use or not allowed ({e.strerror}); "
-                             f"pick another --port") from None
+        raise HerdInputError(
+            f"--port {port}: 127.0.0.1:{port} is in use or not allowed ({e.strerror}); pick another --port"
+        ) from None
 
 
 @dataclasses.dataclass

@@ -58,9 +58,15 @@ class SynthOptions:
     quiet: bool = False
 
     RANGES: ClassVar[dict[str, Range]] = {
-        "videos": Range(1), "res": Range(16), "seed": Range(0), "fps": Range(0, above=True),
-        "init_rot_noise_deg": Range(0, 180), "kp_noise_px": Range(0), "heldout_views": Range(0),
-        "transfer_pairs": Range(0)}
+        "videos": Range(1),
+        "res": Range(16),
+        "seed": Range(0),
+        "fps": Range(0, above=True),
+        "init_rot_noise_deg": Range(0, 180),
+        "kp_noise_px": Range(0),
+        "heldout_views": Range(0),
+        "transfer_pairs": Range(0),
+    }
     CHOICES: ClassVar[dict[str, tuple[str, ...]]] = {"category": ("human", "quad")}
 
 
@@ -92,7 +98,9 @@ def run(argv: list[str]) -> int:
         known = set().union(*(ACTIONS[k] for k in kinds)) | {STILL}
         bad = [x for x in a.actions.split(",") if x not in known]
         if bad:
-            raise HerdInputError(f"--actions {a.actions}: unknown action {bad[0]!r}; choose from {', '.join(sorted(known))}")
+            raise HerdInputError(
+                f"--actions {a.actions}: unknown action {bad[0]!r}; choose from {', '.join(sorted(known))}"
+            )
 
     t0 = time.perf_counter()
     category = a.category if a.asset or a.category else "quad"
@@ -109,8 +117,22 @@ def run(argv: list[str]) -> int:
 def _synthesize(a, category, frames) -> Path:
     from herd.synth.generate import SynthConfig, synthesize
 
-    return synthesize(SynthConfig(out=a.out, category=category, asset=a.asset, videos=a.videos, frames=frames,
-                                 res=a.res, seed=a.seed, fps=a.fps, init_rot_noise_deg=a.init_rot_noise_deg,
-                                 kp_noise_px=a.kp_noise_px, heldout_views=a.heldout_views,
-                                 transfer_pairs=a.transfer_pairs, overwrite=a.overwrite, progress=not a.quiet,
-                                 actions=a.actions.split(",") if a.actions else None))
+    return synthesize(
+        SynthConfig(
+            out=a.out,
+            category=category,
+            asset=a.asset,
+            videos=a.videos,
+            frames=frames,
+            res=a.res,
+            seed=a.seed,
+            fps=a.fps,
+            init_rot_noise_deg=a.init_rot_noise_deg,
+            kp_noise_px=a.kp_noise_px,
+            heldout_views=a.heldout_views,
+            transfer_pairs=a.transfer_pairs,
+            overwrite=a.overwrite,
+            progress=not a.quiet,
+            actions=a.actions.split(",") if a.actions else None,
+        )
+    )

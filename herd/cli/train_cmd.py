@@ -31,11 +31,15 @@ def run(argv: list[str]) -> int:
         with stop_at_step_boundary() as stop:
             out = trainer.run(should_stop=stop)
     if stop():
-        sys.stderr.write(f"herd train: stopped by {stop.name} at step {out['steps']}, saved; resume with "
-                         f"herd train --flagfile={trainer.run_dir / 'opts.log'} --load_suffix latest\n")
+        sys.stderr.write(
+            f"herd train: stopped by {stop.name} at step {out['steps']}, saved; resume with "
+            f"herd train --flagfile={trainer.run_dir / 'opts.log'} --load_suffix latest\n"
+        )
         return stop.exit_code
     last = out["history"][-1] if out["history"] else {}
-    print(f"trained {trainer.run_dir} to step {out['steps']} in {out['seconds']:.0f} s"
-          f"{'; mask IoU (4 frames) ' + format(last['mask_iou'], '.3f') if last else ''}"
-          f"{'; rollbacks ' + str(out['rollbacks']) if out['rollbacks'] else ''}")
+    print(
+        f"trained {trainer.run_dir} to step {out['steps']} in {out['seconds']:.0f} s"
+        f"{'; mask IoU (4 frames) ' + format(last['mask_iou'], '.3f') if last else ''}"
+        f"{'; rollbacks ' + str(out['rollbacks']) if out['rollbacks'] else ''}"
+    )
     return 0

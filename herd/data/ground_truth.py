@@ -81,7 +81,9 @@ class GroundTruth:
     def __init__(self, dataset_root: str | Path):
         self.root = Path(dataset_root) / "gt"
         if not (self.root / "info.json").is_file():
-            raise HerdInputError(f"{self.root}: no synthetic ground truth here; metrics against ground truth need a herd synth dataset")
+            raise HerdInputError(
+                f"{self.root}: no synthetic ground truth here; metrics against ground truth need a herd synth dataset"
+            )
         self.info = json.loads((self.root / "info.json").read_text())
 
     def body(self, video: str) -> dict:

@@ -22,5 +22,6 @@ def projected_mesh_ious(run: LoadedRun, mesh: CanonicalMesh, video: int, stride:
     verts = posed_vertices(m, mesh, st)
     K = st.intrinsics.cpu().numpy()
     res = run.cache.res
-    return np.array([iou(rasterize(verts[i], mesh.faces, K[i], res, res).mask, run.cache.mask[f] > 0)
-                     for i, f in enumerate(frames)])
+    return np.array(
+        [iou(rasterize(verts[i], mesh.faces, K[i], res, res).mask, run.cache.mask[f] > 0) for i, f in enumerate(frames)]
+    )

@@ -36,8 +36,7 @@ def floater_share(opacity: np.ndarray, support: float = SUPPORT) -> float:
 
 
 @torch.no_grad()
-def turntable(run: LoadedRun, video: int, frame: int, views: int = 12, res: int = 128, elevation: float = 10.0
-              ) -> dict:
+def turntable(run: LoadedRun, video: int, frame: int, views: int = 12, res: int = 128, elevation: float = 10.0) -> dict:
     """Render video ``video`` at its frame ``frame`` (0-based within the video) from ``views``
     cameras evenly around it.
 

@@ -28,7 +28,9 @@ class FgMotion:
 
     def __post_init__(self) -> None:
         if self.skeleton is not None and self.skeleton not in SKELETON_KINDS:
-            raise HerdInputError(f"--fg_motion: unknown skeleton kind {self.skeleton!r}; choose {' or '.join(SKELETON_KINDS)}")
+            raise HerdInputError(
+                f"--fg_motion: unknown skeleton kind {self.skeleton!r}; choose {' or '.join(SKELETON_KINDS)}"
+            )
 
     @classmethod
     def parse(cls, text: str) -> FgMotion:
@@ -46,5 +48,9 @@ class FgMotion:
 
 
 #: every motion, in the order ``--help`` and the errors list them
-ALL = (FgMotion(None, False), FgMotion(None, True), *(FgMotion(k, False) for k in SKELETON_KINDS),
-       *(FgMotion(k, True) for k in SKELETON_KINDS))
+ALL = (
+    FgMotion(None, False),
+    FgMotion(None, True),
+    *(FgMotion(k, False) for k in SKELETON_KINDS),
+    *(FgMotion(k, True) for k in SKELETON_KINDS),
+)

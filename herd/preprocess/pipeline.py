@@ -97,8 +97,20 @@ class PreprocessConfig:
 
 def _key(path: Path, cfg: PreprocessConfig, mask_dir: Path | None) -> str:
     st = path.stat()
-    parts = [str(path.resolve()), st.st_size, int(st.st_mtime), cfg.category, cfg.fps, cfg.max_frames, cfg.res,
-             cfg.focal, cfg.min_motion, str(mask_dir), str(cfg.mask_model), pose_source(cfg)]
+    parts = [
+        str(path.resolve()),
+        st.st_size,
+        int(st.st_mtime),
+        cfg.category,
+        cfg.fps,
+        cfg.max_frames,
+        cfg.res,
+        cfg.focal,
+        cfg.min_motion,
+        str(mask_dir),
+        str(cfg.mask_model),
+        pose_source(cfg),
+    ]
     return hashlib.sha1(json.dumps(parts, default=str).encode()).hexdigest()[:16]
 
 
@@ -112,12 +124,16 @@ def pose_source(cfg: PreprocessConfig) -> str:
         return "none"
     if cfg.pose == "mediapipe":
         if cfg.category != "human":
-            raise HerdInputError(f"--pose mediapipe: finds people only; use --pose cuenet or none for --category {cfg.category}")
+            raise HerdInputError(
+                f"--pose mediapipe: finds people only; use --pose cuenet or none for --category {cfg.category}"
+            )
         return "mediapipe"
     if cfg.pose == "cuenet":
         if not has_net:
-            raise HerdInputError(f"--pose cuenet: herd ships no cue network for --category {cfg.category}; "
-                                 "build one with python -m herd.cuenet, or use --pose none")
+            raise HerdInputError(
+                f"--pose cuenet: herd ships no cue network for --category {cfg.category}; "
+                "build one with python -m herd.cuenet, or use --pose none"
+            )
         return "cuenet"
     if cfg.pose != "auto":
         raise HerdInputError(f"--pose {cfg.pose}: choose auto, mediapipe, cuenet or none")
@@ -126,8 +142,9 @@ def pose_source(cfg: PreprocessConfig) -> str:
     return "cuenet" if has_net else "none"
 
 
-def human_landmarks(frames: np.ndarray, crops: np.ndarray, masks: np.ndarray, name: str, work: VideoWork,
-                    progress: bool) -> Landmarks:
+def human_landmarks(
+    frames: np.ndarray, crops: np.ndarray, masks: np.ndarray, name: str, work: VideoWork, progress: bool
+) -> Landmarks:
     """The pose landmarks of one video's kept frames (a resumable stage)."""
     if work.has("lm_image"):
         return Landmarks(work.load("lm_image"), work.load("lm_world"), work.load("lm_found"))
@@ -161,8 +178,9 @@ def keep_moving_frames(frames: np.ndarray, masks: np.ndarray, min_motion: float)
     return np.array(keep)
 
 
-def process_video(src: Source, mask_dir: Path | None, cfg: PreprocessConfig, work: VideoWork,
-                  times: StageTimes | None = None) -> dict:
+def process_video(
+    src: Source, mask_dir: Path | None, cfg: PreprocessConfig, work: VideoWork, times: StageTimes | None = None
+) -> dict:
     """Run the stages of one input; returns what the writer needs. ``times`` collects the seconds
     each stage took (a stage resumed from the work folder adds nothing)."""
     times = StageTimes() if times is None else times
@@ -181,8 +199,10 @@ def process_video(src: Source, mask_dir: Path | None, cfg: PreprocessConfig, wor
     frames, masks = src.frames[keep], masks[keep]
     detected = masks.reshape(len(masks), -1).any(1)
     if detected.sum() < MIN_FRAMES:
-        raise HerdInputError(f"{src.path}: only {int(detected.sum())} usable frames with the object (after skipping "
-                             f"near-duplicates); a video needs at least {MIN_FRAMES}. Use a longer clip or --min_motion 0")
+        raise HerdInputError(
+            f"{src.path}: only {int(detected.sum())} usable frames with the object (after skipping "
+            f"near-duplicates); a video needs at least {MIN_FRAMES}. Use a longer clip or --min_motion 0"
+        )
     with times("crop"):
         crops = object_crops(masks)
         H, W = src.frames.shape[1:3]
@@ -197,12 +217,21 @@ def process_video(src: Source, mask_dir: Path | None, cfg: PreprocessConfig, wor
         with times("pose"):
             lm = human_landmarks(frames, crops, masks, src.name, work, cfg.progress)
         names = list(JOINT_LANDMARKS)
-        pose = {"init_obj2cam": root_poses(lm, K_raw, BUILTIN["human"]), "keypoint_names": names,
-                "keypoints": crop_keypoints(lm, crops, cfg.res, names)}
+        pose = {
+            "init_obj2cam": root_poses(lm, K_raw, BUILTIN["human"]),
+            "keypoint_names": names,
+            "keypoints": crop_keypoints(lm, crops, cfg.res, names),
+        }
         if cfg.progress:
-            print(f"  {src.name}: a person in {int(lm.found.sum())} of {len(frames)} frames"
-                  + ("" if pose["init_obj2cam"] is not None else "; too few for initial poses (train with --init_pose search)"),
-                  flush=True)
+            print(
+                f"  {src.name}: a person in {int(lm.found.sum())} of {len(frames)} frames"
+                + (
+                    ""
+                    if pose["init_obj2cam"] is not None
+                    else "; too few for initial poses (train with --init_pose search)"
+                ),
+                flush=True,
+            )
     flows = {}
     F = len(rgb)
     for g in FLOW_GAPS:
@@ -212,8 +241,16 @@ def process_video(src: Source, mask_dir: Path | None, cfg: PreprocessConfig, wor
             flows[("fw", g)], flows[("bw", g)] = work.load(f"fw_{g}"), work.load(f"bw_{g}")
             continue
         with times("flow"), ThreadPoolExecutor(max(cfg.workers, 1)) as pool:
-            pairs = list(tqdm(pool.map(lambda t, g=g: flow_pair(rgb[t], rgb[t + g]), range(F - g)), total=F - g,
-                              desc=f"flow {src.name} gap {g}", unit="pair", disable=not cfg.progress, leave=False))
+            pairs = list(
+                tqdm(
+                    pool.map(lambda t, g=g: flow_pair(rgb[t], rgb[t + g]), range(F - g)),
+                    total=F - g,
+                    desc=f"flow {src.name} gap {g}",
+                    unit="pair",
+                    disable=not cfg.progress,
+                    leave=False,
+                )
+            )
         fw = np.stack([p[0] for p in pairs]).astype(np.float16)
         bw = np.stack([p[1] for p in pairs]).astype(np.float16)
         work.save(f"fw_{g}", fw)
@@ -225,11 +262,25 @@ def process_video(src: Source, mask_dir: Path | None, cfg: PreprocessConfig, wor
         with times("cue net"):
             net, header = load_cue_net(cfg.category)
             est = estimate_cues(net, header, cmask, flows.get(("fw", 1)), flows.get(("bw", 1)), cfg.res)
-        pose = {"keypoints": est["keypoints"], "keypoint_names": est["keypoint_names"],
-                "keypoint_sigma_px": est["keypoint_sigma_px"], "keypoints_mirrored": True,
-                "view_logp": est["view_logp"]}
-    return {"rgb": rgb, "mask": cmask, "detected": detected, "K": K, "flows": flows,
-            "raw_indices": src.raw_indices[keep], "crops": crops, "raw_size": [W, H], "raw_K": K_raw, "pose": pose}
+        pose = {
+            "keypoints": est["keypoints"],
+            "keypoint_names": est["keypoint_names"],
+            "keypoint_sigma_px": est["keypoint_sigma_px"],
+            "keypoints_mirrored": True,
+            "view_logp": est["view_logp"],
+        }
+    return {
+        "rgb": rgb,
+        "mask": cmask,
+        "detected": detected,
+        "K": K,
+        "flows": flows,
+        "raw_indices": src.raw_indices[keep],
+        "crops": crops,
+        "raw_size": [W, H],
+        "raw_K": K_raw,
+        "pose": pose,
+    }
 
 
 def preprocess(cfg: PreprocessConfig) -> Path:
@@ -242,7 +293,9 @@ def _preprocess(cfg: PreprocessConfig) -> Path:
     if cfg.category not in ("human", "quad"):
         raise HerdInputError(f"--category {cfg.category}: choose human or quad")
     if cfg.masks is not None and len(cfg.masks) != len(cfg.inputs):
-        raise HerdInputError(f"--masks: {len(cfg.masks)} folders for {len(cfg.inputs)} inputs; give one mask folder per input, in order")
+        raise HerdInputError(
+            f"--masks: {len(cfg.masks)} folders for {len(cfg.inputs)} inputs; give one mask folder per input, in order"
+        )
     out = Path(cfg.out)
     check_dataset_out(out, cfg.overwrite)  # before reading a frame
     names: list[str] = []
@@ -277,20 +330,37 @@ def _preprocess(cfg: PreprocessConfig) -> Path:
             raise
     skeleton = BUILTIN[cfg.category]
     truth = [synthetic_source(p) for p in cfg.inputs]
-    with times("write"), DatasetWriter(out, name=out.name, category=cfg.category, skeleton=skeleton, overwrite=cfg.overwrite,
-                       source={"tool": "herd preprocess", "inputs": [str(p) for p in cfg.inputs]}) as w:
+    with (
+        times("write"),
+        DatasetWriter(
+            out,
+            name=out.name,
+            category=cfg.category,
+            skeleton=skeleton,
+            overwrite=cfg.overwrite,
+            source={"tool": "herd preprocess", "inputs": [str(p) for p in cfg.inputs]},
+        ) as w,
+    ):
         for (name, r), src in zip(results, truth):
             v = w.video(name)
             for t in range(len(r["rgb"])):
                 v.write_frame(t, r["rgb"][t], r["mask"][t], ext=".jpg")
             for (d, g), f in r["flows"].items():
                 v.write_flow(d, g, f)
-            extra = {"crops": np.round(r["crops"], 3).tolist(), "raw_size": r["raw_size"],
-                     "raw_intrinsics": np.round(r["raw_K"], 3).tolist()}
+            extra = {
+                "crops": np.round(r["crops"], 3).tolist(),
+                "raw_size": r["raw_size"],
+                "raw_intrinsics": np.round(r["raw_K"], 3).tolist(),
+            }
             if src is not None:  # frames of a herd synth video: evaluation can follow them to its truth
-                extra["ground_truth"] = {"dataset": str(src[0]), "dataset_relative": os.path.relpath(src[0], out.resolve()),
-                                         "video": src[1]}
-            v.finish(intrinsics=r["K"], detected=r["detected"], frame_indices=r["raw_indices"], **r["pose"], extra=extra)
+                extra["ground_truth"] = {
+                    "dataset": str(src[0]),
+                    "dataset_relative": os.path.relpath(src[0], out.resolve()),
+                    "video": src[1],
+                }
+            v.finish(
+                intrinsics=r["K"], detected=r["detected"], frame_indices=r["raw_indices"], **r["pose"], extra=extra
+            )
     shutil.rmtree(work_root, ignore_errors=True)
     if cfg.progress:
         print(f"{out}: {total_frames} input frames; {times.summary(total_frames)}", flush=True)

@@ -106,8 +106,9 @@ def _segment_sums(values: torch.Tensor, counts: list[int]) -> list[int]:
     return [int(v.sum()) for v in torch.split(values, counts)]
 
 
-def _shade_with_normals(model: HerdModel, st: FrameState, xo: torch.Tensor, xc0: torch.Tensor, counts: list[int],
-                        code: PerFrame) -> tuple[torch.Tensor, torch.Tensor | None, torch.Tensor, torch.Tensor]:
+def _shade_with_normals(
+    model: HerdModel, st: FrameState, xo: torch.Tensor, xc0: torch.Tensor, counts: list[int], code: PerFrame
+) -> tuple[torch.Tensor, torch.Tensor | None, torch.Tensor, torch.Tensor]:
     """Warp and shade ``(N, 3)`` posed samples (grouped by frame) whose colour sees the surface
     normal: the gradient of the posed SDF at each sample (one extra backward pass through the
     trunk and the warp, first order), rotated to camera space and detached, so that the colour
@@ -129,9 +130,17 @@ def _shade_with_normals(model: HerdModel, st: FrameState, xo: torch.Tensor, xc0:
     return xc, back_offset, sdf, model.field.color(xc, feat, PerFrame(st.app, counts), n)
 
 
-def render_rays(model: HerdModel, st: FrameState, pix: torch.Tensor, counts: list[int], proxy: Proxy,
-                cfg: RenderConfig, training: bool = True, pair: FrameState | None = None,
-                generator: torch.Generator | None = None) -> RayOutputs:
+def render_rays(
+    model: HerdModel,
+    st: FrameState,
+    pix: torch.Tensor,
+    counts: list[int],
+    proxy: Proxy,
+    cfg: RenderConfig,
+    training: bool = True,
+    pair: FrameState | None = None,
+    generator: torch.Generator | None = None,
+) -> RayOutputs:
     """Volume-render rays grouped by frame.
 
     Args:
@@ -180,14 +189,21 @@ def render_rays(model: HerdModel, st: FrameState, pix: torch.Tensor, counts: lis
     rgb_r = torch.zeros(R, 3, device=dev).index_add(0, ray_of, wo[:, None] * rgb)
     xyz_r = torch.zeros(R, 3, device=dev).index_add(0, ray_of, wo[:, None] * xc)
     depth = (w * z).sum(1)
-    out = RayOutputs(opacity=opacity, rgb=rgb_r, depth=depth, xyz=xyz_r,
-                     occupied_fraction=float(occ.float().mean()) if occ.numel() else 0.0)
+    out = RayOutputs(
+        opacity=opacity,
+        rgb=rgb_r,
+        depth=depth,
+        xyz=xyz_r,
+        occupied_fraction=float(occ.float().mean()) if occ.numel() else 0.0,
+    )
     if not training:
         out.origins, out.dirs, out.z, out.sample_weight = origins, dirs, z, w.detach()
         out.sample_sdf = torch.full((R * S,), float("nan"), device=dev).index_put((idx,), sdf.detach()).reshape(R, S)
     # flow and warp regularisers only where the samples matter: weight above a threshold
     sel = (wo.detach() > cfg.weight_threshold).nonzero()[:, 0] if len(idx) else idx
-    sel_frame = torch.repeat_interleave(torch.arange(len(counts), device=dev), torch.tensor(occ_counts, device=dev))[sel]
+    sel_frame = torch.repeat_interleave(torch.arange(len(counts), device=dev), torch.tensor(occ_counts, device=dev))[
+        sel
+    ]
     sel_counts = [int(c) for c in torch.bincount(sel_frame, minlength=len(counts))]
     if pair is not None:
         out.flow = torch.zeros(R, 2, device=dev)
@@ -202,15 +218,30 @@ def render_rays(model: HerdModel, st: FrameState, pix: torch.Tensor, counts: lis
     if training and len(sel):
         m = min(cfg.eikonal_points, len(idx))
         pick = torch.randperm(len(idx), generator=generator, device=dev)[:m]
-        out.samples = TrainingSamples(posed=xo, canonical=xc, back_offset=back_offset, weight=wo, selected=sel,
-                                      selected_frame=sel_frame, selected_counts=sel_counts,
-                                      eik_points=xc[pick].detach(), eik_codes=code.rows(pick).detach())
+        out.samples = TrainingSamples(
+            posed=xo,
+            canonical=xc,
+            back_offset=back_offset,
+            weight=wo,
+            selected=sel,
+            selected_frame=sel_frame,
+            selected_counts=sel_counts,
+            eik_points=xc[pick].detach(),
+            eik_codes=code.rows(pick).detach(),
+        )
     return out
 
 
 @torch.no_grad()
-def render_mask(model: HerdModel, frame: int, res: int, proxy: Proxy, cfg: RenderConfig,
-                obj2cam: torch.Tensor | None = None, intrinsics: torch.Tensor | None = None):
+def render_mask(
+    model: HerdModel,
+    frame: int,
+    res: int,
+    proxy: Proxy,
+    cfg: RenderConfig,
+    obj2cam: torch.Tensor | None = None,
+    intrinsics: torch.Tensor | None = None,
+):
     """``(res, res)`` bool NumPy silhouette (opacity > 0.5) of a global frame, optionally from
     another camera (``(4, 4)`` obj2cam in the model's object space, ``(4,)`` intrinsics at ``res``)."""
     dev = model.center.device
@@ -223,8 +254,16 @@ def render_mask(model: HerdModel, frame: int, res: int, proxy: Proxy, cfg: Rende
 
 
 @torch.no_grad()
-def render_image(model: HerdModel, st: FrameState, height: int, width: int, proxy: Proxy, cfg: RenderConfig,
-                 chunk: int = 8192, surface: bool = True) -> dict[str, torch.Tensor]:
+def render_image(
+    model: HerdModel,
+    st: FrameState,
+    height: int,
+    width: int,
+    proxy: Proxy,
+    cfg: RenderConfig,
+    chunk: int = 8192,
+    surface: bool = True,
+) -> dict[str, torch.Tensor]:
     """Render one frame (``st`` of a single frame) in chunks: ``opacity (H, W)``, ``rgb (H, W, 3)``,
     ``depth (H, W)`` (volume-rendered, not normalised by opacity), ``xyz (H, W, 3)``; with
     ``surface`` also ``surface_depth (H, W)`` camera z of the SDF's zero crossing (nan where there
@@ -232,7 +271,9 @@ def render_image(model: HerdModel, st: FrameState, height: int, width: int, prox
     (:mod:`herd.render.surface`). Memory stays flat at any resolution."""
     from herd.render.surface import find_surface
 
-    ys, xs = torch.meshgrid(torch.arange(height, dtype=torch.float32), torch.arange(width, dtype=torch.float32), indexing="ij")
+    ys, xs = torch.meshgrid(
+        torch.arange(height, dtype=torch.float32), torch.arange(width, dtype=torch.float32), indexing="ij"
+    )
     pix = torch.stack([xs.reshape(-1), ys.reshape(-1)], -1)
     outs = {"opacity": [], "rgb": [], "depth": [], "xyz": []}
     if surface:

@@ -25,8 +25,9 @@ def check_checkpoint_format(ck: dict, path: Path) -> None:
     if fmt == CHECKPOINT_FORMAT:
         return
     if isinstance(fmt, str) and fmt.startswith("herd-checkpoint-"):
-        raise HerdInputError(f"{path}: written by another version of herd ({fmt}; this one reads "
-                             f"{CHECKPOINT_FORMAT}); retrain the run")
+        raise HerdInputError(
+            f"{path}: written by another version of herd ({fmt}; this one reads {CHECKPOINT_FORMAT}); retrain the run"
+        )
     raise HerdInputError(f"{path}: not a herd checkpoint; retrain the run")
 
 
@@ -38,8 +39,10 @@ def read_checkpoint(path: Path, device: str | torch.device = "cpu") -> dict:
         ck = torch.load(path, map_location=device, weights_only=True)
     except Exception as e:  # noqa: BLE001 - whatever the damage, the file is unusable
         reason = (str(e).strip().splitlines() or [type(e).__name__])[0][:160]
-        raise HerdInputError(f"{path}: damaged or not a plain herd checkpoint ({reason}); resume from another "
-                             f"ckpt_NNNN.pth of the run (--load_suffix) or retrain it") from None
+        raise HerdInputError(
+            f"{path}: damaged or not a plain herd checkpoint ({reason}); resume from another "
+            f"ckpt_NNNN.pth of the run (--load_suffix) or retrain it"
+        ) from None
     check_checkpoint_format(ck, path)
     return ck
 
@@ -55,8 +58,10 @@ def open_checkpoint(run_dir: Path, suffix: str = "", device: str | torch.device 
     path = checkpoint_path(run_dir, suffix)
     if not path.is_file():
         have = sorted(p.stem[5:] for p in Path(run_dir).glob("ckpt_*.pth")) or "none"
-        raise HerdInputError(f"{path}: no such checkpoint; train the run first, or pick --load_suffix from {have} "
-                             f"(and pass --flagfile {Path(run_dir) / 'opts.log'})")
+        raise HerdInputError(
+            f"{path}: no such checkpoint; train the run first, or pick --load_suffix from {have} "
+            f"(and pass --flagfile {Path(run_dir) / 'opts.log'})"
+        )
     return path, read_checkpoint(path, device)
 
 
@@ -66,5 +71,7 @@ def load_model_state(model: torch.nn.Module, ck: dict, path: Path) -> None:
     try:
         model.load_state_dict(ck["model"])
     except RuntimeError as e:
-        raise HerdInputError(f"{path}: checkpoint does not match these options ({str(e).splitlines()[0]}); "
-                             f"pass --flagfile {path.parent / 'opts.log'}") from None
+        raise HerdInputError(
+            f"{path}: checkpoint does not match these options ({str(e).splitlines()[0]}); "
+            f"pass --flagfile {path.parent / 'opts.log'}"
+        ) from None

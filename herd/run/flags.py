@@ -96,7 +96,9 @@ def expand_flagfiles(argv: list[str]) -> list[str]:
         if a == "--flagfile" or a.startswith("--flagfile="):
             path = Path(a.split("=", 1)[1] if "=" in a else next(it, ""))
             if not path.is_file():
-                raise HerdInputError(f"{path}: no such flagfile; pass --flagfile=logdir/<run>/opts.log of a trained run")
+                raise HerdInputError(
+                    f"{path}: no such flagfile; pass --flagfile=logdir/<run>/opts.log of a trained run"
+                )
             lines = [ln.strip() for ln in path.read_text().splitlines()]
             out += expand_flagfiles([ln for ln in lines if ln and not ln.startswith("#")])
         else:
@@ -104,8 +106,14 @@ def expand_flagfiles(argv: list[str]) -> list[str]:
     return out
 
 
-def parse_flags(argv: list[str], *classes, prog: str = "herd", positional: str | None = None,
-                help_classes: tuple | None = None, help_note: str = ""):
+def parse_flags(
+    argv: list[str],
+    *classes,
+    prog: str = "herd",
+    positional: str | None = None,
+    help_classes: tuple | None = None,
+    help_note: str = "",
+):
     """Parse flags into instances of ``classes`` (dataclasses; a flag belongs to the class that
     declares it). Unknown flags and bad values raise :class:`HerdInputError`. ``--help`` prints
     the options of ``help_classes`` (default: every class) with their docs, then ``help_note``,
@@ -120,14 +128,23 @@ def parse_flags(argv: list[str], *classes, prog: str = "herd", positional: str |
         a = argv[i]
         i += 1
         if a in ("-h", "--help"):
-            print(help_text(prog, *(classes if help_classes is None else help_classes), note=help_note,
-                            positional=positional))
+            print(
+                help_text(
+                    prog, *(classes if help_classes is None else help_classes), note=help_note, positional=positional
+                )
+            )
             raise SystemExit(0)
         if not a.startswith("--"):
             pos.append(a)
             continue
         name, eq, val = a[2:].partition("=")
-        if name not in fields and name.startswith("no") and name[2:] in fields and fields[name[2:]][2] is bool and not eq:
+        if (
+            name not in fields
+            and name.startswith("no")
+            and name[2:] in fields
+            and fields[name[2:]][2] is bool
+            and not eq
+        ):
             values[name[2:]] = False
             continue
         if name not in fields:
@@ -157,8 +174,11 @@ def parse_flags(argv: list[str], *classes, prog: str = "herd", positional: str |
     out = []
     for cls in classes:
         kw = {f.name: values[f.name] for f in dataclasses.fields(cls) if f.name in values}
-        missing = [f.name for f in dataclasses.fields(cls)
-                   if f.name not in kw and f.default is dataclasses.MISSING and f.default_factory is dataclasses.MISSING]
+        missing = [
+            f.name
+            for f in dataclasses.fields(cls)
+            if f.name not in kw and f.default is dataclasses.MISSING and f.default_factory is dataclasses.MISSING
+        ]
         if missing:
             raise HerdInputError(f"missing flag --{missing[0]} (see '{prog} --help')")
         out.append(cls(**kw))

@@ -21,8 +21,10 @@ def dataset_path(seqname: str, data_root: str) -> Path:
     q = Path(data_root) / seqname
     if q.is_dir():
         return q
-    raise HerdInputError(f"--seqname {seqname}: no dataset at {q} or {p}; make one with herd synth or herd preprocess, "
-                         f"or set --data_root")
+    raise HerdInputError(
+        f"--seqname {seqname}: no dataset at {q} or {p}; make one with herd synth or herd preprocess, "
+        f"or set --data_root"
+    )
 
 
 def run_path(seqname: str, logname: str, logroot: str) -> Path:
@@ -36,11 +38,15 @@ def check_motion(fg_motion: FgMotion, ds: Dataset) -> None:
     if skel is None:
         return
     if ds.skeleton is None:
-        raise HerdInputError(f"--fg_motion {fg_motion}: dataset {ds.root} has no skeleton; use rigid or dense, "
-                             f"or a dataset made for the {skel} skeleton")
+        raise HerdInputError(
+            f"--fg_motion {fg_motion}: dataset {ds.root} has no skeleton; use rigid or dense, "
+            f"or a dataset made for the {skel} skeleton"
+        )
     if ds.skeleton.name in BUILTIN and ds.skeleton.name != skel:
-        raise HerdInputError(f"--fg_motion {fg_motion}: dataset {ds.root} uses the {ds.skeleton.name} skeleton; "
-                             f"use --fg_motion comp_skel-{ds.skeleton.name}_dense or skel-{ds.skeleton.name}")
+        raise HerdInputError(
+            f"--fg_motion {fg_motion}: dataset {ds.root} uses the {ds.skeleton.name} skeleton; "
+            f"use --fg_motion comp_skel-{ds.skeleton.name}_dense or skel-{ds.skeleton.name}"
+        )
 
 
 def open_dataset(seqname: str, data_root: str, fg_motion: FgMotion) -> Dataset:

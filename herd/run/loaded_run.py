@@ -47,8 +47,10 @@ class LoadedRun:
     def check_video(self, flag: str, v: int) -> int:
         """A video index given on the command line, checked against the run."""
         if not 0 <= v < self.cache.num_videos:
-            raise HerdInputError(f"--{flag}={v}: out of range; {self.run_dir} has videos 0..{self.cache.num_videos - 1} "
-                                 f"({', '.join(self.video_names)})")
+            raise HerdInputError(
+                f"--{flag}={v}: out of range; {self.run_dir} has videos 0..{self.cache.num_videos - 1} "
+                f"({', '.join(self.video_names)})"
+            )
         return v
 
 
@@ -56,8 +58,7 @@ def _trained_before_shading(state: dict, model: HerdModel) -> bool:
     """A run trained before ``--shading`` existed (default on since) has a colour head three
     inputs narrower and no such flag in its opts.log: it opens as it was trained."""
     w = state.get("field.color_head.net.0.weight")
-    return (model.cfg.shading and w is not None
-            and w.shape[1] == model.field.color_head.net[0].weight.shape[1] - 3)  # type: ignore[index]
+    return model.cfg.shading and w is not None and w.shape[1] == model.field.color_head.net[0].weight.shape[1] - 3  # type: ignore[index]
 
 
 def load_run(opts: TrainConfig, model_cfg: ModelConfig, device: str = "cpu") -> LoadedRun:

@@ -26,6 +26,13 @@ def scene_meta(cache: Cache, ds: Dataset, fg_motion: FgMotion, pose_smoothing: f
         r = np.sqrt(np.maximum(area, 1) / np.pi) * z / cache.intrinsics[:, 0]
         center, extent = np.zeros(3), float(np.median(r[cache.detected]) * 1.3)
     init = smooth_poses(cache.init_obj2cam, cache.frame_video, pose_smoothing)
-    return SceneMeta(frame_video=cache.frame_video, frame_time=cache.frame_time(), init_obj2cam=init,
-                     intrinsics=cache.intrinsics, num_videos=cache.num_videos, skeleton=skeleton,
-                     center=center, extent=extent)
+    return SceneMeta(
+        frame_video=cache.frame_video,
+        frame_time=cache.frame_time(),
+        init_obj2cam=init,
+        intrinsics=cache.intrinsics,
+        num_videos=cache.num_videos,
+        skeleton=skeleton,
+        center=center,
+        extent=extent,
+    )

@@ -24,11 +24,21 @@ def run_summary(run: Path) -> dict:
     # before the first round's checkpoint, the training's progress file is all there is
     ck: dict = read_checkpoint(ck_path) if ck_path.is_file() else {"step": progress["step"] if progress else 0}
     total = int(opts.get("num_rounds", 0)) * int(opts.get("iters_per_round", 0))
-    return {"kind": "run", "path": str(run), "seqname": opts.get("seqname"), "fg_motion": opts.get("fg_motion"),
-            "single_inst": opts.get("single_inst"), "step": ck["step"], "total_steps": total,
-            "rollbacks": ck.get("rollbacks", 0), "history": ck.get("history", []), "progress": progress,
-            "checkpoints": sorted(p.name for p in run.glob("ckpt_*.pth")), "glbs": len(list(run.glob("*-proxy.glb"))),
-            "bone_lengths": _bone_lengths(ck["model"], opts) if "model" in ck else None}
+    return {
+        "kind": "run",
+        "path": str(run),
+        "seqname": opts.get("seqname"),
+        "fg_motion": opts.get("fg_motion"),
+        "single_inst": opts.get("single_inst"),
+        "step": ck["step"],
+        "total_steps": total,
+        "rollbacks": ck.get("rollbacks", 0),
+        "history": ck.get("history", []),
+        "progress": progress,
+        "checkpoints": sorted(p.name for p in run.glob("ckpt_*.pth")),
+        "glbs": len(list(run.glob("*-proxy.glb"))),
+        "bone_lengths": _bone_lengths(ck["model"], opts) if "model" in ck else None,
+    }
 
 
 def _bone_lengths(state: dict, opts: dict) -> dict | None:

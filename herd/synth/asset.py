@@ -21,7 +21,6 @@ Frames: object space is +y up, +z forward, +x left, ground at y = 0 in the rest 
 :mod:`herd.synth.asset_rig` for world space. Shape letters as in :mod:`herd.geometry`.
 """
 
-
 from herd.synth.asset_body import (
     BONE_SCALE_RANGE,
     GLOBAL_SCALE_RANGE,

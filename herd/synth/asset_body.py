@@ -97,8 +97,9 @@ class AssetBody:
             animated = {c.node for c in clip.channels if c.path == "translation"}
             ref = next((j for j, n in enumerate(self.asset.joint_nodes) if int(n) in animated), 0)
             times = clip.start + clip.duration * np.linspace(0.0, 1.0, 33)
-            pos = np.array([apply(self.world2obj, pose_world(self.asset.rig, self.bone_scale, clip, s)[ref, :3, 3])
-                            for s in times])
+            pos = np.array(
+                [apply(self.world2obj, pose_world(self.asset.rig, self.bone_scale, clip, s)[ref, :3, 3]) for s in times]
+            )
             mean = pos[:-1].mean(axis=0) - self.rest_joints[ref]
             drift = pos[-1] - pos[0]
             self._offsets[clip.name] = (mean * np.array([1.0, 0.0, 1.0]), drift * np.array([1.0, 0.0, 1.0]))
@@ -111,8 +112,9 @@ class AssetBody:
         a = self.asset
         c = None if clip is None else a.clips[clip]
         joint2world = pose_world(a.rig, self.bone_scale, c, time)
-        verts = blend_skin(a.skin_joints, a.skin_weights, self.world2obj[None] @ joint2world @ a.inverse_bind,
-                       a.bind_verts)
+        verts = blend_skin(
+            a.skin_joints, a.skin_weights, self.world2obj[None] @ joint2world @ a.inverse_bind, a.bind_verts
+        )
         obj2world = np.linalg.inv(self.world2obj)
         skin = self.world2obj[None] @ joint2world @ np.linalg.inv(self.bind_world) @ obj2world[None]
         joints = apply(self.world2obj, joint2world[:, :3, 3])
@@ -142,8 +144,12 @@ class AssetBody:
             jm = self.asset.joint_map
             if jm is None:
                 raise ValueError(f"asset {self.asset.name}: its joints are not mapped onto a built-in skeleton")
-            self._retargeted[key] = (motion, retarget(self.asset.skeleton.parents, self.rest_joints, jm,
-                                                      self.builtin_rest, motion.builtin_rotations()))
+            self._retargeted[key] = (
+                motion,
+                retarget(
+                    self.asset.skeleton.parents, self.rest_joints, jm, self.builtin_rest, motion.builtin_rotations()
+                ),
+            )
         return self._retargeted[key][1]
 
     def pose(self, motion, t: int) -> tuple[np.ndarray, np.ndarray]:
@@ -237,8 +243,10 @@ def make_asset_body(asset: RiggedAsset, rng: np.random.Generator | None, shared:
     sk = asset.skeleton
     jm = asset.joint_map
     if shared and jm is None:
-        raise HerdInputError(f"{asset.path}: its joints could not be mapped onto herd's human or quad skeleton, "
-                             "so it cannot share a category with other assets; use it alone")
+        raise HerdInputError(
+            f"{asset.path}: its joints could not be mapped onto herd's human or quad skeleton, "
+            "so it cannot share a category with other assets; use it alone"
+        )
     J = sk.num_joints
     groups = [bone_group(n) for n in sk.joint_names]
     bone_scale = np.ones(J)
@@ -259,8 +267,9 @@ def make_asset_body(asset: RiggedAsset, rng: np.random.Generator | None, shared:
     size = global_scale * (builtin_height(jm.kind) / ASSET_HEIGHT if shared else 1.0)
     bind_world = pose_world(asset.rig, bone_scale, None, 0.0)
     world2obj = np.diag([size, size, size, 1.0]) @ asset.world2obj
-    v = apply(world2obj, blend_skin(asset.skin_joints, asset.skin_weights, bind_world @ asset.inverse_bind,
-                                asset.bind_verts))
+    v = apply(
+        world2obj, blend_skin(asset.skin_joints, asset.skin_weights, bind_world @ asset.inverse_bind, asset.bind_verts)
+    )
     lo_v, hi_v = v.min(axis=0), v.max(axis=0)
     world2obj[:3, 3] -= np.array([(lo_v[0] + hi_v[0]) / 2, lo_v[1], (lo_v[2] + hi_v[2]) / 2])
     rest_joints = apply(world2obj, bind_world[:, :3, 3])
@@ -277,9 +286,21 @@ def make_asset_body(asset: RiggedAsset, rng: np.random.Generator | None, shared:
         "bone_scale": {n: round(float(s), 6) for n, s in zip(sk.joint_names, bone_scale)},
         "tint": [round(float(c), 6) for c in tint],
     }
-    return AssetBody(asset=asset, skeleton=skeleton, faces=asset.faces.copy(),
-                     rest_verts=apply(world2obj, blend_skin(asset.skin_joints, asset.skin_weights,
-                                                        bind_world @ asset.inverse_bind, asset.bind_verts)),
-                     params=params, bone_scale=bone_scale, global_scale=global_scale, tint=tint,
-                     world2obj=world2obj, bind_world=bind_world, rest_joints=rest_joints,
-                     builtin_rest=builtin_rest, shared=shared)
+    return AssetBody(
+        asset=asset,
+        skeleton=skeleton,
+        faces=asset.faces.copy(),
+        rest_verts=apply(
+            world2obj,
+            blend_skin(asset.skin_joints, asset.skin_weights, bind_world @ asset.inverse_bind, asset.bind_verts),
+        ),
+        params=params,
+        bone_scale=bone_scale,
+        global_scale=global_scale,
+        tint=tint,
+        world2obj=world2obj,
+        bind_world=bind_world,
+        rest_joints=rest_joints,
+        builtin_rest=builtin_rest,
+        shared=shared,
+    )

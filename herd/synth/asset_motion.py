@@ -55,8 +55,13 @@ class AssetMotion:
     @property
     def params(self) -> dict:
         """JSON-able description for the ground truth."""
-        return {"clip": self.clip, "speed": round(self.speed, 6), "phase": round(self.phase, 6),
-                "fps": self.fps, "ground_speed": round(self.ground_speed, 6)}
+        return {
+            "clip": self.clip,
+            "speed": round(self.speed, 6),
+            "phase": round(self.phase, 6),
+            "fps": self.fps,
+            "ground_speed": round(self.ground_speed, 6),
+        }
 
     def builtin_rotations(self) -> np.ndarray:
         """``(F, H, 3, 3)`` the clip as built-in local joint rotations (for another asset's body)."""
@@ -106,14 +111,17 @@ def _yaw_matrix(yaw: float) -> np.ndarray:
     return np.array([[c, 0.0, s], [0.0, 1.0, 0.0], [-s, 0.0, c]])
 
 
-def _retargeted(asset: RiggedAsset, rng: np.random.Generator, num_frames: int, fps: float,
-                actions: list[str] | None, height: float) -> RetargetedMotion:
+def _retargeted(
+    asset: RiggedAsset, rng: np.random.Generator, num_frames: int, fps: float, actions: list[str] | None, height: float
+) -> RetargetedMotion:
     from herd.synth.motion import make_motion
 
     jm = asset.joint_map
     if jm is None:
-        raise HerdInputError(f"{asset.path}: its joints could not be mapped onto herd's skeletons, so built-in "
-                             "actions cannot drive it; use its own clips (drop --actions)")
+        raise HerdInputError(
+            f"{asset.path}: its joints could not be mapped onto herd's skeletons, so built-in "
+            "actions cannot drive it; use its own clips (drop --actions)"
+        )
     try:
         m = make_motion(jm.target, num_frames, rng, actions=actions, fps=fps)
     except ValueError as exc:
@@ -121,13 +129,20 @@ def _retargeted(asset: RiggedAsset, rng: np.random.Generator, num_frames: int, f
     obj2world = m.obj2world.copy()
     obj2world[:, :3, 3] *= height / builtin_height(jm.kind)
     obj2world[:, 1, 3] = 0.0
-    return RetargetedMotion(num_frames=num_frames, obj2world=obj2world, name=m.name, local_rot=m.local_rot,
-                            kind=jm.kind, speed=m.speed)
+    return RetargetedMotion(
+        num_frames=num_frames, obj2world=obj2world, name=m.name, local_rot=m.local_rot, kind=jm.kind, speed=m.speed
+    )
 
 
-def make_asset_motion(asset: RiggedAsset, rng: np.random.Generator, num_frames: int, fps: float,
-                      clip: str | None = None, actions: list[str] | None = None,
-                      height: float = ASSET_HEIGHT):
+def make_asset_motion(
+    asset: RiggedAsset,
+    rng: np.random.Generator,
+    num_frames: int,
+    fps: float,
+    clip: str | None = None,
+    actions: list[str] | None = None,
+    height: float = ASSET_HEIGHT,
+):
     """One video's motion for an asset.
 
     By default a clip that moves and keeps the body standing (:attr:`RiggedAsset.default_clips`;
@@ -180,6 +195,15 @@ def make_asset_motion(asset: RiggedAsset, rng: np.random.Generator, num_frames: 
     for f in range(num_frames):
         obj2world[f, :3, :3] = _yaw_matrix(yaw[f])
     obj2world[:, :3, 3] = pos
-    return AssetMotion(num_frames=num_frames, obj2world=obj2world, name=f"{clip} x{speed:.2f}", clip=clip,
-                       speed=speed, phase=phase, fps=float(fps), clip_times=clip_times, ground_speed=ground_speed,
-                       asset=asset)
+    return AssetMotion(
+        num_frames=num_frames,
+        obj2world=obj2world,
+        name=f"{clip} x{speed:.2f}",
+        clip=clip,
+        speed=speed,
+        phase=phase,
+        fps=float(fps),
+        clip_times=clip_times,
+        ground_speed=ground_speed,
+        asset=asset,
+    )

@@ -124,8 +124,12 @@ def build_rig(glb: GlbFile) -> Asset:
         raise no_rig_error(glb, prims)
     order, skin_nodes = joint_nodes(glb, prims)
     joint_of = {n: k for k, n in enumerate(order)}
-    rigged = [p for p in prims if (p.skin_joints is not None and nodes[p.node].skin in skin_nodes)
-              or any(n in joint_of for n in [p.node] + glb.ancestors(p.node))]
+    rigged = [
+        p
+        for p in prims
+        if (p.skin_joints is not None and nodes[p.node].skin in skin_nodes)
+        or any(n in joint_of for n in [p.node] + glb.ancestors(p.node))
+    ]
     if not rigged:
         raise no_rig_error(glb, prims)
     J = len(order)
@@ -138,8 +142,9 @@ def build_rig(glb: GlbFile) -> Asset:
         if acc is not None:
             ibm = glb.accessor(acc)
             if len(ibm) != len(js):
-                raise input_error(path, f"skin {s} has {len(js)} joints but {len(ibm)} inverse bind matrices",
-                                  "re-export it")
+                raise input_error(
+                    path, f"skin {s} has {len(js)} joints but {len(ibm)} inverse bind matrices", "re-export it"
+                )
         else:  # no inverse bind matrices: the rest pose is the bind pose
             ibm = np.stack([np.linalg.inv(glb.rest_world(j)) for j in js])
         place = skin_placement(glb, prims, s, ibm, js)
@@ -185,17 +190,39 @@ def build_rig(glb: GlbFile) -> Asset:
     world2obj[:3, :3] = scale * rot
     world2obj[:3, 3] = -scale * np.array([(lo[0] + hi[0]) / 2, lo[1], (lo[2] + hi[2]) / 2])
     rest_joints = apply(world2obj, bind_world[:, :3, 3])
-    skeleton = Skeleton(name=path.stem, joint_names=tuple(names), parents=parents, rest_joints=rest_joints,
-                        symmetry=symmetry_map(names, rest_joints))
-    return Asset(name=path.stem, path=path, skeleton=skeleton, joint_nodes=np.array(order, dtype=np.int64),
-                 root_parent=root_parent, nodes=nodes, bind_world=bind_world,
-                 inverse_bind=np.linalg.inv(bind_world), bind_local=bind_local, world2obj=world2obj, scale=scale,
-                 bind_verts=bind_verts, rest_verts=apply(world2obj, bind_verts), faces=faces,
-                 skin_joints=skin_joints, skin_weights=skin_weights, materials=tuple(mats),
-                 face_material=np.concatenate(face_material), corner_uv=np.concatenate([p.uv for p in parts]),
-                 corner_color=np.concatenate([p.color for p in parts]), parts=tuple(p.label for p in rigged),
-                 vertex_part=np.repeat(np.arange(len(parts)), [len(p.verts) for p in parts]),
-                 source_vertices=np.concatenate([p.source for p in parts]), clips=read_clips(glb))
+    skeleton = Skeleton(
+        name=path.stem,
+        joint_names=tuple(names),
+        parents=parents,
+        rest_joints=rest_joints,
+        symmetry=symmetry_map(names, rest_joints),
+    )
+    return Asset(
+        name=path.stem,
+        path=path,
+        skeleton=skeleton,
+        joint_nodes=np.array(order, dtype=np.int64),
+        root_parent=root_parent,
+        nodes=nodes,
+        bind_world=bind_world,
+        inverse_bind=np.linalg.inv(bind_world),
+        bind_local=bind_local,
+        world2obj=world2obj,
+        scale=scale,
+        bind_verts=bind_verts,
+        rest_verts=apply(world2obj, bind_verts),
+        faces=faces,
+        skin_joints=skin_joints,
+        skin_weights=skin_weights,
+        materials=tuple(mats),
+        face_material=np.concatenate(face_material),
+        corner_uv=np.concatenate([p.uv for p in parts]),
+        corner_color=np.concatenate([p.color for p in parts]),
+        parts=tuple(p.label for p in rigged),
+        vertex_part=np.repeat(np.arange(len(parts)), [len(p.verts) for p in parts]),
+        source_vertices=np.concatenate([p.source for p in parts]),
+        clips=read_clips(glb),
+    )
 
 
 def _up_fix(verts: np.ndarray) -> np.ndarray:

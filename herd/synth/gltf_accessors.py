@@ -17,8 +17,7 @@ if TYPE_CHECKING:
 DRACO = "KHR_draco_mesh_compression"
 #: What a user is told to do with a file herd cannot read.
 FIX = "export it as a glTF 2.0 binary (.glb) with a skinned mesh"
-_COMPONENT_DTYPES = {5120: np.int8, 5121: np.uint8, 5122: np.int16, 5123: np.uint16,
-                     5125: np.uint32, 5126: np.float32}
+_COMPONENT_DTYPES = {5120: np.int8, 5121: np.uint8, 5122: np.int16, 5123: np.uint16, 5125: np.uint32, 5126: np.float32}
 _TYPE_SIZES = {"SCALAR": 1, "VEC2": 2, "VEC3": 3, "VEC4": 4, "MAT2": 4, "MAT3": 9, "MAT4": 16}
 
 
@@ -46,15 +45,19 @@ def read_accessor(gltf, blob: bytes, index: int, path: Path) -> np.ndarray:
     else:
         bv = gltf.bufferViews[acc.bufferView]
         if bv.buffer != 0:
-            raise input_error(path, "data outside the binary chunk is not supported",
-                              "re-export it as a self-contained .glb")
+            raise input_error(
+                path, "data outside the binary chunk is not supported", "re-export it as a self-contained .glb"
+            )
         start = (bv.byteOffset or 0) + (acc.byteOffset or 0)
         elem = dtype.itemsize * n
         stride = bv.byteStride or elem
         end = start + (stride * (acc.count - 1) + elem if acc.count else 0)
         if end > len(blob):
-            raise input_error(path, f"accessor {index} reads past the end of the binary chunk",
-                              "the file is truncated or corrupt; re-export it")
+            raise input_error(
+                path,
+                f"accessor {index} reads past the end of the binary chunk",
+                "the file is truncated or corrupt; re-export it",
+            )
         if stride == elem:
             out = np.frombuffer(blob, dtype=dtype, count=acc.count * n, offset=start).reshape(acc.count, n)
         else:
@@ -66,11 +69,13 @@ def read_accessor(gltf, blob: bytes, index: int, path: Path) -> np.ndarray:
         sp = acc.sparse
         ibv = gltf.bufferViews[sp.indices.bufferView]
         idt = np.dtype(_COMPONENT_DTYPES[sp.indices.componentType]).newbyteorder("<")
-        idx = np.frombuffer(blob, dtype=idt, count=sp.count,
-                            offset=(ibv.byteOffset or 0) + (sp.indices.byteOffset or 0))
+        idx = np.frombuffer(
+            blob, dtype=idt, count=sp.count, offset=(ibv.byteOffset or 0) + (sp.indices.byteOffset or 0)
+        )
         vbv = gltf.bufferViews[sp.values.bufferView]
-        vals = np.frombuffer(blob, dtype=dtype, count=sp.count * n,
-                             offset=(vbv.byteOffset or 0) + (sp.values.byteOffset or 0)).reshape(sp.count, n)
+        vals = np.frombuffer(
+            blob, dtype=dtype, count=sp.count * n, offset=(vbv.byteOffset or 0) + (sp.values.byteOffset or 0)
+        ).reshape(sp.count, n)
         out = out.copy()
         out[idx.astype(np.int64)] = vals
     out = _normalise(out, bool(acc.normalized))
@@ -83,9 +88,11 @@ def _draco_decoder(path: Path):
     try:
         import DracoPy
     except ImportError:
-        raise input_error(path, f"its meshes are Draco-compressed ({DRACO}) and no Draco decoder is installed",
-                          "pip install DracoPy (Google's Draco decoder), or re-export the asset without mesh "
-                          "compression") from None
+        raise input_error(
+            path,
+            f"its meshes are Draco-compressed ({DRACO}) and no Draco decoder is installed",
+            "pip install DracoPy (Google's Draco decoder), or re-export the asset without mesh compression",
+        ) from None
     return DracoPy
 
 
@@ -95,7 +102,7 @@ def decode_draco(glb: GlbFile, prim, semantics: list[str]) -> tuple[dict[str, np
     ext = prim.extensions[DRACO]
     gltf: Any = glb.gltf  # pygltflib.GLTF2
     bv = gltf.bufferViews[ext["bufferView"]]
-    data = glb.blob[(bv.byteOffset or 0):(bv.byteOffset or 0) + bv.byteLength]
+    data = glb.blob[(bv.byteOffset or 0) : (bv.byteOffset or 0) + bv.byteLength]
     try:
         mesh = draco.decode(data)
     except Exception as exc:  # noqa: BLE001 - the decoder raises several kinds on bad data

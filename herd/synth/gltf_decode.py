@@ -25,8 +25,10 @@ from scipy.spatial.transform import Rotation
 from herd.synth.gltf_accessors import DRACO, FIX, decode_draco, input_error, read_accessor
 
 #: Extensions that change what the geometry is and that herd does not decode.
-_UNSUPPORTED = {"EXT_meshopt_compression": "gltfpack -noq -i in.glb -o out.glb",
-                "KHR_mesh_quantization": "gltf-transform dequantize in.glb out.glb"}
+_UNSUPPORTED = {
+    "EXT_meshopt_compression": "gltfpack -noq -i in.glb -o out.glb",
+    "KHR_mesh_quantization": "gltf-transform dequantize in.glb out.glb",
+}
 
 
 @dataclasses.dataclass(frozen=True, eq=False)
@@ -187,9 +189,19 @@ def _read_nodes(gltf) -> tuple[Node, ...]:
             s = np.array(n.scale if n.scale is not None else [1.0, 1.0, 1.0], dtype=np.float64)
             q = q / max(np.linalg.norm(q), 1e-12)
             m = trs(t, q, s)
-        nodes.append(Node(name=n.name or "", parent=parents[i], children=tuple(int(c) for c in n.children or []),
-                          translation=t, rotation=q, scale=s, matrix=m,
-                          mesh=-1 if n.mesh is None else int(n.mesh), skin=-1 if n.skin is None else int(n.skin)))
+        nodes.append(
+            Node(
+                name=n.name or "",
+                parent=parents[i],
+                children=tuple(int(c) for c in n.children or []),
+                translation=t,
+                rotation=q,
+                scale=s,
+                matrix=m,
+                mesh=-1 if n.mesh is None else int(n.mesh),
+                skin=-1 if n.skin is None else int(n.skin),
+            )
+        )
     return tuple(nodes)
 
 
@@ -200,7 +212,7 @@ def _read_image(glb: GlbFile, source: int) -> np.ndarray:
     image = gltf.images[source]
     if image.bufferView is not None:
         bv = gltf.bufferViews[image.bufferView]
-        data = glb.blob[(bv.byteOffset or 0):(bv.byteOffset or 0) + bv.byteLength]
+        data = glb.blob[(bv.byteOffset or 0) : (bv.byteOffset or 0) + bv.byteLength]
     elif image.uri and image.uri.startswith("data:"):
         data = base64.b64decode(image.uri.split(",", 1)[1])
     else:
@@ -211,8 +223,9 @@ def _read_image(glb: GlbFile, source: int) -> np.ndarray:
     try:
         img = Image.open(io.BytesIO(data)).convert("RGB")
     except Exception as exc:  # noqa: BLE001 - any decoder failure is a bad file
-        raise input_error(path, f"cannot decode a base-colour texture ({exc})",
-                          "re-export it with PNG or JPEG textures") from None
+        raise input_error(
+            path, f"cannot decode a base-colour texture ({exc})", "re-export it with PNG or JPEG textures"
+        ) from None
     return np.asarray(img, dtype=np.float32) / 255.0
 
 
@@ -268,8 +281,11 @@ def _read_primitive(glb: GlbFile, node: int, mesh_index: int, k: int, prim, cach
         faces = _triangles(idx, mode)
     verts = arrays["POSITION"].astype(np.float64)
     if len(faces) and (faces.max() >= len(verts) or faces.min() < 0):
-        raise input_error(glb.path, f"a triangle of mesh {gltf.meshes[mesh_index].name or mesh_index} points past "
-                          "its vertices", "the file is corrupt; re-export it")
+        raise input_error(
+            glb.path,
+            f"a triangle of mesh {gltf.meshes[mesh_index].name or mesh_index} points past its vertices",
+            "the file is corrupt; re-export it",
+        )
     joints = weights = None
     if "JOINTS_0" in arrays and "WEIGHTS_0" in arrays:
         pairs = [(arrays["JOINTS_0"], arrays["WEIGHTS_0"])]
@@ -282,9 +298,18 @@ def _read_primitive(glb: GlbFile, node: int, mesh_index: int, k: int, prim, cach
     if color is not None:
         color = np.clip(color[:, :3].astype(np.float64), 0.0, 1.0)
     label = f"{gltf.meshes[mesh_index].name or f'mesh{mesh_index}'}[{k}]"
-    return Primitive(node=node, label=label, verts=verts, faces=faces, skin_joints=joints, skin_weights=weights,
-                     uv=None if uv is None else uv[:, :2].astype(np.float64), color=color, material=material,
-                     has_morph_targets=bool(prim.targets))
+    return Primitive(
+        node=node,
+        label=label,
+        verts=verts,
+        faces=faces,
+        skin_joints=joints,
+        skin_weights=weights,
+        uv=None if uv is None else uv[:, :2].astype(np.float64),
+        color=color,
+        material=material,
+        has_morph_targets=bool(prim.targets),
+    )
 
 
 def scene_nodes(glb: GlbFile) -> list[int]:
@@ -334,6 +359,9 @@ def open_glb(path: str | Path) -> GlbFile:
         raise input_error(path, f"cannot parse the .glb ({type(exc).__name__})", FIX) from None
     for ext in gltf.extensionsRequired or []:
         if ext in _UNSUPPORTED:
-            raise input_error(path, f"it needs the {ext} extension, which herd does not decode",
-                              f"decompress it first: {_UNSUPPORTED[ext]}")
+            raise input_error(
+                path,
+                f"it needs the {ext} extension, which herd does not decode",
+                f"decompress it first: {_UNSUPPORTED[ext]}",
+            )
     return GlbFile(path=path, gltf=gltf, blob=gltf.binary_blob() or b"", nodes=_read_nodes(gltf))

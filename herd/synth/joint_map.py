@@ -109,7 +109,7 @@ class _Tree:
         chain = self.up(b)
         if a not in chain:
             return []
-        return list(reversed(chain[:chain.index(a)]))
+        return list(reversed(chain[: chain.index(a)]))
 
     def is_below(self, j: int, a: int) -> bool:
         return a in self.up(j)
@@ -122,8 +122,9 @@ def _herd_fractions(target: Skeleton, chain: list[str]) -> np.ndarray:
     return cum[1:] / cum[-1]
 
 
-def _spread(tree: _Tree, start: int, path: list[int], fracs: np.ndarray, pickable: int | None = None,
-            extend: bool = False) -> list[tuple[int, np.ndarray, bool]]:
+def _spread(
+    tree: _Tree, start: int, path: list[int], fracs: np.ndarray, pickable: int | None = None, extend: bool = False
+) -> list[tuple[int, np.ndarray, bool]]:
     """Built-in joints at length fractions ``fracs`` along ``path`` (asset joints below ``start``).
 
     Each picks one of the first ``pickable`` path joints (all by default), the one nearest its
@@ -216,8 +217,11 @@ def _map_human_names(tree: _Tree, target: Skeleton) -> dict | None:
     _put(res, "pelvis", (pelvis, tree.pos[pelvis], True))
     _put(res, "chest", (chest, tree.pos[chest], True))
     mid = tree.path(pelvis, chest)
-    _put(res, "spine", _spread(tree, pelvis, mid, _herd_fractions(target, ["pelvis", "spine", "chest"])[:1],
-                               pickable=len(mid) - 1)[0])
+    _put(
+        res,
+        "spine",
+        _spread(tree, pelvis, mid, _herd_fractions(target, ["pelvis", "spine", "chest"])[:1], pickable=len(mid) - 1)[0],
+    )
     for role in ("neck", "head"):
         j = found.get((role, ""))
         if j is not None and tree.is_below(j, chest):
@@ -252,8 +256,11 @@ def _limb_ends(tree: _Tree, kind: str) -> dict[str, int]:
         ends["head"] = max((j for j in leaves if j not in used), key=lambda j: pos[j, 1] - abs(pos[j, 0] - cx))
         return ends
     for s, sx, front in (("fl", 1, 1), ("fr", -1, 1), ("bl", 1, -1), ("br", -1, -1)):
-        quad = [j for j in leaves if sx * (pos[j, 0] - cx) > 0 and front * (pos[j, 2] - cz) > 0
-                and pos[j, 1] < lo[1] + 0.4 * H]
+        quad = [
+            j
+            for j in leaves
+            if sx * (pos[j, 0] - cx) > 0 and front * (pos[j, 2] - cz) > 0 and pos[j, 1] < lo[1] + 0.4 * H
+        ]
         if not quad:
             raise ValueError(f"no foot joint at {s}")
         ends[f"{s}_paw"] = min(quad, key=lambda j: pos[j, 1])
@@ -293,15 +300,18 @@ def _map_geometry(tree: _Tree, target: Skeleton, kind: str) -> dict:
         for k, n in enumerate(torso[1:], 1):
             _put(res, n, (pelvis, tree.pos[pelvis] + up * span * k / (len(torso) - 1), False))
     else:
-        for n, pick in zip(torso[1:-1], _spread(tree, pelvis, mid, _herd_fractions(target, torso)[:-1],
-                                                pickable=len(mid) - 1)):
+        for n, pick in zip(
+            torso[1:-1], _spread(tree, pelvis, mid, _herd_fractions(target, torso)[:-1], pickable=len(mid) - 1)
+        ):
             _put(res, n, pick)
         _put(res, "chest", (chest, tree.pos[chest], True))
-    for n, pick in zip(neck_chain[1:], _spread(tree, chest, tree.path(chest, ends["head"]) or [ends["head"]],
-                                               _herd_fractions(target, neck_chain))):
+    for n, pick in zip(
+        neck_chain[1:],
+        _spread(tree, chest, tree.path(chest, ends["head"]) or [ends["head"]], _herd_fractions(target, neck_chain)),
+    ):
         _put(res, n, pick)
     prefixes = (("l_", "r_"), ("l_", "r_")) if sides else (("bl_", "br_"), ("fl_", "fr_"))
-    for (start, chain, names, pre) in ((pelvis, leg_chain, legs, prefixes[0]), (chest, arm_chain, arms, prefixes[1])):
+    for start, chain, names, pre in ((pelvis, leg_chain, legs, prefixes[0]), (chest, arm_chain, arms, prefixes[1])):
         for end, p in zip(names, pre):
             full = [p + n if i else n for i, n in enumerate(chain)]
             path = tree.path(start, ends[end]) or [ends[end]]
@@ -310,8 +320,9 @@ def _map_geometry(tree: _Tree, target: Skeleton, kind: str) -> dict:
     if kind == "quad":
         tail = ["pelvis", "tail1", "tail2", "tail3"]
         if "tail3" in ends and tree.path(pelvis, ends["tail3"]):
-            for n, pick in zip(tail[1:], _spread(tree, pelvis, tree.path(pelvis, ends["tail3"]),
-                                                 _herd_fractions(target, tail))):
+            for n, pick in zip(
+                tail[1:], _spread(tree, pelvis, tree.path(pelvis, ends["tail3"]), _herd_fractions(target, tail))
+            ):
                 _put(res, n, pick)
         else:
             for n in tail[1:]:
@@ -337,5 +348,11 @@ def map_joints(skeleton: Skeleton, target: Skeleton, kind: str) -> JointMap:
     if res is None:
         res, how = _map_geometry(tree, target, kind), "geometry"
     names = target.joint_names
-    return JointMap(kind=kind, target=target, asset_joint=np.array([res[n][0] for n in names], dtype=np.int64),
-                    rest=np.stack([res[n][1] for n in names]), exact=np.array([res[n][2] for n in names]), how=how)
+    return JointMap(
+        kind=kind,
+        target=target,
+        asset_joint=np.array([res[n][0] for n in names], dtype=np.int64),
+        rest=np.stack([res[n][1] for n in names]),
+        exact=np.array([res[n][2] for n in names]),
+        how=how,
+    )

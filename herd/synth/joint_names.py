@@ -52,12 +52,12 @@ def _side_key(name: str) -> tuple[str, str] | None:
     m = _SIDE_WORDS.search(name)
     if m:
         side = m.group(0).lower()[0]
-        return (name[:m.start()] + "*" + name[m.end():]).lower(), side
+        return (name[: m.start()] + "*" + name[m.end() :]).lower(), side
     m = _SIDE_TOKENS.search(name)
     if m:
         tok = m.group(1).lower()
         side, pre = tok[-1], tok[:-1]
-        return (name[:m.start()] + pre + "*" + name[m.end():]).lower(), side
+        return (name[: m.start()] + pre + "*" + name[m.end() :]).lower(), side
     return None
 
 

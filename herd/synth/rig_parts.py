@@ -40,11 +40,14 @@ def joint_nodes(glb: GlbFile, prims: list[Primitive]) -> tuple[list[int], dict[i
         common = [n for n in chains[0] if all(n in c for c in chains[1:])]
         if not common:
             names = ", ".join(nodes[r].name or f"node {r}" for r in roots[:4])
-            raise input_error(path, f"no recognisable root: the joints hang under {len(roots)} unconnected roots "
-                              f"({names})", "parent all joints under one root bone and re-export")
+            raise input_error(
+                path,
+                f"no recognisable root: the joints hang under {len(roots)} unconnected roots ({names})",
+                "parent all joints under one root bone and re-export",
+            )
         lca = common[0]
         for c in chains:
-            joint_set.update(c[:c.index(lca) + 1])
+            joint_set.update(c[: c.index(lca) + 1])
         roots = [lca]
     order, stack = [], [roots[0]]
     while stack:
@@ -82,18 +85,25 @@ def weld(pos: np.ndarray, wdense: np.ndarray, faces: np.ndarray) -> tuple[np.nda
 
 @dataclasses.dataclass
 class Part:
-    verts: np.ndarray      # (V, 3) world, bind pose
-    joints: np.ndarray     # (V, K) skeleton joints
-    weights: np.ndarray    # (V, K) normalised
-    faces: np.ndarray      # (T, 3)
-    uv: np.ndarray         # (T, 3, 2)
-    color: np.ndarray      # (T, 3, 3)
+    verts: np.ndarray  # (V, 3) world, bind pose
+    joints: np.ndarray  # (V, K) skeleton joints
+    weights: np.ndarray  # (V, K) normalised
+    faces: np.ndarray  # (T, 3)
+    uv: np.ndarray  # (T, 3, 2)
+    color: np.ndarray  # (T, 3, 3)
     material: Material
-    source: np.ndarray     # (V0, 3) world, before welding
+    source: np.ndarray  # (V0, 3) world, before welding
 
 
-def skinned_part(glb: GlbFile, p: Primitive, skin_joint: np.ndarray, ibm: np.ndarray, place: np.ndarray,
-                  bind_world: np.ndarray, node_joint: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def skinned_part(
+    glb: GlbFile,
+    p: Primitive,
+    skin_joint: np.ndarray,
+    ibm: np.ndarray,
+    place: np.ndarray,
+    bind_world: np.ndarray,
+    node_joint: int,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """World bind-pose vertices, skeleton joints and normalised weights of a skinned primitive."""
     if p.skin_joints.max(initial=0) >= len(skin_joint) or p.skin_joints.min(initial=0) < 0:
         raise input_error(glb.path, f"mesh {p.label} names a joint its skin does not have", "re-export it")
@@ -118,8 +128,9 @@ def skinned_part(glb: GlbFile, p: Primitive, skin_joint: np.ndarray, ibm: np.nda
             joints[bad], w[bad] = node_joint, 0.0
             w[bad, 0] = 1.0
             how = "the joint their mesh hangs under"
-        warn_asset(glb.path, f"{int(bad.sum())} of {len(bad)} vertices of mesh {p.label} carry no skin weight; "
-                        f"bound to {how}")
+        warn_asset(
+            glb.path, f"{int(bad.sum())} of {len(bad)} vertices of mesh {p.label} carry no skin weight; bound to {how}"
+        )
     return world, joints, w
 
 
@@ -149,13 +160,27 @@ def rig_part(glb: GlbFile, p: Primitive, joint_of: dict[int, int], skins: dict, 
     corners = p.faces[good]
     uv = p.uv[corners] if p.uv is not None and p.material.texture is not None else np.zeros(corners.shape + (2,))
     color = p.color[corners] if p.color is not None else np.ones(corners.shape + (3,))
-    return Part(verts=world[keep], joints=joints[keep], weights=weights[keep], faces=faces[good], uv=uv,
-                 color=color, material=p.material, source=world)
+    return Part(
+        verts=world[keep],
+        joints=joints[keep],
+        weights=weights[keep],
+        faces=faces[good],
+        uv=uv,
+        color=color,
+        material=p.material,
+        source=world,
+    )
 
 
 def no_rig_error(glb: GlbFile, prims: list[Primitive]) -> Exception:
     if any(p.has_morph_targets for p in prims):
-        return input_error(glb.path, "it has morph targets only and no skeleton (skin)",
-                           "herd poses bodies by joints: add an armature, skin the mesh to it and re-export")
-    return input_error(glb.path, "no skinned mesh (no mesh is skinned or hangs under a joint)",
-                       "skin the mesh to an armature and export it as a glTF 2.0 binary (.glb)")
+        return input_error(
+            glb.path,
+            "it has morph targets only and no skeleton (skin)",
+            "herd poses bodies by joints: add an armature, skin the mesh to it and re-export",
+        )
+    return input_error(
+        glb.path,
+        "no skinned mesh (no mesh is skinned or hangs under a joint)",
+        "skin the mesh to an armature and export it as a glTF 2.0 binary (.glb)",
+    )

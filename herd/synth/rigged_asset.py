@@ -80,8 +80,10 @@ def load_asset(path: str | Path, kind: str | None = None) -> RiggedAsset:
         if deg > STATIC_DEG or move > 0.01 * size:
             moving.append(name)
     if not moving and jm is None:
-        raise HerdInputError(f"{rig.path}: it has no moving animation and its joints could not be mapped onto "
-                             f"herd's {kind} skeleton; add a clip (e.g. a walk cycle), or pass the other category")
+        raise HerdInputError(
+            f"{rig.path}: it has no moving animation and its joints could not be mapped onto "
+            f"herd's {kind} skeleton; add a clip (e.g. a walk cycle), or pass the other category"
+        )
     default = standing_clips(rig, moving) or tuple(moving)
     return RiggedAsset(rig=rig, joint_map=jm, moving_clips=tuple(moving), default_clips=default)
 

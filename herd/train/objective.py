@@ -41,8 +41,9 @@ class Objective:
         kp_symmetry: ``(J,)`` each joint's mirror twin (None without a skeleton).
     """
 
-    def __init__(self, opts: TrainConfig, model: HerdModel, cache: Cache, rcfg: RenderConfig,
-                 generator: torch.Generator):
+    def __init__(
+        self, opts: TrainConfig, model: HerdModel, cache: Cache, rcfg: RenderConfig, generator: torch.Generator
+    ):
         self.opts, self.model, self.res, self.rcfg, self.gen = opts, model, cache.res, rcfg, generator
         device = model.center.device
         self.kp_precision = L.keypoint_precision(torch.from_numpy(cache.cue_sigma("keypoint"))).to(device)
@@ -50,8 +51,7 @@ class Objective:
         self.pose_prior_frame_weight = L.pose_prior_frame_weight(self.kp_precision)
         self.soft_frame_weight = L.soft_deform_frame_weight(self.kp_precision)
         self.kp_mirrored = torch.from_numpy(cache.keypoints_mirrored()).to(device)
-        self.kp_symmetry = (None if model.skeleton is None
-                            else torch.as_tensor(model.skeleton.symmetry, device=device))
+        self.kp_symmetry = None if model.skeleton is None else torch.as_tensor(model.skeleton.symmetry, device=device)
 
     def __call__(self, batch: Batch, proxy: Proxy, progress: float) -> tuple[torch.Tensor, dict[str, float]]:
         """The total loss of ``batch`` (rays of ``K`` frames and their paired frames) and, per
@@ -62,8 +62,17 @@ class Objective:
         frames = torch.cat([batch.frames, batch.pairs])
         st_all = m.frame_state(frames, shape_video=self.swapped_videos(m.frame_video[frames], progress))
         st, pair = st_all.select(slice(0, K)), st_all.select(slice(K, 2 * K))
-        out = render_rays(m, st, batch.pix, batch.counts, proxy, self.rcfg, training=True,
-                          pair=pair if o.flow_wt > 0 else None, generator=self.gen)
+        out = render_rays(
+            m,
+            st,
+            batch.pix,
+            batch.counts,
+            proxy,
+            self.rcfg,
+            training=True,
+            pair=pair if o.flow_wt > 0 else None,
+            generator=self.gen,
+        )
         s = out.samples
         cycle = soft = None
         if s is not None and (m.bones is not None or m.soft is not None):
@@ -72,8 +81,17 @@ class Objective:
         if o.flow_wt > 0 and out.flow is not None:
             terms["flow"] = (o.flow_wt, L.flow_loss(out, batch, self.res, self.flow_precision[batch.frames]))
         if o.kp_wt > 0 and batch.keypoints is not None and st.joints is not None:
-            terms["keypoint"] = (o.kp_wt, L.keypoint_loss(st, batch, self.res, self.kp_precision[batch.frames],
-                                                          self.kp_symmetry, self.kp_mirrored[batch.frames]))
+            terms["keypoint"] = (
+                o.kp_wt,
+                L.keypoint_loss(
+                    st,
+                    batch,
+                    self.res,
+                    self.kp_precision[batch.frames],
+                    self.kp_symmetry,
+                    self.kp_mirrored[batch.frames],
+                ),
+            )
         if o.depth_wt > 0 and batch.depth is not None:
             terms["depth"] = (o.depth_wt, L.depth_loss(out, batch, m.extent))
         if o.normal_smooth_wt > 0 and s is not None and len(s.eik_points):
@@ -83,15 +101,18 @@ class Objective:
         elif o.eikonal_wt > 0 and s is not None:
             terms["eikonal"] = (o.eikonal_wt, L.eikonal_loss(m, s))
         if cycle is not None:
-            terms["cycle"] = (o.cycle_wt, cycle / m.extent ** 2)
+            terms["cycle"] = (o.cycle_wt, cycle / m.extent**2)
         if soft is not None:
-            terms["soft_deform"] = (o.soft_deform_wt, soft / m.extent ** 2)
+            terms["soft_deform"] = (o.soft_deform_wt, soft / m.extent**2)
         if m.bones is not None:
             terms["skin"] = (o.skin_wt, L.skin_loss(m, st))
             terms["bone_length"] = (o.prior_wt, L.bone_length_prior(st))
             pose_wt = pose_prior_weight(o.pose_prior_wt, o.pose_prior_fade, progress)
             if pose_wt > 0:
-                terms["prior"] = (pose_wt, L.pose_prior(st, o.pose_prior_scale, self.pose_prior_frame_weight[batch.frames]))
+                terms["prior"] = (
+                    pose_wt,
+                    L.pose_prior(st, o.pose_prior_scale, self.pose_prior_frame_weight[batch.frames]),
+                )
         total = cast(torch.Tensor, sum(w * v for w, v in terms.values()))
         logs = {k: float(v.detach()) for k, (_, v) in terms.items()}
         logs["occupied"] = out.occupied_fraction

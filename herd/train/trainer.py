@@ -58,7 +58,9 @@ class Trainer:
     def __init__(self, opts: TrainConfig, model_cfg: ModelConfig | None = None):
         self.opts, self.model_cfg = opts, model_cfg or ModelConfig()
         if opts.init_pose not in ("auto", "data", "search"):
-            raise HerdInputError(f"--init_pose {opts.init_pose}: choose auto, data (the dataset's initial poses) or search")
+            raise HerdInputError(
+                f"--init_pose {opts.init_pose}: choose auto, data (the dataset's initial poses) or search"
+            )
         self.ds = open_dataset(opts.seqname, opts.data_root, self.model_cfg.fg_motion)
         self.run_dir = run_path(opts.seqname, opts.logname, opts.logroot)
         self.rank, self.world, self.device = init_distributed(pick_device(opts.device))
@@ -97,8 +99,11 @@ class Trainer:
 
     def _build_cache(self, res: int) -> Path:
         """The first process builds the cache; the others wait for it."""
-        return made_by_first(lambda: build_cache(self.ds, res, Path(self.opts.logroot) / ".cache",
-                                                 progress=not self.opts.quiet), self.rank, self.world)
+        return made_by_first(
+            lambda: build_cache(self.ds, res, Path(self.opts.logroot) / ".cache", progress=not self.opts.quiet),
+            self.rank,
+            self.world,
+        )
 
     def _lr_factor(self, step: int) -> float:
         return lr_factor(step, self.opts.total_iters, self.opts.warmup_iters)
@@ -131,8 +136,10 @@ class Trainer:
         return self.objective(batch, self.proxy, self.progress)
 
     def _snapshot(self) -> None:
-        self._good = {"model": copy.deepcopy(self.model.state_dict()),
-                      "optimizer": copy.deepcopy(self.optimizer.state_dict())}
+        self._good = {
+            "model": copy.deepcopy(self.model.state_dict()),
+            "optimizer": copy.deepcopy(self.optimizer.state_dict()),
+        }
 
     def _rollback(self) -> None:
         assert self._good is not None, "a rollback needs a snapshot"
@@ -171,13 +178,22 @@ class Trainer:
 
     # ---- checkpoints ----------------------------------------------------------------------
     def checkpoint(self) -> dict:
-        return {"model": self.model.state_dict(), "optimizer": self.optimizer.state_dict(),
-                "scheduler": self.scheduler.state_dict(), "step": self.step, "grad_ema": self.grad_ema,
-                "proxy": None if self.proxy is None else self.proxy.state_dict(),
-                "sampler": self.sampler.state(), "gen": self.gen.get_state(), "proxy_gen": self.proxy_gen.get_state(),
-                "torch_rng": torch.get_rng_state(),
-                "rollbacks": self.rollbacks, "history": self.history,
-                "opts": to_flagfile(self.opts, self.model_cfg), "format": CHECKPOINT_FORMAT}
+        return {
+            "model": self.model.state_dict(),
+            "optimizer": self.optimizer.state_dict(),
+            "scheduler": self.scheduler.state_dict(),
+            "step": self.step,
+            "grad_ema": self.grad_ema,
+            "proxy": None if self.proxy is None else self.proxy.state_dict(),
+            "sampler": self.sampler.state(),
+            "gen": self.gen.get_state(),
+            "proxy_gen": self.proxy_gen.get_state(),
+            "torch_rng": torch.get_rng_state(),
+            "rollbacks": self.rollbacks,
+            "history": self.history,
+            "opts": to_flagfile(self.opts, self.model_cfg),
+            "format": CHECKPOINT_FORMAT,
+        }
 
     def save(self, numbered: bool = False) -> None:
         if not self.is_main:
@@ -218,8 +234,9 @@ class Trainer:
         r = self.round_index
         frames = list(np.linspace(0, self.cache.num_frames - 1, min(4, self.cache.num_frames)).astype(int))
         iou = self.quick_mask_iou(frames)
-        self.history.append({"round": r, "step": self.step, "time": time.perf_counter() - self._t0 + self._elapsed0,
-                             "mask_iou": iou})
+        self.history.append(
+            {"round": r, "step": self.step, "time": time.perf_counter() - self._t0 + self._elapsed0, "mask_iou": iou}
+        )
         if self.writer is not None:
             self.writer.add_scalar("eval/mask_iou", iou, self.step)
             self._log_images(frames[0])
@@ -234,8 +251,12 @@ class Trainer:
         rgb = img["rgb"].clamp(0, 1).cpu().numpy()
         ref = self.cache.rgb[f] / 255.0
         self.writer.add_image("render/rgb", np.concatenate([ref, rgb], 1), self.step, dataformats="HWC")
-        self.writer.add_image("render/mask", np.concatenate([self.cache.mask[f], img["opacity"].cpu().numpy()], 1),
-                              self.step, dataformats="HW")
+        self.writer.add_image(
+            "render/mask",
+            np.concatenate([self.cache.mask[f], img["opacity"].cpu().numpy()], 1),
+            self.step,
+            dataformats="HW",
+        )
 
     @torch.no_grad()
     def _write_glbs(self, r: int) -> None:
@@ -248,8 +269,15 @@ class Trainer:
         if m.articulation is not None:
             joints = m.articulation.rest_joints.cpu().numpy()
             parents = np.asarray(m.skeleton.parents)
-        write_round_glbs(self.run_dir, r, Proxy(**{k: v.cpu() for k, v in self.proxy.state_dict().items()}),
-                         joints, parents, obj2cam, m.extent)
+        write_round_glbs(
+            self.run_dir,
+            r,
+            Proxy(**{k: v.cpu() for k, v in self.proxy.state_dict().items()}),
+            joints,
+            parents,
+            obj2cam,
+            m.extent,
+        )
 
     def _search_init_pose(self) -> None:
         """``--init_pose search`` (see :mod:`herd.train.pose_search`); every process computes the
@@ -259,8 +287,10 @@ class Trainer:
         found = search_root_orientation(self.model, self.cache)
         if self.is_main and not self.opts.quiet:
             for r in found:
-                print(f"init_pose search: video {r['video']}: yaw {'/'.join(map(str, r['yaws']))} at start/middle/end "
-                      f"(silhouette IoU {r['iou_before']:.3f} -> {r['iou']:.3f})")
+                print(
+                    f"init_pose search: video {r['video']}: yaw {'/'.join(map(str, r['yaws']))} at start/middle/end "
+                    f"(silhouette IoU {r['iou_before']:.3f} -> {r['iou']:.3f})"
+                )
 
     # ---- main loop ------------------------------------------------------------------------
     def _over_budget(self) -> bool:
@@ -292,8 +322,9 @@ class Trainer:
         if self.world > 1:
             from torch.nn.parallel import DistributedDataParallel
 
-            self.step_module = DistributedDataParallel(_LossModule(self), find_unused_parameters=True,
-                                                       broadcast_buffers=False)
+            self.step_module = DistributedDataParallel(
+                _LossModule(self), find_unused_parameters=True, broadcast_buffers=False
+            )
         if self.is_main:
             # a flagfile to reproduce the run: without the resume point
             (self.run_dir / "opts.log").write_text(to_flagfile(dataclasses.replace(o, load_suffix=""), self.model_cfg))
@@ -305,8 +336,14 @@ class Trainer:
                 self.writer = None
         self._t0 = time.perf_counter()
         self._elapsed0 = self.history[-1]["time"] if self.history else 0.0
-        bar = tqdm(total=o.total_iters, initial=self.step, desc="train", unit="it", disable=o.quiet or not self.is_main,
-                   dynamic_ncols=True)
+        bar = tqdm(
+            total=o.total_iters,
+            initial=self.step,
+            desc="train",
+            unit="it",
+            disable=o.quiet or not self.is_main,
+            dynamic_ncols=True,
+        )
         progress = ProgressFile(self.run_dir, o.total_iters, self.step) if self.is_main else None
         try:
             while self.step < o.total_iters and not self._stop_requested(should_stop):
@@ -319,10 +356,18 @@ class Trainer:
                 if progress is not None:
                     progress.update(self.step)
                 if self.step % 10 == 0:
-                    bar.set_postfix(loss=f"{logs['total']:.4f}", mask=f"{logs['mask']:.4f}", occ=f"{logs['occupied']:.2f}")
+                    bar.set_postfix(
+                        loss=f"{logs['total']:.4f}", mask=f"{logs['mask']:.4f}", occ=f"{logs['occupied']:.2f}"
+                    )
                     if self.writer is not None:
                         for k, v in logs.items():
-                            self.writer.add_scalar(f"loss/{k}" if k not in ("lr", "beta", "occupied", "grad_norm", "rays") else f"train/{k}", v, self.step)
+                            self.writer.add_scalar(
+                                f"loss/{k}"
+                                if k not in ("lr", "beta", "occupied", "grad_norm", "rays")
+                                else f"train/{k}",
+                                v,
+                                self.step,
+                            )
                 over = self._over_budget()
                 if self.step % o.iters_per_round == 0 or over:
                     self.end_round()
@@ -336,5 +381,9 @@ class Trainer:
         self.save()
         if self.writer is not None:
             self.writer.close()
-        return {"steps": self.step, "rollbacks": self.rollbacks, "history": self.history,
-                "seconds": time.perf_counter() - self._t0}
+        return {
+            "steps": self.step,
+            "rollbacks": self.rollbacks,
+            "history": self.history,
+            "seconds": time.perf_counter() - self._t0,
+        }

@@ -25,8 +25,15 @@ def frustum(cam2obj: np.ndarray, size: float) -> trimesh.Trimesh:
     return m
 
 
-def write_round_glbs(run_dir: Path, round_idx: int, proxy: Proxy, joints: np.ndarray | None, parents: np.ndarray | None,
-                     obj2cam: np.ndarray, extent: float) -> None:
+def write_round_glbs(
+    run_dir: Path,
+    round_idx: int,
+    proxy: Proxy,
+    joints: np.ndarray | None,
+    parents: np.ndarray | None,
+    obj2cam: np.ndarray,
+    extent: float,
+) -> None:
     """Write ``NNN-bones.glb`` (skeletons only) and ``NNN-proxy.glb``; at most 200 camera frusta."""
     if joints is not None:
         _write_glb(trimesh.Scene(bones_mesh(joints, parents, 0.02 * extent)), run_dir / f"{round_idx:03d}-bones.glb")
