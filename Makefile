@@ -4,17 +4,35 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: install tools demo test test-slow bench bench-quick bench-single bench-category bench-realcues clean
+.PHONY: install lint format constraints tools demo test test-slow bench bench-quick bench-single bench-category bench-realcues clean
 TOOLS := tools/node_modules/.installed
 
-$(STAMP): pyproject.toml
+# the versions the test suite was last run with (make constraints rewrites it from .venv)
+CONSTRAINTS := constraints.txt
+
+$(STAMP): pyproject.toml $(CONSTRAINTS)
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV) || python3 -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -e '.[test]'
+	$(PY) -m pip install --quiet -c $(CONSTRAINTS) -e '.[test]'
 	@touch $(STAMP)
 
-## install: create .venv and install herd with its test tools (idempotent)
+## install: create .venv and install herd with its test tools, at the pinned versions (idempotent)
 install: $(STAMP)
+
+## lint: ruff (lint and format check) and mypy, as CI runs them before the tests
+lint: $(STAMP)
+	$(VENV)/bin/ruff check herd tests
+	$(VENV)/bin/ruff format --check herd tests
+	$(VENV)/bin/mypy
+
+## format: apply ruff's fixes and format
+format: $(STAMP)
+	$(VENV)/bin/ruff check --fix herd tests
+	$(VENV)/bin/ruff format herd tests
+
+## constraints: pin the versions installed now (after a green make test) for make install
+constraints: $(STAMP)
+	$(PY) -m pip freeze --exclude-editable | grep -v '^herd' | sed '1i # The versions the test suite was last run with (make constraints, after a green make test); make install uses them.' > $(CONSTRAINTS)
 
 $(TOOLS): tools/package.json
 	cd tools && npm install --no-audit --no-fund --silent
@@ -22,12 +40,12 @@ $(TOOLS): tools/package.json
 
 HUMAN := $(VENV)/.human
 $(HUMAN): $(STAMP)
-	$(PY) -m pip install --quiet -e '.[test,human]'
+	$(PY) -m pip install --quiet -c $(CONSTRAINTS) -e '.[test,human]'
 	@touch $(HUMAN)
 
 BROWSER := $(VENV)/.browser
 $(BROWSER): $(STAMP)
-	$(PY) -m pip install --quiet -e '.[test,browser]'
+	$(PY) -m pip install --quiet -c $(CONSTRAINTS) -e '.[test,browser]'
 	@command -v chromium >/dev/null || DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium \
 		|| (echo "make: the browser test needs Debian's chromium: apt-get install chromium" && false)
 	@touch $(BROWSER)

@@ -1,10 +1,9 @@
 """Allowed ranges of numeric options, checked where the options are parsed (flag dataclasses
-declare theirs in a ``RANGES`` class variable; argparse options use :func:`ranged` as their type).
+declare theirs in a ``RANGES`` class variable, read by :func:`herd.run.flags.parse_flags`).
 A value outside is one line naming the flag and the range, exit code 2."""
 
 from __future__ import annotations
 
-import argparse
 import dataclasses
 import math
 
@@ -50,19 +49,3 @@ def check_ranges(options) -> None:
         value = getattr(options, name)
         if value is not None:
             check_range(f"--{name}", value, allowed)
-
-
-def ranged(typ: type, allowed: Range):
-    """An argparse ``type=``: ``typ(text)``, refused outside ``allowed``."""
-
-    def convert(text: str):
-        try:
-            value = typ(text)
-        except ValueError:
-            raise argparse.ArgumentTypeError(f"{text}: expected {typ.__name__}") from None
-        if value not in allowed:
-            raise argparse.ArgumentTypeError(f"{text}: out of range; allowed: {allowed}")
-        return value
-
-    convert.__name__ = typ.__name__
-    return convert

@@ -12,6 +12,14 @@ FOX = SHARED / "data" / "assets" / "Fox.glb"
 DAVIS = SHARED / "data" / "davis"
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _process_numerics():
+    """The process-wide settings every command makes at start-up (subnormals flushed to zero)."""
+    from herd.model.numerics import set_process_numerics
+
+    set_process_numerics()
+
+
 def _synth(out: Path, **kw) -> Path:
     from herd.synth.generate import SynthConfig, synthesize
 
@@ -21,15 +29,29 @@ def _synth(out: Path, **kw) -> Path:
 @pytest.fixture(scope="session")
 def tiny_quad(tmp_path_factory) -> Path:
     """2 quadrupeds x 12 frames at 64 px, with held-out views and one transfer pair."""
-    return _synth(tmp_path_factory.mktemp("data") / "tiny-quad", category="quad", videos=2, frames=12, res=64,
-                  seed=3, transfer_pairs=1)
+    return _synth(
+        tmp_path_factory.mktemp("data") / "tiny-quad",
+        category="quad",
+        videos=2,
+        frames=12,
+        res=64,
+        seed=3,
+        transfer_pairs=1,
+    )
 
 
 @pytest.fixture(scope="session")
 def tiny_human(tmp_path_factory) -> Path:
     """2 humans x 12 frames at 64 px."""
-    return _synth(tmp_path_factory.mktemp("data") / "tiny-human", category="human", videos=2, frames=12, res=64,
-                  seed=4, transfer_pairs=1)
+    return _synth(
+        tmp_path_factory.mktemp("data") / "tiny-human",
+        category="human",
+        videos=2,
+        frames=12,
+        res=64,
+        seed=4,
+        transfer_pairs=1,
+    )
 
 
 def validate_gltf(*paths: Path) -> list[dict]:
@@ -49,15 +71,24 @@ def validate_gltf(*paths: Path) -> list[dict]:
 @pytest.fixture(scope="session")
 def trained_quad(tiny_quad, tmp_path_factory):
     """A category model trained briefly on ``tiny_quad`` (2 individuals, 48 px, about a minute),
-    opened as a :class:`herd.train.loaded_run.LoadedRun`."""
+    opened as a :class:`herd.run.loaded_run.LoadedRun`."""
     from herd.model.model import ModelConfig
-    from herd.train.config import TrainConfig
-    from herd.train.loaded_run import load_run
+    from herd.run.loaded_run import load_run
+    from herd.run.options import TrainConfig
     from herd.train.trainer import Trainer
 
-    opts = TrainConfig(seqname=str(tiny_quad), logname="fixture", logroot=str(tmp_path_factory.mktemp("runs")),
-                       num_rounds=4, iters_per_round=100, num_rays=2048, frames_per_step=8, train_res=48,
-                       quiet=True, seed=0)
+    opts = TrainConfig(
+        seqname=str(tiny_quad),
+        logname="fixture",
+        logroot=str(tmp_path_factory.mktemp("runs")),
+        num_rounds=4,
+        iters_per_round=100,
+        num_rays=2048,
+        frames_per_step=8,
+        train_res=48,
+        quiet=True,
+        seed=0,
+    )
     cfg = ModelConfig(fg_motion="comp_skel-quad_dense", single_inst=False)
     Trainer(opts, cfg).run()
     return load_run(opts, cfg)

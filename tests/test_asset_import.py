@@ -11,11 +11,10 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-
 from gltf_rigs import KEYS, bone_boxes, humanoid, primitive_vertex_count
+
 from herd.errors import HerdInputError
-from herd.synth.asset import (AssetMotion, AssetWarning, RetargetedMotion, load_asset, make_asset_body,
-                              make_asset_motion)
+from herd.synth.asset import AssetMotion, AssetWarning, RetargetedMotion, load_asset, make_asset_body, make_asset_motion
 
 ASSETS = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "assets"
 N_BOX_VERTS = 8 * len(KEYS)
@@ -44,7 +43,7 @@ def test_every_mesh_of_every_skin_is_imported(tmp_path, meshes):
     assert len(a.source_vertices) == N_BOX_VERTS == primitive_vertex_count(tmp_path / f"{meshes}.glb")
     assert len(a.rest_verts) == N_BOX_VERTS  # boxes share no vertex: nothing welded away
     _all_present(a, _expected_obj(a))
-    assert len(a.parts) == (2 if meshes != "rigid" else 2)
+    assert len(a.parts) == 2
     assert np.ptp(a.rest_verts[:, 1]) == pytest.approx(0.8)
 
 
@@ -62,8 +61,9 @@ def test_mesh_under_a_joint_follows_it(tmp_path):
     rel = np.stack(rel)
     shape = np.linalg.norm(rel[:, :, None] - rel[:, None], axis=-1)
     np.testing.assert_allclose(shape, np.broadcast_to(shape[0], shape.shape), atol=1e-9)  # rigid
-    np.testing.assert_allclose(np.linalg.norm(rel, axis=-1), np.linalg.norm(rel[0], axis=-1)[None].repeat(12, 0),
-                               atol=1e-9)  # on the head joint
+    np.testing.assert_allclose(
+        np.linalg.norm(rel, axis=-1), np.linalg.norm(rel[0], axis=-1)[None].repeat(12, 0), atol=1e-9
+    )  # on the head joint
     assert np.abs(rel - rel[0]).max() > 1e-3  # and turning with it
 
 
@@ -113,8 +113,11 @@ def test_static_rig_moves_with_builtin_actions(tmp_path, names):
     # bone lengths are the rig's own in every frame
     for j in (k["l_shin"], k["r_fore"]):
         p = a.skeleton.parents[j]
-        np.testing.assert_allclose(np.linalg.norm(jw[:, j] - jw[:, p], axis=-1),
-                                   np.linalg.norm(body.rest_joints[j] - body.rest_joints[p]), rtol=1e-9)
+        np.testing.assert_allclose(
+            np.linalg.norm(jw[:, j] - jw[:, p], axis=-1),
+            np.linalg.norm(body.rest_joints[j] - body.rest_joints[p]),
+            rtol=1e-9,
+        )
     verts, _ = body.pose(walk, 7)
     assert verts[:, 1].min() == pytest.approx(0.0, abs=1e-9)  # on the ground
 
@@ -126,10 +129,13 @@ def test_moving_clip_is_played(tmp_path):
     assert isinstance(m, AssetMotion) and m.clip == "Bend"
 
 
-@pytest.mark.parametrize("what,match", [
-    ("unskinned", r"unskinned\.glb: no skinned mesh .*; skin the mesh"),
-    ("morph", r"morph\.glb: it has morph targets only and no skeleton \(skin\); "),
-])
+@pytest.mark.parametrize(
+    "what,match",
+    [
+        ("unskinned", r"unskinned\.glb: no skinned mesh .*; skin the mesh"),
+        ("morph", r"morph\.glb: it has morph targets only and no skeleton \(skin\); "),
+    ],
+)
 def test_unusable_rigs_fail_with_one_line(tmp_path, what, match):
     path = humanoid(tmp_path / f"{what}.glb", meshes="unskinned", morph_only=what == "morph")
     with pytest.raises(HerdInputError, match=match) as e:
@@ -149,8 +155,11 @@ def test_joints_without_a_common_root_fail(tmp_path):
     g.scenes[0].nodes += legs
     g.nodes[0].children = [1]
     g.save_binary(str(path))
-    with pytest.raises(HerdInputError, match=r"split\.glb: no recognisable root: the joints hang under 3 "
-                                             r"unconnected roots .*; parent all joints under one root bone"):
+    with pytest.raises(
+        HerdInputError,
+        match=r"split\.glb: no recognisable root: the joints hang under 3 "
+        r"unconnected roots .*; parent all joints under one root bone",
+    ):
         load_asset(path)
 
 
@@ -170,8 +179,19 @@ def test_two_rigs_make_one_category(tmp_path):
 
     a = humanoid(tmp_path / "a.glb", names="mixamo", clip="bend")
     b = humanoid(tmp_path / "b.glb", names="rigify", clip="static")
-    out = synthesize(SynthConfig(out=tmp_path / "ds", asset=[a, b], category=None, videos=4, frames=4, res=32,
-                                 heldout_views=1, transfer_pairs=2, progress=False))
+    out = synthesize(
+        SynthConfig(
+            out=tmp_path / "ds",
+            asset=[a, b],
+            category=None,
+            videos=4,
+            frames=4,
+            res=32,
+            heldout_views=1,
+            transfer_pairs=2,
+            progress=False,
+        )
+    )
     manifest = json.loads((out / "manifest.json").read_text())
     assert manifest["skeleton"] == "human" and manifest["category"] == "human"
     bodies = [json.loads((out / "gt" / f"v{i:03d}" / "body.json").read_text()) for i in range(4)]
@@ -210,8 +230,11 @@ def test_draco_without_a_decoder_names_the_extension(monkeypatch):
     if not path.is_file():
         pytest.skip(f"{path} not present")
     monkeypatch.setitem(sys.modules, "DracoPy", None)  # import fails as if not installed
-    with pytest.raises(HerdInputError, match=r"BrainStem\.glb: its meshes are Draco-compressed "
-                                             r"\(KHR_draco_mesh_compression\) .*; pip install DracoPy"):
+    with pytest.raises(
+        HerdInputError,
+        match=r"BrainStem\.glb: its meshes are Draco-compressed "
+        r"\(KHR_draco_mesh_compression\) .*; pip install DracoPy",
+    ):
         load_asset(path)
 
 
@@ -243,8 +266,20 @@ def test_shared_category_bodies_are_upright_whole_and_framed(tmp_path):
 
     from herd.synth.generate import SynthConfig, synthesize
 
-    out = synthesize(SynthConfig(out=tmp_path / "ds", asset=_robot_and_soldier(), category="human", videos=2,
-                                 frames=6, res=48, heldout_views=0, transfer_pairs=0, flow=False, progress=False))
+    out = synthesize(
+        SynthConfig(
+            out=tmp_path / "ds",
+            asset=_robot_and_soldier(),
+            category="human",
+            videos=2,
+            frames=6,
+            res=48,
+            heldout_views=0,
+            transfer_pairs=0,
+            flow=False,
+            progress=False,
+        )
+    )
     for v in ("v000", "v001"):
         gt = out / "gt" / v
         names = json.loads((out / v / "video.json").read_text())["keypoint_names"]
@@ -258,6 +293,6 @@ def test_shared_category_bodies_are_upright_whole_and_framed(tmp_path):
             mask = np.asarray(Image.open(m).convert("L")) > 127
             area = mask.mean()
             assert 0.01 < area < 0.6, (v, m.name, area)
-            lab, n = ndimage.label(mask)
+            lab, _ = ndimage.label(mask)
             biggest = np.bincount(lab.ravel())[1:].max()
             assert biggest >= 0.8 * mask.sum(), (v, m.name, biggest / mask.sum())

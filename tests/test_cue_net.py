@@ -85,7 +85,7 @@ def test_samples_follow_the_object_through_its_crops():
     frames = (rng.random((3, 48, 48, 3)) * 255).astype(np.uint8)
     masks = np.zeros((3, 48, 48), bool)
     for t in range(3):
-        masks[t, 10:30, 8 + 4 * t:28 + 4 * t] = True
+        masks[t, 10:30, 8 + 4 * t : 28 + 4 * t] = True
     x, crops = video_samples(frames, masks, 32)
     assert x.shape == (3, CHANNELS, INPUT, INPUT) and crops.shape == (3, 3)
     assert (x[:, 0] > 0.5).mean() > 0.2  # the crop keeps the object large
@@ -119,18 +119,64 @@ def test_shipped_network_finds_joints_and_viewpoints_of_an_unseen_synthetic_quad
     if net_header is None:
         pytest.skip("no shipped cue network")
     synth, real = tmp_path / "synth", tmp_path / "real"
-    assert herd_main(["synth", "--category", "quad", "--videos", "1", "--frames", "16", "--res", "128", "--seed", "123",
-                      "--heldout_views", "0", "--transfer_pairs", "0", "--out", str(synth), "--quiet"]) == 0
-    assert herd_main(["preprocess", "--input", str(synth / "v000" / "images"), "--masks", str(synth / "v000" / "masks"),
-                      "--category", "quad", "--res", "128", "--min_motion", "0", "--pose", "cuenet", "--out", str(real),
-                      "--quiet"]) == 0
+    assert (
+        herd_main(
+            [
+                "synth",
+                "--category",
+                "quad",
+                "--videos",
+                "1",
+                "--frames",
+                "16",
+                "--res",
+                "128",
+                "--seed",
+                "123",
+                "--heldout_views",
+                "0",
+                "--transfer_pairs",
+                "0",
+                "--out",
+                str(synth),
+                "--quiet",
+            ]
+        )
+        == 0
+    )
+    assert (
+        herd_main(
+            [
+                "preprocess",
+                "--input",
+                str(synth / "v000" / "images"),
+                "--masks",
+                str(synth / "v000" / "masks"),
+                "--category",
+                "quad",
+                "--res",
+                "128",
+                "--min_motion",
+                "0",
+                "--pose",
+                "cuenet",
+                "--out",
+                str(real),
+                "--quiet",
+            ]
+        )
+        == 0
+    )
     ds = load_dataset(real)
     v, vt = ds.videos[0], link_truth(ds).videos[0]
     assert v.keypoints_mirrored and v.keypoint_sigma_px == pytest.approx(net_header[1]["heldout"]["sigma_median"] * 128)
     crops = np.array(json.loads((v.root / "video.json").read_text())["crops"])
     J = vt.array("joints_cam")
     K = np.stack([crop_intrinsics(k, c, 128) for k, c in zip(vt.intrinsics, crops)])
-    uv = np.stack([K[:, None, 0] * J[..., 0] / J[..., 2] + K[:, None, 2], K[:, None, 1] * J[..., 1] / J[..., 2] + K[:, None, 3]], -1)
+    uv = np.stack(
+        [K[:, None, 0] * J[..., 0] / J[..., 2] + K[:, None, 2], K[:, None, 1] * J[..., 1] / J[..., 2] + K[:, None, 3]],
+        -1,
+    )
     idx = [ds.skeleton.joint_names.index(n) for n in v.keypoint_names]
     err = np.linalg.norm(v.keypoints[..., :2] - uv[:, idx], axis=-1).mean(1)
     mirrored = np.linalg.norm(v.keypoints[..., :2] - uv[:, ds.skeleton.symmetry[idx]], axis=-1).mean(1)

@@ -37,9 +37,16 @@ def _write_small(out: Path, F=5, H=20, W=24, empty_frame=None) -> dict:
         for g, fl in flows.items():
             v.write_flow("fw", g, fl)
             v.write_flow("bw", g, -fl)
-        v.finish(intrinsics=K, detected=detected, frame_indices=np.arange(F) * 2, init_obj2cam=init,
-                 keypoints=kps, keypoint_names=["pelvis", "head", "tail3"], keypoint_sigma_px=0.0,
-                 flow_sigma_px=0.5)
+        v.finish(
+            intrinsics=K,
+            detected=detected,
+            frame_indices=np.arange(F) * 2,
+            init_obj2cam=init,
+            keypoints=kps,
+            keypoint_names=["pelvis", "head", "tail3"],
+            keypoint_sigma_px=0.0,
+            flow_sigma_px=0.5,
+        )
     return dict(rgb=rgb, masks=masks, flows=flows, K=K, kps=kps)
 
 
@@ -115,9 +122,21 @@ def _break(root: Path, case: str) -> str:
     raise AssertionError(case)
 
 
-CASES = ["no_manifest", "unknown_version", "missing_frame", "mask_count", "wrong_size", "corrupt_image",
-         "empty_detected_mask", "flow_shape", "missing_video", "unknown_skeleton", "bad_keypoint_names",
-         "bad_keypoint_sigma", "bad_flow_sigma"]
+CASES = [
+    "no_manifest",
+    "unknown_version",
+    "missing_frame",
+    "mask_count",
+    "wrong_size",
+    "corrupt_image",
+    "empty_detected_mask",
+    "flow_shape",
+    "missing_video",
+    "unknown_skeleton",
+    "bad_keypoint_names",
+    "bad_keypoint_sigma",
+    "bad_flow_sigma",
+]
 
 
 @pytest.mark.parametrize("case", CASES)

@@ -29,8 +29,12 @@ def test_demo_artefacts_exist_and_are_valid(demo):
         assert frames.shape[0] == 16 and frames.std() > 5, name
     turn = read_video(next((demo / "renderings_0000").glob("rot-20-360-freeze*")) / "rgb.mp4")
     assert turn.shape[0] == 16
-    glbs = [demo / "export_0000" / "animated.glb", demo / "reanimate_0000_on_0001" / "animated.glb",
-            *sorted(demo.glob("*-bones.glb"))[-1:], *sorted(demo.glob("*-proxy.glb"))[-1:]]
+    glbs = [
+        demo / "export_0000" / "animated.glb",
+        demo / "reanimate_0000_on_0001" / "animated.glb",
+        *sorted(demo.glob("*-bones.glb"))[-1:],
+        *sorted(demo.glob("*-proxy.glb"))[-1:],
+    ]
     for report in validate_gltf(*glbs):
         assert report["issues"]["numErrors"] == 0, (report["file"], report["issues"]["messages"][:3])
     assert len(list((demo / "export_0000" / "mesh").glob("*.ply"))) == 16
@@ -54,9 +58,17 @@ def test_report_shows_the_model_in_a_browser(demo, tmp_path):
 
     errors = []
     with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=chromium, args=[
-            "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-            "--use-angle=swiftshader", "--enable-unsafe-swiftshader"])
+        browser = p.chromium.launch(
+            executable_path=chromium,
+            args=[
+                "--headless",
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-background-networking",
+                "--use-angle=swiftshader",
+                "--enable-unsafe-swiftshader",
+            ],
+        )
         page = browser.new_page(viewport={"width": 1280, "height": 900})
         page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
         page.on("pageerror", lambda e: errors.append(str(e)))

@@ -4,17 +4,17 @@ import json
 import shutil
 
 import numpy as np
-from scipy.spatial.transform import Rotation
 import pytest
 import torch
 from conftest import validate_gltf
+from scipy.spatial.transform import Rotation
 
 from herd.atomic import atomic_dir
 from herd.cli.main import main as herd_main
-from herd.evaluation.truth import link_truth
 from herd.evaluation.overlay import projected_mesh_ious
 from herd.evaluation.skeleton import learned_bone_lengths
 from herd.evaluation.transfer import transfer_scores, transfer_states
+from herd.evaluation.truth import link_truth
 from herd.export.exporter import export_individual, gltf_animation
 from herd.export.gltf import skinned_vertices
 from herd.export.media import read_video
@@ -131,13 +131,16 @@ def test_transfer_resizes_the_body_by_the_ratio_of_the_monocular_scales(trained_
     run = trained_quad
     gt = link_truth(run.ds)
     pair = gt.transfer_pairs()[0]
-    monkeypatch.setattr(transfer, "model_to_true_scale",
-                        lambda model, cache, truth, proxy, rcfg, v: 2.0 if v == pair["body"] else 1.0)
+    monkeypatch.setattr(
+        transfer, "model_to_true_scale", lambda model, cache, truth, proxy, rcfg, v: 2.0 if v == pair["body"] else 1.0
+    )
     plain = transfer_states(run, gt, pair, 64, stride=4, match_scale=False)
     small = transfer_states(run, gt, pair, 64, stride=4)
     t0, t1 = plain.obj2cam[:, :3, 3], small.obj2cam[:, :3, 3]
     assert torch.allclose(t1, 2 * t0)
-    area = [render_frame(run.model, st.select(slice(0, 1)), 64, run.proxy, run.rcfg)["mask"].sum() for st in (plain, small)]
+    area = [
+        render_frame(run.model, st.select(slice(0, 1)), 64, run.proxy, run.rcfg)["mask"].sum() for st in (plain, small)
+    ]
     assert 0.15 < area[1] / area[0] < 0.35, area
 
 

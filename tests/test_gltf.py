@@ -25,10 +25,19 @@ def _rig(frames=5):
         j2o[t, 1, :3, :3] = [[np.cos(a), -np.sin(a), 0], [np.sin(a), np.cos(a), 0], [0, 0, 1]]
     obj2cam = np.tile(np.eye(4), (frames, 1, 1))
     obj2cam[:, 2, 3] = 3.0
-    return GltfAnimation(verts=v.astype(np.float32), faces=np.asarray(box.faces), colors=np.full((len(v), 3), 0.5),
-                         weights=w, joint_names=["root", "tip"], parents=np.array([-1, 0]), rest_joints=rest,
-                         joint2obj=j2o, obj2cam=obj2cam, intrinsics=np.tile([60.0, 60.0, 31.5, 31.5], (frames, 1)),
-                         image_size=(64, 64))
+    return GltfAnimation(
+        verts=v.astype(np.float32),
+        faces=np.asarray(box.faces),
+        colors=np.full((len(v), 3), 0.5),
+        weights=w,
+        joint_names=["root", "tip"],
+        parents=np.array([-1, 0]),
+        rest_joints=rest,
+        joint2obj=j2o,
+        obj2cam=obj2cam,
+        intrinsics=np.tile([60.0, 60.0, 31.5, 31.5], (frames, 1)),
+        image_size=(64, 64),
+    )
 
 
 def test_top4_weights_are_normalised_in_float32_and_distinct():

@@ -73,7 +73,7 @@ def test_keypoints_land_where_the_crop_puts_the_pixel():
     crop = np.array([100.0, 40.0, 160.0])
     names = ["l_hand", "pelvis"]
     image = np.zeros((1, NUM_LANDMARKS, 3))
-    image[0, 15] = [180, 120, 0.9]          # l_hand
+    image[0, 15] = [180, 120, 0.9]  # l_hand
     image[0, [23, 24]] = [[150, 100, 1.0], [170, 100, 0.7]]  # pelvis = mean of the hips
     kp = crop_keypoints(Landmarks(image, np.zeros_like(image), np.ones(1, bool)), crop[None], res, names)
     for j, (x, y) in enumerate([(180, 120), (160, 100)]):
@@ -96,8 +96,17 @@ def test_mediapipe_on_a_real_dancer(tmp_path):
     from herd.preprocess.pipeline import PreprocessConfig, preprocess
 
     clip = DAVIS / "dance-twirl"
-    out = preprocess(PreprocessConfig(inputs=[clip / "JPEGImages"], category="human", out=tmp_path / "dt",
-                                      masks=[clip / "Annotations"], max_frames=16, res=96, progress=False))
+    out = preprocess(
+        PreprocessConfig(
+            inputs=[clip / "JPEGImages"],
+            category="human",
+            out=tmp_path / "dt",
+            masks=[clip / "Annotations"],
+            max_frames=16,
+            res=96,
+            progress=False,
+        )
+    )
     v = load_dataset(out).videos[0]
     assert v.init_obj2cam is not None and v.keypoints is not None
     assert set(v.keypoint_names) == set(JOINT_LANDMARKS)
@@ -113,8 +122,8 @@ def test_mediapipe_on_a_real_dancer(tmp_path):
     assert np.mean(inside) > 0.9
     names = list(HUMAN.joint_names)
     T = v.init_obj2cam
-    head = (T[:, :3, :3] @ HUMAN.rest_joints[names.index("head")] + T[:, :3, 3])
-    pelvis = (T[:, :3, :3] @ HUMAN.rest_joints[names.index("pelvis")] + T[:, :3, 3])
+    head = T[:, :3, :3] @ HUMAN.rest_joints[names.index("head")] + T[:, :3, 3]
+    pelvis = T[:, :3, :3] @ HUMAN.rest_joints[names.index("pelvis")] + T[:, :3, 3]
     assert (T[:, 2, 3] > 0).all()
     assert (head[:, 1] / head[:, 2] < pelvis[:, 1] / pelvis[:, 2]).mean() >= 0.9
 

@@ -5,9 +5,11 @@ import sys
 
 
 def test_import_herd_loads_no_heavy_dependency():
-    code = ("import sys, herd, herd.cli.main, herd.errors; "
-            "heavy = [m for m in ('torch', 'cv2', 'tensorboard', 'mediapipe', 'onnxruntime', 'trimesh') if m in sys.modules]; "
-            "print(heavy)")
+    code = (
+        "import sys, herd, herd.cli.main, herd.errors; "
+        "heavy = [m for m in ('torch', 'cv2', 'tensorboard', 'mediapipe', 'onnxruntime', 'trimesh') if m in sys.modules]; "
+        "print(heavy)"
+    )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"
 

@@ -12,7 +12,11 @@ from herd.export.sdf_grid import sdf_grid
 
 
 def _bumpy(x):
-    return (x - torch.tensor([0.1, 0.0, -0.05])).norm(dim=-1) - 0.45 + 0.04 * torch.sin(9 * x[:, 0]) * torch.cos(7 * x[:, 1])
+    return (
+        (x - torch.tensor([0.1, 0.0, -0.05])).norm(dim=-1)
+        - 0.45
+        + 0.04 * torch.sin(9 * x[:, 0]) * torch.cos(7 * x[:, 1])
+    )
 
 
 def test_near_surface_grid_equals_the_dense_one_where_marching_cubes_looks():

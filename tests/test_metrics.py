@@ -20,8 +20,9 @@ from herd.evaluation.skeleton import bone_length_r, proportions
 
 
 def _body():
-    m = trimesh.util.concatenate([trimesh.creation.capsule(height=0.6, radius=0.12),
-                                  trimesh.creation.box(extents=[0.5, 0.1, 0.1])])
+    m = trimesh.util.concatenate(
+        [trimesh.creation.capsule(height=0.6, radius=0.12), trimesh.creation.box(extents=[0.5, 0.1, 0.1])]
+    )
     v = np.asarray(m.vertices) + [0.0, 0.0, 2.5]  # in front of the camera
     return v, np.asarray(m.faces)
 

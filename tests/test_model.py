@@ -56,8 +56,8 @@ def test_fourier_encoding_is_the_windowed_sin_cos_of_each_octave(alpha):
     assert out.shape == (50, 3 * 13) and torch.equal(out[:, :3], x)
     for k in range(6):
         w = 0.5 * (1 - math.cos(math.pi * min(max(alpha - k, 0.0), 1.0)))
-        block = out[:, 3 + 6 * k: 9 + 6 * k]
-        arg = (2.0 ** k) * math.pi * x
+        block = out[:, 3 + 6 * k : 9 + 6 * k]
+        arg = (2.0**k) * math.pi * x
         torch.testing.assert_close(block, w * torch.cat([torch.sin(arg), torch.cos(arg)], -1), atol=2e-5, rtol=0)
 
 
@@ -97,8 +97,11 @@ def test_bf16_row_padding_changes_neither_outputs_nor_gradients(monkeypatch):
     results = []
     for bucket in (1, 64):
         monkeypatch.setattr(encodings, "BF16_ROW_BUCKET", bucket)
-        outs = [net(x, PerFrame(values, counts)), net(x, PerFrame(values, counts).per_point()), net(torch.cat(
-            [x, PerFrame(values, counts).per_point()], -1))]
+        outs = [
+            net(x, PerFrame(values, counts)),
+            net(x, PerFrame(values, counts).per_point()),
+            net(torch.cat([x, PerFrame(values, counts).per_point()], -1)),
+        ]
         grads = torch.autograd.grad(sum(o.square().sum() for o in outs), list(net.parameters()))
         assert all(o.shape == (9, 4) and o.dtype == torch.float32 for o in outs)
         results.append((outs, grads))
@@ -123,9 +126,16 @@ def _tiny_model(fg_motion="comp_skel-quad_dense", frames=6, videos=2, single_ins
     T = frames * videos
     init = np.tile(np.eye(4), (T, 1, 1))
     init[:, 2, 3] = 3.0
-    meta = SceneMeta(frame_video=np.repeat(np.arange(videos), frames), frame_time=np.tile(np.linspace(0, 1, frames), videos),
-                     init_obj2cam=init, intrinsics=np.tile([50.0, 50.0, 16.0, 16.0], (T, 1)), num_videos=videos,
-                     skeleton=QUAD if "skel" in fg_motion else None, center=np.array([0.0, 0.5, 0.0]), extent=0.9)
+    meta = SceneMeta(
+        frame_video=np.repeat(np.arange(videos), frames),
+        frame_time=np.tile(np.linspace(0, 1, frames), videos),
+        init_obj2cam=init,
+        intrinsics=np.tile([50.0, 50.0, 16.0, 16.0], (T, 1)),
+        num_videos=videos,
+        skeleton=QUAD if "skel" in fg_motion else None,
+        center=np.array([0.0, 0.5, 0.0]),
+        extent=0.9,
+    )
     torch.manual_seed(0)
     return HerdModel(ModelConfig(fg_motion=fg_motion, single_inst=single_inst, per_video_motion=per_video_motion), meta)
 
@@ -151,12 +161,16 @@ def test_skinning_weights_sum_to_one():
     assert (w >= 0).all() and (wp >= 0).all()
 
 
-def test_building_a_model_flushes_subnormals_and_skinning_stays_normalised():
+def test_commands_flush_subnormals_at_start_up_and_skinning_stays_normalised():
+    from herd.model.numerics import set_process_numerics
+
     torch.set_flush_denormal(False)
     tiny = torch.tensor([1e-30], dtype=torch.float32)
     assert float(tiny * 1e-9) > 0  # a subnormal survives by default
     m = _tiny_model()
-    assert float(tiny * 1e-9) == 0  # and is flushed once a model exists (a 30% faster step)
+    assert float(tiny * 1e-9) > 0  # building a model changes no process-wide setting
+    set_process_numerics()  # what every command that uses a model does first
+    assert float(tiny * 1e-9) == 0  # flushed (a 30% faster step)
     x = torch.randn(50, 3) + m.center  # points far from most bones: logits far below the maximum
     st = m.frame_state(torch.tensor([0]))
     wp = m.bones.posed_weights(x, st.posed_coef, [50])
@@ -169,7 +183,11 @@ def test_warp_round_trip_returns_the_point(fg_motion):
     _perturb(m)
     st = m.frame_state(torch.tensor([1, 8]))
     # points attached to the skeleton: the rest joints and the Gaussian centres
-    xc = torch.cat([torch.tensor(QUAD.rest_joints, dtype=torch.float32), m.bones.center.detach()]) if m.bones is not None else torch.randn(50, 3)
+    xc = (
+        torch.cat([torch.tensor(QUAD.rest_joints, dtype=torch.float32), m.bones.center.detach()])
+        if m.bones is not None
+        else torch.randn(50, 3)
+    )
     n = xc.shape[0]
     xc2 = torch.cat([xc, xc])
     counts = [n, n]
@@ -205,8 +223,13 @@ def test_adding_a_video_adds_only_its_own_parameters(per_video_motion):
     pa, pb = dict(a.named_parameters()), dict(b.named_parameters())
     assert set(pa) == set(pb)
     cfg = a.cfg
-    per_video = {"morph_codes": cfg.code_dim, "app_codes": cfg.app_dim, "log_focal": 1,
-                 "time.video_codes": cfg.time_code_dim, "time.codes": 6 * cfg.time_code_dim}
+    per_video = {
+        "morph_codes": cfg.code_dim,
+        "app_codes": cfg.app_dim,
+        "log_focal": 1,
+        "time.video_codes": cfg.time_code_dim,
+        "time.codes": 6 * cfg.time_code_dim,
+    }
     per_video_nets = ("root.net.", "articulation.rot_net.") if per_video_motion else ("root.net.",)
     for name in pa:
         if name.startswith(per_video_nets):  # one network per video

@@ -15,10 +15,11 @@ def test_mask_and_template_silhouettes_share_one_normalised_frame():
     m = ps.mask_silhouette(mask)
     g = torch.Generator().manual_seed(0)
     pts = torch.rand(20000, 3, generator=g) * torch.tensor([0.7, 0.4, 0.05])
-    sil = ps.template_silhouettes(pts, torch.eye(3)[None], torch.tensor([[0.0, 0.0, 5.0]]),
-                                  np.array([200.0, 200.0, 64.0, 64.0]))[0].numpy()
+    sil = ps.template_silhouettes(
+        pts, torch.eye(3)[None], torch.tensor([[0.0, 0.0, 5.0]]), np.array([200.0, 200.0, 64.0, 64.0])
+    )[0].numpy()
     for s in (m, sil):
-        assert abs(s.sum() / CELLS_PER_UNIT ** 2 - 1) < 0.2  # area 1, to a row of cells
+        assert abs(s.sum() / CELLS_PER_UNIT**2 - 1) < 0.2  # area 1, to a row of cells
         ys, xs = np.nonzero(s)
         assert abs(xs.mean() + 0.5 - ps.GRID / 2) < 1 and abs(ys.mean() + 0.5 - ps.GRID / 2) < 1  # centred
         assert 1.4 < (np.ptp(xs) + 1) / (np.ptp(ys) + 1) < 2.1  # the 7:4 box (to a cell), not squashed
@@ -51,7 +52,11 @@ def test_viewpoint_bins_circle_an_upright_object_from_a_raised_camera():
         # the object's up axis stays in the image's vertical plane, tilted towards the camera by the
         # elevation: a camera above sees the back, whatever way the object is turned
         u = Rk @ up
-        assert abs(u[0]) < 1e-9 and np.isclose(u[1], -np.cos(np.radians(elev))) and np.isclose(u[2], -np.sin(np.radians(elev)))
+        assert (
+            abs(u[0]) < 1e-9
+            and np.isclose(u[1], -np.cos(np.radians(elev)))
+            and np.isclose(u[2], -np.sin(np.radians(elev)))
+        )
         # the turn is about that up axis: at elevation 0 the forward axis goes from image right
         # (yaw 0, the side view) through away from the camera (yaw 90, its back seen) and back
         if elev == 0:

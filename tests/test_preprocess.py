@@ -85,8 +85,15 @@ def dog_clip(tmp_path_factory):
 def test_davis_clips_become_a_valid_dataset(dog_clip, tmp_path, capsys):
     video, masks = dog_clip
     out = tmp_path / "quads"
-    cfg = PreprocessConfig(inputs=[video, DAVIS / "libby" / "JPEGImages"], category="quad", out=out,
-                           masks=[masks, DAVIS / "libby" / "Annotations"], max_frames=12, res=64, progress=True)
+    cfg = PreprocessConfig(
+        inputs=[video, DAVIS / "libby" / "JPEGImages"],
+        category="quad",
+        out=out,
+        masks=[masks, DAVIS / "libby" / "Annotations"],
+        max_frames=12,
+        res=64,
+        progress=True,
+    )
     preprocess(cfg)
     summary = [ln for ln in capsys.readouterr().out.splitlines() if ln.startswith(f"{out}: 24 input frames")]
     assert len(summary) == 1  # the time of each stage, per input frame
@@ -120,26 +127,44 @@ def test_bad_inputs_fail_clearly_and_leave_nothing(dog_clip, tmp_path, capsys):
     few.mkdir()
     for f in sorted(masks.glob("*.png"))[:5]:
         shutil.copy(f, few)
-    _expect_error(["--input", str(video), "--category", "quad", "--out", str(out), "--masks", str(few)], capsys,
-                  "5 masks", "one mask per frame")
+    _expect_error(
+        ["--input", str(video), "--category", "quad", "--out", str(out), "--masks", str(few)],
+        capsys,
+        "5 masks",
+        "one mask per frame",
+    )
     small = tmp_path / "small_masks"
     small.mkdir()
     for f in sorted(masks.glob("*.png"))[:14]:
         Image.open(f).resize((100, 60)).save(small / f.name)
-    _expect_error(["--input", str(video), "--category", "quad", "--out", str(out), "--masks", str(small)], capsys,
-                  "100x60", "must match")
+    _expect_error(
+        ["--input", str(video), "--category", "quad", "--out", str(out), "--masks", str(small)],
+        capsys,
+        "100x60",
+        "must match",
+    )
     empty = tmp_path / "empty_masks"
     empty.mkdir()
     for f in sorted(masks.glob("*.png"))[:14]:
         Image.fromarray(np.zeros((480, 854), np.uint8)).save(empty / f.name)
-    _expect_error(["--input", str(video), "--category", "quad", "--out", str(out), "--masks", str(empty)], capsys,
-                  "every mask is empty")
-    _expect_error(["--input", str(video), "--category", "quad", "--out", str(out), "--masks", str(masks),
-                   "--max_frames", "5"], capsys, "at least 8")
+    _expect_error(
+        ["--input", str(video), "--category", "quad", "--out", str(out), "--masks", str(empty)],
+        capsys,
+        "every mask is empty",
+    )
+    _expect_error(
+        ["--input", str(video), "--category", "quad", "--out", str(out), "--masks", str(masks), "--max_frames", "5"],
+        capsys,
+        "at least 8",
+    )
     broken = tmp_path / "broken.mp4"
     broken.write_bytes(b"not a video at all")
-    _expect_error(["--input", str(broken), "--category", "quad", "--out", str(out), "--masks", str(masks)], capsys,
-                  "broken.mp4", "unreadable video")
+    _expect_error(
+        ["--input", str(broken), "--category", "quad", "--out", str(out), "--masks", str(masks)],
+        capsys,
+        "broken.mp4",
+        "unreadable video",
+    )
     _expect_error(["--input", str(video), "--category", "quad", "--out", str(out)], capsys, "--masks DIR")
     _expect_error(["--input", str(video), "--category", "cat", "--out", str(out)], capsys, "--category")
     assert not out.exists() and not (tmp_path / "bad.partial").exists()

@@ -12,7 +12,7 @@ def test_sphere_silhouette_area_and_depth():
     K = np.array([100.0, 100.0, 63.5, 63.5])
     r = rasterize(vc, m.faces, K, 128, 128)
     # analytic silhouette: a disc of radius f * r / sqrt(d^2 - r^2)
-    R = 100.0 * 0.5 / np.sqrt(3.0 ** 2 - 0.25)
+    R = 100.0 * 0.5 / np.sqrt(3.0**2 - 0.25)
     assert abs(r.mask.sum() - np.pi * R * R) / (np.pi * R * R) < 0.02
     # the centre pixel sees the front of the sphere at depth d - r
     assert abs(r.depth[64, 64] - 2.5) < 2e-3

@@ -20,14 +20,55 @@ def synth_and_real(tmp_path_factory):
     frame 5 of v000 is a copy of frame 4, so the motion filter skips it."""
     root = tmp_path_factory.mktemp("real")
     synth = root / "synth"
-    assert herd_main(["synth", "--category", "quad", "--videos", "2", "--frames", "12", "--res", "64", "--seed", "5",
-                      "--heldout_views", "1", "--transfer_pairs", "1", "--out", str(synth), "--quiet"]) == 0
+    assert (
+        herd_main(
+            [
+                "synth",
+                "--category",
+                "quad",
+                "--videos",
+                "2",
+                "--frames",
+                "12",
+                "--res",
+                "64",
+                "--seed",
+                "5",
+                "--heldout_views",
+                "1",
+                "--transfer_pairs",
+                "1",
+                "--out",
+                str(synth),
+                "--quiet",
+            ]
+        )
+        == 0
+    )
     for sub in ("images", "masks"):
         shutil.copy(synth / "v000" / sub / "00004.png", synth / "v000" / sub / "00005.png")
     real = root / "real"
-    assert herd_main(["preprocess", "--input", str(synth / "v000" / "images"), str(synth / "v001" / "images"),
-                      "--masks", str(synth / "v000" / "masks"), str(synth / "v001" / "masks"), "--category", "quad",
-                      "--res", "48", "--out", str(real), "--quiet"]) == 0
+    assert (
+        herd_main(
+            [
+                "preprocess",
+                "--input",
+                str(synth / "v000" / "images"),
+                str(synth / "v001" / "images"),
+                "--masks",
+                str(synth / "v000" / "masks"),
+                str(synth / "v001" / "masks"),
+                "--category",
+                "quad",
+                "--res",
+                "48",
+                "--out",
+                str(real),
+                "--quiet",
+            ]
+        )
+        == 0
+    )
     return synth, real
 
 
@@ -86,16 +127,49 @@ def test_ground_truth_by_hand_matches_videos_by_name(synth_and_real, tmp_path):
 def test_eval_scores_a_preprocessed_run_against_the_synthetic_truth(synth_and_real, tmp_path):
     _, real = synth_and_real
     logroot = tmp_path / "logs"
-    assert herd_main(["train", "--seqname", str(real), "--logname", "t", "--logroot", str(logroot),
-                      "--fg_motion", "comp_skel-quad_dense", "--nosingle_inst", "--num_rounds", "1",
-                      "--iters_per_round", "40", "--train_res", "32", "--num_rays", "1024", "--frames_per_step", "8",
-                      "--quiet"]) == 0
+    assert (
+        herd_main(
+            [
+                "train",
+                "--seqname",
+                str(real),
+                "--logname",
+                "t",
+                "--logroot",
+                str(logroot),
+                "--fg_motion",
+                "comp_skel-quad_dense",
+                "--nosingle_inst",
+                "--num_rounds",
+                "1",
+                "--iters_per_round",
+                "40",
+                "--train_res",
+                "32",
+                "--num_rays",
+                "1024",
+                "--frames_per_step",
+                "8",
+                "--quiet",
+            ]
+        )
+        == 0
+    )
     flag = f"--flagfile={logroot / 'real-t' / 'opts.log'}"
     assert herd_main(["eval", flag, "--stride", "4", "--grid_size", "32", "--points", "500", "--quiet"]) == 0
     result = json.loads((logroot / "real-t" / "eval" / "metrics.json").read_text())
     m = result["metrics"]
-    for key in ("heldout_mask_iou", "chamfer_cm", "fscore_2pct", "fscore_10pct", "seq_chamfer_cm", "seq_fscore_5cm",
-                "joint_error", "bone_length_r", "transfer_mask_iou"):
+    for key in (
+        "heldout_mask_iou",
+        "chamfer_cm",
+        "fscore_2pct",
+        "fscore_10pct",
+        "seq_chamfer_cm",
+        "seq_fscore_5cm",
+        "joint_error",
+        "bone_length_r",
+        "transfer_mask_iou",
+    ):
         assert key in m and np.isfinite(m[key]["mean"]), key
     assert 0 <= m["heldout_mask_iou"]["mean"] <= 1 and m["chamfer_cm"]["mean"] > 0
     info = result["info"]

@@ -14,7 +14,9 @@ def test_builtin_sizes_and_symmetry(sk, lo, hi):
     np.testing.assert_allclose(sk.rest_joints[sk.symmetry] * [-1, 1, 1], sk.rest_joints, atol=1e-9)
     # every named chain exists
     names = " ".join(sk.joint_names)
-    for part in (["head", "hand", "foot", "knee", "elbow"] if sk.name == "human" else ["head", "neck", "tail3", "paw", "knee"]):
+    for part in (
+        ["head", "hand", "foot", "knee", "elbow"] if sk.name == "human" else ["head", "neck", "tail3", "paw", "knee"]
+    ):
         assert part in names
 
 

@@ -10,7 +10,7 @@ from herd.data.ground_truth import GroundTruth
 from herd.evaluation.masks import reference_ious
 from herd.geometry.transforms import rotation_angle_deg
 from herd.model.model import ModelConfig
-from herd.train.config import TrainConfig
+from herd.run.options import TrainConfig
 from herd.train.trainer import Trainer
 
 pytestmark = pytest.mark.slow
@@ -24,10 +24,28 @@ def _gauge_free_rotation_error(pred: np.ndarray, true: np.ndarray) -> np.ndarray
 
 
 def test_rigid_recovers_the_pose_of_a_rigid_object(tmp_path):
-    data = _synth(tmp_path / "statue", category="quad", videos=1, frames=24, res=64, seed=11, actions=["still"],
-                  heldout_views=0, transfer_pairs=0)
-    t = Trainer(TrainConfig(seqname=str(data), logname="rigid", logroot=str(tmp_path / "logdir"),
-                            num_rounds=4, iters_per_round=100, quiet=True), ModelConfig(fg_motion="rigid"))
+    data = _synth(
+        tmp_path / "statue",
+        category="quad",
+        videos=1,
+        frames=24,
+        res=64,
+        seed=11,
+        actions=["still"],
+        heldout_views=0,
+        transfer_pairs=0,
+    )
+    t = Trainer(
+        TrainConfig(
+            seqname=str(data),
+            logname="rigid",
+            logroot=str(tmp_path / "logdir"),
+            num_rounds=4,
+            iters_per_round=100,
+            quiet=True,
+        ),
+        ModelConfig(fg_motion="rigid"),
+    )
     true = GroundTruth(data).array("v000", "obj2cam")
     init_err = _gauge_free_rotation_error(np.load(data / "v000" / "init_obj2cam.npy"), true).mean()
     t.run()
@@ -39,9 +57,19 @@ def test_rigid_recovers_the_pose_of_a_rigid_object(tmp_path):
 
 
 def test_dense_fits_a_short_clip(tmp_path):
-    data = _synth(tmp_path / "clip", category="quad", videos=1, frames=12, res=64, seed=12, heldout_views=0,
-                  transfer_pairs=0)
-    t = Trainer(TrainConfig(seqname=str(data), logname="dense", logroot=str(tmp_path / "logdir"),
-                            num_rounds=4, iters_per_round=100, quiet=True), ModelConfig(fg_motion="dense"))
+    data = _synth(
+        tmp_path / "clip", category="quad", videos=1, frames=12, res=64, seed=12, heldout_views=0, transfer_pairs=0
+    )
+    t = Trainer(
+        TrainConfig(
+            seqname=str(data),
+            logname="dense",
+            logroot=str(tmp_path / "logdir"),
+            num_rounds=4,
+            iters_per_round=100,
+            quiet=True,
+        ),
+        ModelConfig(fg_motion="dense"),
+    )
     t.run()
     assert reference_ious(t.model, t.cache, t.proxy, t.rcfg).mean() > 0.85

@@ -32,9 +32,16 @@ def _sphere_scene(beta: float = 0.004, rotation: np.ndarray | None = None):
     init[0, 2, 3] = DIST
     if rotation is not None:
         init[0, :3, :3] = rotation
-    meta = SceneMeta(frame_video=np.zeros(1, np.int64), frame_time=np.zeros(1), init_obj2cam=init,
-                     intrinsics=np.array([[FOCAL, FOCAL, RES / 2 - 0.5, RES / 2 - 0.5]]), num_videos=1,
-                     skeleton=None, center=np.zeros(3), extent=1.0)
+    meta = SceneMeta(
+        frame_video=np.zeros(1, np.int64),
+        frame_time=np.zeros(1),
+        init_obj2cam=init,
+        intrinsics=np.array([[FOCAL, FOCAL, RES / 2 - 0.5, RES / 2 - 0.5]]),
+        num_videos=1,
+        skeleton=None,
+        center=np.zeros(3),
+        extent=1.0,
+    )
     model = HerdModel(ModelConfig(fg_motion="rigid"), meta).eval()
     model.field = SphereField()
     with torch.no_grad():
@@ -53,7 +60,7 @@ def _true_surface(st, row: int):
     u = np.arange(RES)
     d = np.stack([(u - cx) / fx, np.full(RES, (row - cy) / fy), np.ones(RES)], -1)  # camera z = 1 steps
     c = T[:3, 3]  # sphere centre in camera space
-    a, b, cc = (d * d).sum(-1), -2 * d @ c, c @ c - RADIUS ** 2
+    a, b, cc = (d * d).sum(-1), -2 * d @ c, c @ c - RADIUS**2
     disc = b * b - 4 * a * cc
     t = np.where(disc > 0, (-b - np.sqrt(np.clip(disc, 0, None))) / (2 * a), np.nan)
     p = t[:, None] * d
@@ -171,7 +178,7 @@ def test_shading_colour_sees_the_normals_that_renders_show():
     assert cos.min() > 0.95 and cos.median() > 0.995, (cos.min(), cos.median())
     assert not seen["normal"].requires_grad
     facing = torch.tensor([[0.0, 0.0, -1.0]]).expand(50, 3)
-    sdf, feat = model.field.geometry(model.to_canonical(xo, xc0, [50], st), PerFrame(st.shape_code, [50]))
+    _, feat = model.field.geometry(model.to_canonical(xo, xc0, [50], st), PerFrame(st.shape_code, [50]))
     with torch.no_grad():
         assert not torch.allclose(color(xo, feat, PerFrame(st.app, [50]), facing), rgb)  # the normal matters
         assert torch.equal(color(xo, feat, PerFrame(st.app, [50])), color(xo, feat, PerFrame(st.app, [50]), facing))

@@ -99,9 +99,13 @@ def test_keypoints_fall_inside_the_mask(tiny_quad):
 
 def test_initial_poses_have_the_requested_noise(tiny_quad):
     ds, gt = load_dataset(tiny_quad), GroundTruth(tiny_quad)
-    ang = np.concatenate([rotation_angle_deg(v.init_obj2cam[:, :3, :3] @ np.swapaxes(gt.array(v.name, "obj2cam")[:, :3, :3], 1, 2))
-                          for v in ds.videos])
-    assert 8 < np.sqrt((ang ** 2).mean()) < 22  # RMS 15 degrees by default
+    ang = np.concatenate(
+        [
+            rotation_angle_deg(v.init_obj2cam[:, :3, :3] @ np.swapaxes(gt.array(v.name, "obj2cam")[:, :3, :3], 1, 2))
+            for v in ds.videos
+        ]
+    )
+    assert 8 < np.sqrt((ang**2).mean()) < 22  # RMS 15 degrees by default
 
 
 def _project_mask(verts_cam, faces, K, res):
@@ -188,10 +192,33 @@ def test_frame_ranges_vary_per_video_and_by_seed_only(tmp_path):
     assert video_frames(SynthConfig(out=tmp_path / "y", frames=(8, 40), videos=2, seed=3), 1) == lengths[1]
     assert video_frames(SynthConfig(out=tmp_path / "z", frames=17), 5) == 17
     out = tmp_path / "range"
-    assert herd_main(["synth", "--videos", "2", "--frames", "4:9", "--res", "24", "--seed", "3", "--heldout_views", "0",
-                      "--transfer_pairs", "1", "--out", str(out), "--quiet"]) == 0
+    assert (
+        herd_main(
+            [
+                "synth",
+                "--videos",
+                "2",
+                "--frames",
+                "4:9",
+                "--res",
+                "24",
+                "--seed",
+                "3",
+                "--heldout_views",
+                "0",
+                "--transfer_pairs",
+                "1",
+                "--out",
+                str(out),
+                "--quiet",
+            ]
+        )
+        == 0
+    )
     ds = load_dataset(out)
-    assert [v.num_frames for v in ds.videos] == [video_frames(SynthConfig(out=out, frames=(4, 9), seed=3), i) for i in (0, 1)]
+    assert [v.num_frames for v in ds.videos] == [
+        video_frames(SynthConfig(out=out, frames=(4, 9), seed=3), i) for i in (0, 1)
+    ]
     assert herd_main(["synth", "--frames", "9:4", "--out", str(tmp_path / "bad")]) == 2
 
 
@@ -210,13 +237,34 @@ def test_fox_asset_renders_non_empty_masks_in_every_frame(tmp_path):
 
 def test_cli_synth_and_info_json(tmp_path):
     out = tmp_path / "cli"
-    p = subprocess.run([sys.executable, "-m", "herd", "synth", "--category", "quad", "--videos", "1", "--frames", "4",
-                        "--res", "32", "--out", str(out), "--quiet"], capture_output=True, text=True)
+    p = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "herd",
+            "synth",
+            "--category",
+            "quad",
+            "--videos",
+            "1",
+            "--frames",
+            "4",
+            "--res",
+            "32",
+            "--out",
+            str(out),
+            "--quiet",
+        ],
+        capture_output=True,
+        text=True,
+    )
     assert p.returncode == 0, p.stderr
     p = subprocess.run([sys.executable, "-m", "herd", "info", str(out), "--json"], capture_output=True, text=True)
     info = json.loads(p.stdout)
     assert info["total_frames"] == 4 and info["ground_truth"] and info["cues"]["keypoints"]
     p = subprocess.run([sys.executable, "-m", "herd", "synth", "--out", str(out)], capture_output=True, text=True)
     assert p.returncode == 2 and "already exists" in p.stderr
-    p = subprocess.run([sys.executable, "-m", "herd", "synth", "--out", str(out), "--videoz", "3"], capture_output=True, text=True)
+    p = subprocess.run(
+        [sys.executable, "-m", "herd", "synth", "--out", str(out), "--videoz", "3"], capture_output=True, text=True
+    )
     assert p.returncode == 2 and "--videoz" in p.stderr and len(p.stderr.strip().splitlines()) == 1

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 from pathlib import Path
 
 import numpy as np
@@ -64,8 +65,10 @@ def test_fox_skeleton(fox):
 
 def test_symmetry_names_and_positions():
     names = ["hips", "thigh.L", "thigh.R", "LeftArm", "RightArm", "l_ear", "r_ear", "tip_a", "tip_b"]
-    rest = np.array([[0, 1, 0], [1, 0, 0], [-1, 0, 0], [2, 2, 0], [-2, 2, 0],
-                     [0.5, 3, 0], [-0.5, 3, 0], [3, 1, 1], [-3, 1, 1]], dtype=float)
+    rest = np.array(
+        [[0, 1, 0], [1, 0, 0], [-1, 0, 0], [2, 2, 0], [-2, 2, 0], [0.5, 3, 0], [-0.5, 3, 0], [3, 1, 1], [-3, 1, 1]],
+        dtype=float,
+    )
     sym = symmetry_map(names, rest)
     assert sym.tolist() == [0, 2, 1, 4, 3, 6, 5, 8, 7]
 
@@ -99,7 +102,7 @@ def test_walk_poses(fox):
         assert abs(lo[1]) < 0.05 * height  # feet near the ground
         ext = hi - lo
         assert ext[1] > ext[0]  # upright: taller than wide
-    for (v0, _), (v1, _) in zip(poses[:-1], poses[1:]):
+    for (v0, _), (v1, _) in itertools.pairwise(poses):
         assert np.abs(v0 - v1).max() > 1e-3
 
 

@@ -12,17 +12,25 @@ from conftest import _synth
 
 from herd.errors import HerdInputError
 from herd.model.model import ModelConfig
-from herd.train.config import TrainConfig
-from herd.train.flags import parse_flags, to_flagfile
-from herd.train.loaded_run import CHECKPOINT_FORMAT, check_checkpoint_format, read_checkpoint
+from herd.run.checkpoint import CHECKPOINT_FORMAT, check_checkpoint_format, read_checkpoint
+from herd.run.flags import parse_flags, to_flagfile
+from herd.run.options import TrainConfig
 from herd.train.trainer import Trainer
 
 
 @pytest.fixture(scope="module")
 def clip(tmp_path_factory) -> Path:
     """One quadruped, 8 frames at 32 px."""
-    return _synth(tmp_path_factory.mktemp("train") / "clip", category="quad", videos=1, frames=8, res=32, seed=2,
-                  heldout_views=1, transfer_pairs=0)
+    return _synth(
+        tmp_path_factory.mktemp("train") / "clip",
+        category="quad",
+        videos=1,
+        frames=8,
+        res=32,
+        seed=2,
+        heldout_views=1,
+        transfer_pairs=0,
+    )
 
 
 def _trainer(clip, tmp_path, fg_motion="comp_skel-quad_dense", **kw) -> Trainer:
@@ -30,8 +38,19 @@ def _trainer(clip, tmp_path, fg_motion="comp_skel-quad_dense", **kw) -> Trainer:
 
 
 def _opts(clip, tmp_path, **kw) -> TrainConfig:
-    base = dict(seqname=str(clip), logname="t", logroot=str(tmp_path / "logdir"), num_rounds=2, iters_per_round=5,
-                num_rays=256, frames_per_step=4, num_samples=16, quiet=True, warmup_iters=2, seed=1)
+    base = dict(
+        seqname=str(clip),
+        logname="t",
+        logroot=str(tmp_path / "logdir"),
+        num_rounds=2,
+        iters_per_round=5,
+        num_rays=256,
+        frames_per_step=4,
+        num_samples=16,
+        quiet=True,
+        warmup_iters=2,
+        seed=1,
+    )
     base.update(kw)
     return TrainConfig(**base)
 
@@ -61,6 +80,7 @@ def test_every_parameter_gets_a_gradient(clip, tmp_path):
 def test_resume_continues_the_exact_loss_curve(clip, tmp_path):
     straight = []
     Trainer(_opts(clip, tmp_path, logname="a")).run(on_step=lambda s, logs: straight.append(logs["total"]))
+
     def interrupt(step, logs):  # Ctrl-C in the middle of training saves ckpt_latest.pth
         if step == 5:
             raise KeyboardInterrupt
@@ -68,7 +88,9 @@ def test_resume_continues_the_exact_loss_curve(clip, tmp_path):
     with pytest.raises(KeyboardInterrupt):
         Trainer(_opts(clip, tmp_path, logname="b")).run(on_step=interrupt)
     resumed = []
-    Trainer(_opts(clip, tmp_path, logname="b", load_suffix="latest")).run(on_step=lambda s, logs: resumed.append(logs["total"]))
+    Trainer(_opts(clip, tmp_path, logname="b", load_suffix="latest")).run(
+        on_step=lambda s, logs: resumed.append(logs["total"])
+    )
     assert len(straight) == 10 and len(resumed) == 5
     np.testing.assert_allclose(resumed, straight[5:], rtol=1e-6)
 
@@ -90,7 +112,9 @@ def test_nan_in_the_loss_rolls_back_instead_of_crashing(clip, tmp_path):
 
 
 def test_short_training_raises_mask_iou(clip, tmp_path):
-    t = Trainer(_opts(clip, tmp_path, logname="fit", num_rounds=4, iters_per_round=50, num_rays=1024, frames_per_step=8))
+    t = Trainer(
+        _opts(clip, tmp_path, logname="fit", num_rounds=4, iters_per_round=50, num_rays=1024, frames_per_step=8)
+    )
     from herd.train.init_shape import fit_initial_shape
 
     fit_initial_shape(t.model)
@@ -133,9 +157,10 @@ def test_exact_keypoints_are_trusted_more_and_pull_the_skeleton_onto_them(clip, 
     assert p[0] > 1000 and p[1] == 1 and p[2] == pytest.approx(1.0) and p[3] < 0.1
     errs = {}
     for name, data in (("exact", clip), ("unknown", unknown)):
-        t = Trainer(_opts(data, tmp_path, logname=name, num_rounds=1, iters_per_round=60, num_rays=512,
-                          frames_per_step=8))
-        assert torch.allclose(t.kp_precision, p[0] if name == "exact" else p[1])
+        t = Trainer(
+            _opts(data, tmp_path, logname=name, num_rounds=1, iters_per_round=60, num_rays=512, frames_per_step=8)
+        )
+        assert torch.allclose(t.objective.kp_precision, p[0] if name == "exact" else p[1])
         t.run()
         errs[name] = _keypoint_rms_px(t)
     assert errs["exact"] < 0.7 * errs["unknown"], errs
@@ -156,23 +181,59 @@ def test_flagfile_round_trip_and_later_flags_win(tmp_path):
 def test_inconsistent_flags_are_clear_errors(clip, tmp_path):
     with pytest.raises(HerdInputError, match="human"):
         _trainer(clip, tmp_path, fg_motion="comp_skel-human_dense")
-    p = subprocess.run([sys.executable, "-m", "herd", "train", f"--seqname={clip}", "--fg_motion=skel-cat"],
-                       capture_output=True, text=True, cwd=tmp_path)
+    p = subprocess.run(
+        [sys.executable, "-m", "herd", "train", f"--seqname={clip}", "--fg_motion=skel-cat"],
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+    )
     assert p.returncode == 2 and "--fg_motion skel-cat" in p.stderr and len(p.stderr.strip().splitlines()) == 1
-    p = subprocess.run([sys.executable, "-m", "herd", "train", "--seqname=nope"], capture_output=True, text=True, cwd=tmp_path)
+    p = subprocess.run(
+        [sys.executable, "-m", "herd", "train", "--seqname=nope"], capture_output=True, text=True, cwd=tmp_path
+    )
     assert p.returncode == 2 and "nope" in p.stderr
-    p = subprocess.run([sys.executable, "-m", "herd", "train", f"--seqname={clip}", "--load_suffix=latest",
-                        f"--logroot={tmp_path / 'empty'}"], capture_output=True, text=True, cwd=tmp_path)
+    p = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "herd",
+            "train",
+            f"--seqname={clip}",
+            "--load_suffix=latest",
+            f"--logroot={tmp_path / 'empty'}",
+        ],
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+    )
     assert p.returncode == 2 and "ckpt_latest.pth" in p.stderr
 
 
 def test_two_process_gloo_run_writes_the_same_checkpoint_format(clip, tmp_path):
     """``torchrun --nproc_per_node 2 -m herd train``: DistributedDataParallel with gloo on CPU."""
     logroot = tmp_path / "ddp"
-    cmd = [sys.executable, "-m", "torch.distributed.run", "--nproc_per_node", "2", "--master_port", "29531",
-           "-m", "herd", "train", f"--seqname={clip}", "--logname=ddp", f"--logroot={logroot}", "--num_rounds=2",
-           "--iters_per_round=5", "--num_rays=128", "--frames_per_step=4", "--num_samples=16", "--quiet",
-           "--nosingle_inst"]
+    cmd = [
+        sys.executable,
+        "-m",
+        "torch.distributed.run",
+        "--nproc_per_node",
+        "2",
+        "--master_port",
+        "29531",
+        "-m",
+        "herd",
+        "train",
+        f"--seqname={clip}",
+        "--logname=ddp",
+        f"--logroot={logroot}",
+        "--num_rounds=2",
+        "--iters_per_round=5",
+        "--num_rays=128",
+        "--frames_per_step=4",
+        "--num_samples=16",
+        "--quiet",
+        "--nosingle_inst",
+    ]
     p = subprocess.run(cmd, capture_output=True, text=True, timeout=300)
     assert p.returncode == 0, p.stderr[-2000:]
     run = logroot / f"{clip.name}-ddp"
@@ -189,16 +250,18 @@ def test_two_process_gloo_run_writes_the_same_checkpoint_format(clip, tmp_path):
 
 
 def test_code_swapping_schedule(tmp_path):
-    data = _synth(tmp_path / "two", category="quad", videos=2, frames=6, res=32, seed=5, heldout_views=0, transfer_pairs=0)
+    data = _synth(
+        tmp_path / "two", category="quad", videos=2, frames=6, res=32, seed=5, heldout_views=0, transfer_pairs=0
+    )
     t = Trainer(_opts(data, tmp_path), ModelConfig(single_inst=False))
     video = torch.zeros(400, dtype=torch.long)
-    assert t.swap_probability() == 0.5
-    swapped = t.swapped_videos(video)
+    assert t.objective.swap_probability(t.progress) == 0.5
+    swapped = t.objective.swapped_videos(video, t.progress)
     assert 0.4 < (swapped != video).float().mean() < 0.6 and set(swapped.tolist()) == {0, 1}
     t.step = int(0.3 * t.opts.total_iters)
-    assert t.swap_probability() == 0 and t.swapped_videos(video) is None
+    assert t.objective.swap_probability(t.progress) == 0 and t.objective.swapped_videos(video, t.progress) is None
     single = Trainer(_opts(data, tmp_path, logname="one"), ModelConfig(single_inst=True))
-    assert single.swap_probability() == 0
+    assert single.objective.swap_probability(single.progress) == 0
 
 
 @pytest.mark.parametrize("fg_motion", ["comp_skel-quad_dense", "dense"])
@@ -236,8 +299,17 @@ def _turned_clip(tmp_path, start_deg: float = 90.0, deg_per_frame: float = 0.0, 
     ``start_deg + deg_per_frame * frame``; the true poses are kept in ``true_obj2cam.npy``."""
     from herd.data.format import INIT_POSES
 
-    data = _synth(tmp_path / "turned", category="quad", videos=1, frames=frames, res=48, seed=4, heldout_views=0,
-                  transfer_pairs=0, init_rot_noise_deg=0)
+    data = _synth(
+        tmp_path / "turned",
+        category="quad",
+        videos=1,
+        frames=frames,
+        res=48,
+        seed=4,
+        heldout_views=0,
+        transfer_pairs=0,
+        init_rot_noise_deg=0,
+    )
     path = next(data.glob(f"*/{INIT_POSES}"))
     T = np.load(path)
     np.save(path.with_name("true_obj2cam.npy"), T)
@@ -280,8 +352,9 @@ def test_init_pose_search_finds_a_turned_orientation_and_auto_keeps_given_poses(
     given = np.load(next(data.glob("*/init_obj2cam.npy")))
 
     def init_after(init_pose, logname):
-        t = _trainer(data, tmp_path, init_pose=init_pose, init_smooth=0.0, logname=logname, num_rounds=1,
-                     iters_per_round=1)
+        t = _trainer(
+            data, tmp_path, init_pose=init_pose, init_smooth=0.0, logname=logname, num_rounds=1, iters_per_round=1
+        )
         t.run()
         return t.model.root.init_obj2cam.cpu().numpy().astype(np.float64)
 
@@ -304,8 +377,9 @@ def test_init_pose_search_follows_an_animal_that_turns(tmp_path):
     """Initial poses turned by 0 to 165 degrees over 12 frames: one orientation per video cannot undo
     that; the per-frame search with its turning cost must follow it."""
     data = _turned_clip(tmp_path, start_deg=0.0, deg_per_frame=15.0, frames=12)
-    t = _trainer(data, tmp_path, init_pose="search", init_smooth=0.0, logname="turning", num_rounds=1,
-                 iters_per_round=1)
+    t = _trainer(
+        data, tmp_path, init_pose="search", init_smooth=0.0, logname="turning", num_rounds=1, iters_per_round=1
+    )
     t.run()
     head, rot = _search_errors(data, t.model.root.init_obj2cam.cpu().numpy().astype(np.float64))
     print("heading error", head.round(1), "rotation error", rot.round(1))
@@ -314,7 +388,7 @@ def test_init_pose_search_follows_an_animal_that_turns(tmp_path):
 
 def test_checkpoints_of_another_version_are_refused_by_name():
     check_checkpoint_format({"format": CHECKPOINT_FORMAT}, Path("ckpt_latest.pth"))
-    with pytest.raises(HerdInputError, match="another version of herd.*herd-checkpoint-1.*retrain"):
+    with pytest.raises(HerdInputError, match=r"another version of herd.*herd-checkpoint-1.*retrain"):
         check_checkpoint_format({"format": "herd-checkpoint-1"}, Path("ckpt_latest.pth"))
     with pytest.raises(HerdInputError, match="not a herd checkpoint"):
         check_checkpoint_format({"weights": 1}, Path("ckpt_latest.pth"))
@@ -375,7 +449,7 @@ def test_robust_pose_prior_holds_small_rotations_and_lets_large_ones_go(clip, tm
         return float(v.detach()), float(g[0, 1, 0])
 
     small, _ = prior_and_grad(0.01, 0.15)
-    assert small == pytest.approx(0.01 ** 2 / 6, rel=0.01)  # r^2 for small rotations (mean of 6 entries)
+    assert small == pytest.approx(0.01**2 / 6, rel=0.01)  # r^2 for small rotations (mean of 6 entries)
     big, g_big = prior_and_grad(2.0, 0.15)
     _, g_mid = prior_and_grad(0.15, 0.15)
     plain, g_plain = prior_and_grad(2.0, 0.0)
@@ -426,14 +500,16 @@ def test_keypoints_that_may_be_mirrored_are_read_either_way(clip, tmp_path):
     vj = copy / "v000" / "video.json"
     vj.write_text(json.dumps({**json.loads(vj.read_text()), "keypoints_mirrored": True}))
     t = _trainer(copy, tmp_path)
-    assert bool(t.kp_mirrored.all()) and not bool(_trainer(clip, tmp_path, logname="u").kp_mirrored.any())
+    assert bool(t.objective.kp_mirrored.all()) and not bool(
+        _trainer(clip, tmp_path, logname="u").objective.kp_mirrored.any()
+    )
     batch = t.sampler.sample()
     st = t.model.frame_state(batch.frames)
-    res, prec, sym = t.cache.res, torch.ones(len(batch.frames)), t.kp_symmetry
+    res, prec, sym = t.cache.res, torch.ones(len(batch.frames)), t.objective.kp_symmetry
     swapped = dataclasses.replace(batch, keypoints=batch.keypoints[:, sym])  # each joint's keypoint on its twin
     as_given, wrong = keypoint_loss(st, batch, res, prec), keypoint_loss(st, swapped, res, prec)
     assert wrong > 1.5 * as_given  # a side view: left and right limbs project apart
-    either = keypoint_loss(st, swapped, res, prec, sym, t.kp_mirrored[batch.frames])
+    either = keypoint_loss(st, swapped, res, prec, sym, t.objective.kp_mirrored[batch.frames])
     assert either <= as_given + 1e-9 and either < wrong
     none_mirrored = torch.zeros(len(batch.frames), dtype=torch.bool)
     assert keypoint_loss(st, swapped, res, prec, sym, none_mirrored) == wrong
@@ -447,7 +523,7 @@ class _Payload:
 
 
 def test_opening_a_run_never_runs_code_from_its_checkpoint(tmp_path):
-    from herd.train.run_summary import run_summary
+    from herd.run.summary import run_summary
 
     run = tmp_path / "run"
     run.mkdir()
@@ -460,11 +536,10 @@ def test_opening_a_run_never_runs_code_from_its_checkpoint(tmp_path):
     assert not marker.exists()
 
 
-
 def test_a_run_trained_before_shading_opens_as_it_was_trained(clip, tmp_path):
     """Runs from before --shading (on by default since) have no such flag in opts.log and a
     narrower colour head; they open with shading off instead of a shape mismatch."""
-    from herd.train.loaded_run import load_run
+    from herd.run.loaded_run import load_run
 
     opts = _opts(clip, tmp_path, num_rounds=1, iters_per_round=2)
     Trainer(opts, ModelConfig(shading=False)).run()

@@ -46,8 +46,10 @@ def test_orbit_keeps_the_centre_in_place_and_the_distance():
 def test_turntable_steps_evenly_and_stops_short_of_a_full_turn():
     T = np.stack([_pose()] * 8)
     cams = camera_path(Viewpoint("rot", 0, 360), T, np.zeros(3), freeze=0)
-    steps = [np.degrees(np.arccos(np.clip((np.trace(cams[i + 1, :3, :3] @ cams[i, :3, :3].T) - 1) / 2, -1, 1)))
-             for i in range(7)]
+    steps = [
+        np.degrees(np.arccos(np.clip((np.trace(cams[i + 1, :3, :3] @ cams[i, :3, :3].T) - 1) / 2, -1, 1)))
+        for i in range(7)
+    ]
     assert np.allclose(steps, 45.0, atol=1e-5)
     assert np.allclose(camera_path(Viewpoint("ref"), T, np.zeros(3)), T)
     bev = camera_path(Viewpoint("bev", 90), T, np.zeros(3))
@@ -58,7 +60,7 @@ def test_turntable_steps_evenly_and_stops_short_of_a_full_turn():
 def test_normals_of_a_tilted_plane():
     H = W = 32
     K = np.array([40.0, 40.0, 15.5, 15.5])
-    u, v = np.meshgrid(np.arange(W), np.arange(H))
+    u, _ = np.meshgrid(np.arange(W), np.arange(H))
     # plane z = 2 + 0.5 x: along the ray x = (u - cx) / fx * z, so z = 2 / (1 - 0.5 (u - cx) / fx)
     z = 2.0 / (1 - 0.5 * (u - K[2]) / K[0])
     n = normals_from_depth(z, K, np.ones((H, W), bool))

@@ -30,8 +30,7 @@ def _frames(body, motion, ts, res: int) -> list[np.ndarray]:
     K = np.array([f, f, res / 2, res / 2])
     light = np.array([-0.3, -0.6, -0.75])
     light /= np.linalg.norm(light)
-    return [render_body(body, apply_transform(w2c, v), K, res, light, np.array([0.85, 0.85, 0.82]))[0]
-            for v in posed]
+    return [render_body(body, apply_transform(w2c, v), K, res, light, np.array([0.85, 0.85, 0.82]))[0] for v in posed]
 
 
 def contact_sheet(paths: list[Path], res: int = 160, actions: tuple[str, ...] = ("walk", "wave")) -> np.ndarray:

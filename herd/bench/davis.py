@@ -25,33 +25,75 @@ DAVIS = REPO.parent / "shared" / "data" / "davis"
 CLIPS = {"quad": ["dog", "libby", "cows"], "human": ["breakdance", "dance-twirl"]}
 
 
-def run_category(category: str, work: Path, minutes: float, res: int, train_res: int, seed: int,
-                 train_flags: list[str] = ()) -> dict:
+def run_category(
+    category: str, work: Path, minutes: float, res: int, train_res: int, seed: int, train_flags: list[str] = ()
+) -> dict:
     from herd.cli.main import main as herd
 
     data = work / "database" / f"davis-{category}"
     if not (data / "manifest.json").is_file():
         clips = CLIPS[category]
-        code = herd(["preprocess", "--input", *[str(DAVIS / c / "JPEGImages") for c in clips],
-                     "--masks", *[str(DAVIS / c / "Annotations") for c in clips], "--category", category,
-                     "--res", str(res), "--out", str(data), "--quiet"])
+        code = herd(
+            [
+                "preprocess",
+                "--input",
+                *[str(DAVIS / c / "JPEGImages") for c in clips],
+                "--masks",
+                *[str(DAVIS / c / "Annotations") for c in clips],
+                "--category",
+                category,
+                "--res",
+                str(res),
+                "--out",
+                str(data),
+                "--quiet",
+            ]
+        )
         assert code == 0, "preprocess failed"
     logroot = work / "logdir"
     steps = int(minutes * 60 / 0.3)
     t0 = time.perf_counter()
-    code = herd(["train", "--seqname", str(data), "--logname", "bench", "--logroot", str(logroot),
-                 "--fg_motion", f"comp_skel-{category}_dense", "--nosingle_inst",
-                 "--num_rounds", "16", "--iters_per_round", str(max(steps // 16, 10)), "--max_minutes", str(minutes),
-                 "--train_res", str(train_res), "--seed", str(seed), "--quiet", *train_flags])
+    code = herd(
+        [
+            "train",
+            "--seqname",
+            str(data),
+            "--logname",
+            "bench",
+            "--logroot",
+            str(logroot),
+            "--fg_motion",
+            f"comp_skel-{category}_dense",
+            "--nosingle_inst",
+            "--num_rounds",
+            "16",
+            "--iters_per_round",
+            str(max(steps // 16, 10)),
+            "--max_minutes",
+            str(minutes),
+            "--train_res",
+            str(train_res),
+            "--seed",
+            str(seed),
+            "--quiet",
+            *train_flags,
+        ]
+    )
     assert code == 0, "training failed"
     train_s = time.perf_counter() - t0
     run = logroot / f"davis-{category}-bench"
     flag = f"--flagfile={run / 'opts.log'}"
     herd(["eval", flag, "--quiet"])
     metrics = json.loads((run / "eval" / "metrics.json").read_text())["metrics"]
-    return {"category": category, "clips": CLIPS[category], "train_minutes": round(train_s / 60, 2),
-            "ref_mask_iou": metrics["ref_mask_iou"], "ref_psnr": metrics["ref_psnr"]["mean"],
-            "floaters": turntables(run), "run": str(run)}
+    return {
+        "category": category,
+        "clips": CLIPS[category],
+        "train_minutes": round(train_s / 60, 2),
+        "ref_mask_iou": metrics["ref_mask_iou"],
+        "ref_psnr": metrics["ref_psnr"]["mean"],
+        "floaters": turntables(run),
+        "run": str(run),
+    }
 
 
 def turntables(run: Path, res: int = 160) -> dict[str, float]:
@@ -62,9 +104,9 @@ def turntables(run: Path, res: int = 160) -> dict[str, float]:
 
     from herd.evaluation.turntable import contact_sheet, turntable
     from herd.model.model import ModelConfig
-    from herd.train.config import TrainConfig
-    from herd.train.flags import parse_flags
-    from herd.train.loaded_run import load_run
+    from herd.run.flags import parse_flags
+    from herd.run.loaded_run import load_run
+    from herd.run.options import TrainConfig
 
     opts, cfg = parse_flags([f"--flagfile={run / 'opts.log'}", "--quiet"], TrainConfig, ModelConfig)
     loaded = load_run(opts, cfg)
@@ -78,6 +120,9 @@ def turntables(run: Path, res: int = 160) -> dict[str, float]:
 
 
 def main(argv: list[str] | None = None) -> None:
+    from herd.model.numerics import set_process_numerics
+
+    set_process_numerics()  # process-wide, once at start-up
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--category", nargs="+", default=["quad", "human"], choices=list(CLIPS))
     p.add_argument("--minutes", type=float, default=25.0)
@@ -85,8 +130,12 @@ def main(argv: list[str] | None = None) -> None:
     p.add_argument("--train_res", type=int, default=96)
     p.add_argument("--work", type=Path, default=Path("bench/runs"))
     p.add_argument("--seed", type=int, default=0)
-    p.add_argument("--train_flag", action="append", default=[],
-                   help="an extra herd train flag, e.g. --train_flag=--mask_wt=2 (repeatable)")
+    p.add_argument(
+        "--train_flag",
+        action="append",
+        default=[],
+        help="an extra herd train flag, e.g. --train_flag=--mask_wt=2 (repeatable)",
+    )
     a = p.parse_args(argv)
     for c in a.category:
         print(json.dumps(run_category(c, a.work, a.minutes, a.res, a.train_res, a.seed, a.train_flag)), flush=True)

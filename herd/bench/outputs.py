@@ -23,6 +23,9 @@ REPO = Path(__file__).resolve().parents[2]
 
 
 def main(argv: list[str] | None = None) -> None:
+    from herd.model.numerics import set_process_numerics
+
+    set_process_numerics()  # process-wide, once at start-up
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("run", type=Path)
     p.add_argument("--render_res", type=int, default=256)
@@ -36,16 +39,18 @@ def main(argv: list[str] | None = None) -> None:
     from herd.export.sequence import render_sequence, sequence_states
     from herd.model.model import ModelConfig
     from herd.render.viewpoints import Viewpoint
-    from herd.train.config import TrainConfig
-    from herd.train.flags import parse_flags
-    from herd.train.loaded_run import load_run
+    from herd.run.flags import parse_flags
+    from herd.run.loaded_run import load_run
+    from herd.run.options import TrainConfig
 
     opts, cfg = parse_flags([f"--flagfile={a.run / 'opts.log'}", "--quiet"], TrainConfig, ModelConfig)
     run = load_run(opts, cfg)
     out: dict = {"run": str(a.run)}
     overlay = {}
     for v, name in enumerate(run.video_names):
-        overlay[name] = round(float(projected_mesh_ious(run, extract_canonical_mesh(run.model, v, a.grid_size), v).mean()), 4)
+        overlay[name] = round(
+            float(projected_mesh_ious(run, extract_canonical_mesh(run.model, v, a.grid_size), v).mean()), 4
+        )
     out["mesh_overlay_iou"] = {**overlay, "mean": round(float(np.mean(list(overlay.values()))), 4)}
     gt = ground_truth(run)
     if gt is not None and gt.transfer_pairs():
@@ -64,10 +69,16 @@ def main(argv: list[str] | None = None) -> None:
     t0 = time.perf_counter()
     exp = export_individual(run, 0, a.grid_size, progress=False)
     out["export_seconds"] = round(time.perf_counter() - t0, 1)
-    check = subprocess.run(["node", str(REPO / "tools" / "validate_gltf.js"), str(exp / "animated.glb")],
-                           capture_output=True, text=True)
+    check = subprocess.run(
+        ["node", str(REPO / "tools" / "validate_gltf.js"), str(exp / "animated.glb")],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
     report = json.loads(check.stdout)[0]["issues"] if check.stdout else {"error": check.stderr.strip()}
-    out["gltf_validator"] = {k: report.get(k) for k in ("numErrors", "numWarnings")} if "error" not in report else report
+    out["gltf_validator"] = (
+        {k: report.get(k) for k in ("numErrors", "numWarnings")} if "error" not in report else report
+    )
     print(json.dumps(out))
 
 

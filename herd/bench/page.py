@@ -30,13 +30,25 @@ PAGE = REPO / "docs" / "benchmarks.md"
 
 #: the real-cue table's columns: metric key -> (header, decimals)
 REALCUES_COLUMNS = {
-    "ref_mask_iou": ("ref. IoU", 3), "heldout_mask_iou": ("held-out IoU", 3), "chamfer_cm": ("Chamfer (cm)", 1),
-    "fscore_2pct": ("F@2 %", 2), "fscore_5pct": ("F@5 %", 3), "fscore_10pct": ("F@10 %", 3),
-    "seq_chamfer_cm": ("seq. Chamfer (cm)", 1), "seq_fscore_5cm": ("seq. F@5 cm", 2),
-    "seq_fscore_10cm": ("seq. F@10 cm", 2), "bone_length_r": ("bone-length r", 2), "joint_error": ("joint error", 3),
-    "transfer_mask_iou": ("transfer IoU", 2), "floaters": ("floaters", 3)}
-VARIANT_NAMES = {"real": "**real: images + masks**", "degraded": "real, masks degraded as a segmenter's",
-                 "oracle": "diagnostic, oracle cues (not a result)"}
+    "ref_mask_iou": ("ref. IoU", 3),
+    "heldout_mask_iou": ("held-out IoU", 3),
+    "chamfer_cm": ("Chamfer (cm)", 1),
+    "fscore_2pct": ("F@2 %", 2),
+    "fscore_5pct": ("F@5 %", 3),
+    "fscore_10pct": ("F@10 %", 3),
+    "seq_chamfer_cm": ("seq. Chamfer (cm)", 1),
+    "seq_fscore_5cm": ("seq. F@5 cm", 2),
+    "seq_fscore_10cm": ("seq. F@10 cm", 2),
+    "bone_length_r": ("bone-length r", 2),
+    "joint_error": ("joint error", 3),
+    "transfer_mask_iou": ("transfer IoU", 2),
+    "floaters": ("floaters", 3),
+}
+VARIANT_NAMES = {
+    "real": "**real: images + masks**",
+    "degraded": "real, masks degraded as a segmenter's",
+    "oracle": "diagnostic, oracle cues (not a result)",
+}
 
 
 def cell(vals: list[float], decimals: int) -> str:
@@ -54,16 +66,21 @@ def realcues_table(rows: list[dict]) -> str:
     lines = []
     for category in dict.fromkeys(r["category"] for r in rows):
         mine = [r for r in rows if r["category"] == category]
-        lines += [f"| {category}-6 | seeds | " + " | ".join(h for h, _ in REALCUES_COLUMNS.values()) + " | measured |",
-                  "|" + " --- |" * (len(REALCUES_COLUMNS) + 3)]
+        lines += [
+            f"| {category}-6 | seeds | " + " | ".join(h for h, _ in REALCUES_COLUMNS.values()) + " | measured |",
+            "|" + " --- |" * (len(REALCUES_COLUMNS) + 3),
+        ]
         for variant in VARIANT_NAMES:
             sel = sorted((r for r in mine if r["variant"] == variant), key=lambda r: r["seed"])
             if not sel:
                 continue
             cells = [cell([r["metrics"].get(k) for r in sel], d) for k, (_, d) in REALCUES_COLUMNS.items()]
             dates = sorted({r["_date"] for r in sel})
-            lines.append(f"| {VARIANT_NAMES[variant]} | {', '.join(str(r['seed']) for r in sel)} | " + " | ".join(cells)
-                         + f" | {', '.join(dates)} |")
+            lines.append(
+                f"| {VARIANT_NAMES[variant]} | {', '.join(str(r['seed']) for r in sel)} | "
+                + " | ".join(cells)
+                + f" | {', '.join(dates)} |"
+            )
         lines.append("")
     return "\n".join(lines).rstrip() + "\n"
 
@@ -102,23 +119,34 @@ def suite_section(results: Path = RESULTS) -> str:
     if not files:
         return "No `make bench` results yet.\n"
     data = json.loads(files[-1].read_text())
-    lines = [f"`python -m herd.bench` of {data['date']} ({data['machine']}; {data['minutes_budget']:g} minutes of "
-             f"training per dataset; `bench/results/{files[-1].name}`):", "",
-             "| dataset | steps | ref. IoU | held-out IoU | minutes to ref. 0.9 | minutes to held-out 0.8 "
-             "| transfer IoU | bone-length r |", "|" + " --- |" * 8]
+    lines = [
+        f"`python -m herd.bench` of {data['date']} ({data['machine']}; {data['minutes_budget']:g} minutes of "
+        f"training per dataset; `bench/results/{files[-1].name}`):",
+        "",
+        "| dataset | steps | ref. IoU | held-out IoU | minutes to ref. 0.9 | minutes to held-out 0.8 "
+        "| transfer IoU | bone-length r |",
+        "|" + " --- |" * 8,
+    ]
     for q in data["quality"]:
         m = q["metrics"]
         mins = [q.get("minutes_to_ref_0.9"), q.get("minutes_to_heldout_0.8")]
-        lines.append(f"| {q['dataset']} | {q['steps']} | {m['ref_mask_iou']:.3f} | {m['heldout_mask_iou']:.3f} | "
-                     + " | ".join("not reached" if v is None else f"{v:.1f}" for v in mins)
-                     + f" | {m.get('transfer_mask_iou', float('nan')):.3f} | {m.get('bone_length_r', float('nan')):.3f} |")
+        lines.append(
+            f"| {q['dataset']} | {q['steps']} | {m['ref_mask_iou']:.3f} | {m['heldout_mask_iou']:.3f} | "
+            + " | ".join("not reached" if v is None else f"{v:.1f}" for v in mins)
+            + f" | {m.get('transfer_mask_iou', float('nan')):.3f} | {m.get('bone_length_r', float('nan')):.3f} |"
+        )
     speed = data.get("speed")
     if speed:
-        lines += ["", "| configuration (same run) | rays per step | step ms | rays/s | occupied samples | peak MB |",
-                  "|" + " --- |" * 6]
+        lines += [
+            "",
+            "| configuration (same run) | rays per step | step ms | rays/s | occupied samples | peak MB |",
+            "|" + " --- |" * 6,
+        ]
         for name, r in speed["rows"].items():
-            lines.append(f"| {name} | {r['rays_per_step']} | {r['step_ms']:.1f} | {r['rays_per_s']:,} | "
-                         f"{100 * r['occupied_fraction']:.0f} % | {r['peak_mb']:,} |")
+            lines.append(
+                f"| {name} | {r['rays_per_step']} | {r['step_ms']:.1f} | {r['rays_per_s']:,} | "
+                f"{100 * r['occupied_fraction']:.0f} % | {r['peak_mb']:,} |"
+            )
         lines += ["", f"Speed-up over the Lab4D-sized configuration: {speed['speedup']:.1f}x."]
     return "\n".join(lines) + "\n"
 
@@ -129,24 +157,26 @@ SECTIONS = {"realcues": realcues_section, "suite": suite_section}
 def render(page: str, results: Path = RESULTS) -> str:
     """``page`` with every generated block written again from ``results``."""
     for name, make in SECTIONS.items():
-        pattern = re.compile(rf"(<!-- begin: {name} -->\n).*?(<!-- end: {name} -->)", re.S)
-        if not pattern.search(page):
+        found = re.search(rf"(<!-- begin: {name} -->\n).*?(<!-- end: {name} -->)", page, re.S)
+        if found is None:
             raise ValueError(f"docs/benchmarks.md has no '<!-- begin: {name} -->' ... '<!-- end: {name} -->' block")
-        body = make(results)
-        page = pattern.sub(lambda m: m.group(1) + body + m.group(2), page)
+        page = page[: found.start()] + found.group(1) + make(results) + found.group(2) + page[found.end() :]
     return page
 
 
 def main(argv: list[str] | None = None) -> int:
-    p = argparse.ArgumentParser(prog="python -m herd.bench.page", description=__doc__,
-                                formatter_class=argparse.RawDescriptionHelpFormatter)
+    p = argparse.ArgumentParser(
+        prog="python -m herd.bench.page", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     p.add_argument("--check", action="store_true", help="exit 1 if the page differs from what bench/results says")
     a = p.parse_args(argv)
     old = PAGE.read_text()
     new = render(old)
     if a.check:
         if new != old:
-            print("docs/benchmarks.md is out of date with bench/results: run python -m herd.bench.page", file=sys.stderr)
+            print(
+                "docs/benchmarks.md is out of date with bench/results: run python -m herd.bench.page", file=sys.stderr
+            )
             return 1
         return 0
     if new != old:

@@ -48,8 +48,13 @@ VARIANTS = ("real", "degraded", "oracle")
 LIMB_TIPS = {"quad": ("fl_paw", "fr_paw", "bl_paw", "br_paw"), "human": ("l_hand", "r_hand", "l_foot", "r_foot")}
 
 
-def degrade_mask(mask: np.ndarray, rng: np.random.Generator, tips: np.ndarray | None = None,
-                 jitter_px: float = 2.0, tip_chance: float = 0.1) -> np.ndarray:
+def degrade_mask(
+    mask: np.ndarray,
+    rng: np.random.Generator,
+    tips: np.ndarray | None = None,
+    jitter_px: float = 2.0,
+    tip_chance: float = 0.1,
+) -> np.ndarray:
     """A ``(H, W)`` bool mask as a segmenter might return it: the boundary moved in or out by a smooth
     random amount of at most ``jitter_px`` pixels (a few cycles along the outline), and with chance
     ``tip_chance`` one of the ``(T, 2)`` limb-tip pixels ``tips`` cut out with a disk of 4% of the
@@ -88,7 +93,9 @@ def degraded_masks(data: Path, out: Path, category: str, seed: int) -> list[Path
             continue
         folder.mkdir(parents=True, exist_ok=True)
         rng = np.random.default_rng([seed, vi, 77])
-        idx = [v.keypoint_names.index(n) for n in LIMB_TIPS.get(category, ()) if v.keypoint_names and n in v.keypoint_names]
+        idx = [
+            v.keypoint_names.index(n) for n in LIMB_TIPS.get(category, ()) if v.keypoint_names and n in v.keypoint_names
+        ]
         for i in range(v.num_frames):
             tips = v.keypoints[i, idx, :2] if v.keypoints is not None and idx else None
             m = degrade_mask(v.load_mask(i), rng, tips)
@@ -104,8 +111,28 @@ def make_data(category: str, seed: int, work: Path, videos: int, frames: tuple[i
     db = work / "database"
     synth = db / f"{category}-{videos}-s{seed}-r{res}"
     if not (synth / "manifest.json").is_file():
-        assert herd(["synth", "--category", category, "--videos", str(videos), "--frames", f"{frames[0]}:{frames[1]}",
-                     "--res", str(res), "--seed", str(seed), "--out", str(synth), "--overwrite", "--quiet"]) == 0
+        assert (
+            herd(
+                [
+                    "synth",
+                    "--category",
+                    category,
+                    "--videos",
+                    str(videos),
+                    "--frames",
+                    f"{frames[0]}:{frames[1]}",
+                    "--res",
+                    str(res),
+                    "--seed",
+                    str(seed),
+                    "--out",
+                    str(synth),
+                    "--overwrite",
+                    "--quiet",
+                ]
+            )
+            == 0
+        )
     names = json.loads((synth / "manifest.json").read_text())["videos"]
     out = {"oracle": synth}
     for variant in ("real", "degraded"):
@@ -113,16 +140,35 @@ def make_data(category: str, seed: int, work: Path, videos: int, frames: tuple[i
         out[variant] = data
         if (data / "manifest.json").is_file():
             continue
-        masks = ([synth / n / "masks" for n in names] if variant == "real"
-                 else degraded_masks(synth, db / f"{synth.name}-degraded-masks", category, seed))
-        assert herd(["preprocess", "--input", *[str(synth / n / "images") for n in names],
-                     "--masks", *map(str, masks), "--category", category, "--out", str(data), "--overwrite",
-                     "--quiet"]) == 0, f"preprocess {data} failed"
+        masks = (
+            [synth / n / "masks" for n in names]
+            if variant == "real"
+            else degraded_masks(synth, db / f"{synth.name}-degraded-masks", category, seed)
+        )
+        assert (
+            herd(
+                [
+                    "preprocess",
+                    "--input",
+                    *[str(synth / n / "images") for n in names],
+                    "--masks",
+                    *map(str, masks),
+                    "--category",
+                    category,
+                    "--out",
+                    str(data),
+                    "--overwrite",
+                    "--quiet",
+                ]
+            )
+            == 0
+        ), f"preprocess {data} failed"
     return out
 
 
-def train_and_score(data: Path, category: str, seed: int, work: Path, steps: int, minutes: float,
-                    train_flags: list[str], logname: str) -> dict:
+def train_and_score(
+    data: Path, category: str, seed: int, work: Path, steps: int, minutes: float, train_flags: list[str], logname: str
+) -> dict:
     """Train with defaults (plus ``train_flags``), then every metric and a turntable."""
     from PIL import Image
 
@@ -130,17 +176,37 @@ def train_and_score(data: Path, category: str, seed: int, work: Path, steps: int
     from herd.evaluation.evaluate import evaluate
     from herd.evaluation.turntable import contact_sheet, turntable
     from herd.model.model import ModelConfig
-    from herd.train.config import TrainConfig
-    from herd.train.flags import parse_flags
-    from herd.train.loaded_run import load_run
+    from herd.run.flags import parse_flags
+    from herd.run.loaded_run import load_run
+    from herd.run.options import TrainConfig
 
     logroot = work / "logdir"
     rounds = 20
     t0 = time.perf_counter()
-    code = herd(["train", "--seqname", str(data), "--logname", logname, "--logroot", str(logroot),
-                 "--fg_motion", f"comp_skel-{category}_dense", "--nosingle_inst", "--num_rounds", str(rounds),
-                 "--iters_per_round", str(max(steps // rounds, 1)), "--max_minutes", str(minutes),
-                 "--seed", str(seed), "--quiet", *train_flags])
+    code = herd(
+        [
+            "train",
+            "--seqname",
+            str(data),
+            "--logname",
+            logname,
+            "--logroot",
+            str(logroot),
+            "--fg_motion",
+            f"comp_skel-{category}_dense",
+            "--nosingle_inst",
+            "--num_rounds",
+            str(rounds),
+            "--iters_per_round",
+            str(max(steps // rounds, 1)),
+            "--max_minutes",
+            str(minutes),
+            "--seed",
+            str(seed),
+            "--quiet",
+            *train_flags,
+        ]
+    )
     assert code == 0, f"training on {data} failed"
     train_s = time.perf_counter() - t0
     run_dir = logroot / f"{data.name}-{logname}"
@@ -151,8 +217,14 @@ def train_and_score(data: Path, category: str, seed: int, work: Path, steps: int
     tt = turntable(run, 0, len(run.cache.video_frames(0)) // 2)
     metrics["floaters"] = float(tt["floaters"].mean())
     Image.fromarray(contact_sheet([tt["rgb"], tt["normal"]])).save(run_dir / "turntable.png")
-    return {"train_minutes": round(train_s / 60, 2), "steps": run.step, "metrics": metrics, "run": f"logdir/{run_dir.name}",
-            "per_video": result["metrics"], "focal_ratio": result["info"].get("focal_ratio")}
+    return {
+        "train_minutes": round(train_s / 60, 2),
+        "steps": run.step,
+        "metrics": metrics,
+        "run": f"logdir/{run_dir.name}",
+        "per_video": result["metrics"],
+        "focal_ratio": result["info"].get("focal_ratio"),
+    }
 
 
 def summarise(rows: list[dict]) -> str:
@@ -164,10 +236,17 @@ def summarise(rows: list[dict]) -> str:
 
 
 def main(argv: list[str] | None = None) -> None:
+    from herd.model.numerics import set_process_numerics
+
+    set_process_numerics()  # process-wide, once at start-up
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--category", nargs="+", default=["quad", "human"], choices=["quad", "human"])
-    p.add_argument("--seeds", nargs="+", default=["reported"],
-                   help="'reported' (%s), 'tuning' (%s) or seed numbers" % (REPORTED_SEEDS, TUNING_SEEDS))
+    p.add_argument(
+        "--seeds",
+        nargs="+",
+        default=["reported"],
+        help=f"'reported' ({REPORTED_SEEDS}), 'tuning' ({TUNING_SEEDS}) or seed numbers",
+    )
     p.add_argument("--variants", nargs="+", default=list(VARIANTS), choices=VARIANTS)
     p.add_argument("--videos", type=int, default=6)
     p.add_argument("--frames", default="32:64", help="frames per video, LO:HI")
@@ -177,8 +256,12 @@ def main(argv: list[str] | None = None) -> None:
     p.add_argument("--work", type=Path, default=Path("bench/runs"))
     p.add_argument("--out", type=Path, default=Path("bench/results"))
     p.add_argument("--logname", default="bench", help="run name (a new name trains again)")
-    p.add_argument("--train_flag", action="append", default=[],
-                   help="an extra herd train flag, e.g. --train_flag=--mask_wt=2 (repeatable; not for reported numbers)")
+    p.add_argument(
+        "--train_flag",
+        action="append",
+        default=[],
+        help="an extra herd train flag, e.g. --train_flag=--mask_wt=2 (repeatable; not for reported numbers)",
+    )
     a = p.parse_args(argv)
     seeds: list[int] = []
     for s in a.seeds:
@@ -191,21 +274,34 @@ def main(argv: list[str] | None = None) -> None:
         for seed in seeds:
             data = make_data(category, seed, a.work, a.videos, (lo, hi), a.res)
             for variant in a.variants:
-                row = {"category": category, "seed": seed, "variant": variant,
-                       "tuning": seed in TUNING_SEEDS, "train_flags": a.train_flag}
-                row.update(train_and_score(data[variant], category, seed, a.work, a.steps, a.minutes, a.train_flag,
-                                           a.logname))
+                row = {
+                    "category": category,
+                    "seed": seed,
+                    "variant": variant,
+                    "tuning": seed in TUNING_SEEDS,
+                    "train_flags": a.train_flag,
+                }
+                row.update(
+                    train_and_score(data[variant], category, seed, a.work, a.steps, a.minutes, a.train_flag, a.logname)
+                )
                 print(json.dumps({k: v for k, v in row.items() if k != "per_video"}), flush=True)
                 rows.append(row)
     from herd.evaluation.geometry import GEOMETRY_PROTOCOL
 
-    now = datetime.datetime.now(datetime.timezone.utc)
+    now = datetime.datetime.now(datetime.UTC)
     date = now.date().isoformat()
-    result = {"date": date, "written": now.isoformat(timespec="seconds"), "machine": f"{platform.processor() or platform.machine()}, {torch.get_num_threads()} threads, "
-                                       f"torch {torch.__version__}, Python {platform.python_version()}",
-              "geometry_protocol": GEOMETRY_PROTOCOL, "steps": a.steps, "minutes_cap": a.minutes,
-              "command": "python -m herd.bench.realcues " + " ".join(argv if argv is not None else __import__("sys").argv[1:]),
-              "rows": rows}
+    result = {
+        "date": date,
+        "written": now.isoformat(timespec="seconds"),
+        "machine": f"{platform.processor() or platform.machine()}, {torch.get_num_threads()} threads, "
+        f"torch {torch.__version__}, Python {platform.python_version()}",
+        "geometry_protocol": GEOMETRY_PROTOCOL,
+        "steps": a.steps,
+        "minutes_cap": a.minutes,
+        "command": "python -m herd.bench.realcues "
+        + " ".join(argv if argv is not None else __import__("sys").argv[1:]),
+        "rows": rows,
+    }
     md = f"# herd real-cue benchmark {date}\n\nMachine: {result['machine']}\n\n{summarise(rows)}"
     print(md)
     if set(seeds) <= set(REPORTED_SEEDS):  # tuning runs are not results

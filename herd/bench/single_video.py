@@ -17,8 +17,17 @@ from herd.bench import category
 
 
 def main() -> None:
-    defaults = ["--videos", "1", "--single_inst", "--num_rounds", "10", "--iters_per_round", "200",
-                "--max_minutes", "9.5"]
+    defaults = [
+        "--videos",
+        "1",
+        "--single_inst",
+        "--num_rounds",
+        "10",
+        "--iters_per_round",
+        "200",
+        "--max_minutes",
+        "9.5",
+    ]
     category.main(defaults + sys.argv[1:])
 
 

@@ -33,13 +33,16 @@ def measure(data: str, logroot: str, cfg: dict, steps: int) -> dict:
     """Run ``steps`` training steps after 3 warm-up steps; return timings and peak memory."""
     import torch
 
+    from herd.model.fg_motion import FgMotion
     from herd.model.model import ModelConfig
-    from herd.train.config import TrainConfig
+    from herd.run.options import TrainConfig
     from herd.train.init_shape import fit_initial_shape
     from herd.train.trainer import Trainer
 
     cfg = dict(cfg)
-    model_cfg = ModelConfig(fg_motion="comp_skel-quad_dense", **{k: cfg.pop(k) for k in ("hidden", "depth") if k in cfg})
+    model_cfg = ModelConfig(
+        fg_motion=FgMotion("quad", soft=True), **{k: cfg.pop(k) for k in ("hidden", "depth") if k in cfg}
+    )
     skip = cfg.pop("skip_empty", True)
     opts = TrainConfig(seqname=data, logname="speed", logroot=logroot, quiet=True, **cfg)
     t = Trainer(opts, model_cfg)
@@ -53,24 +56,33 @@ def measure(data: str, logroot: str, cfg: dict, steps: int) -> dict:
     for _ in range(steps):
         occ.append(t.train_step()["occupied"])
     dt = (time.perf_counter() - t0) / steps
-    return {"rays_per_step": opts.num_rays, "step_ms": round(dt * 1000, 1), "rays_per_s": round(opts.num_rays / dt),
-            "occupied_fraction": round(sum(occ) / len(occ), 3), "threads": torch.get_num_threads(),
-            "peak_mb": peak_memory_mb()}
+    return {
+        "rays_per_step": opts.num_rays,
+        "step_ms": round(dt * 1000, 1),
+        "rays_per_s": round(opts.num_rays / dt),
+        "occupied_fraction": round(sum(occ) / len(occ), 3),
+        "threads": torch.get_num_threads(),
+        "peak_mb": peak_memory_mb(),
+    }
 
 
 def peak_memory_mb() -> int:
     """This process's peak resident memory. Linux's ``VmHWM`` starts afresh at ``exec``, unlike
     ``ru_maxrss``, which a child started from a large parent inherits."""
     try:
-        for line in open("/proc/self/status"):
-            if line.startswith("VmHWM:"):
-                return round(int(line.split()[1]) / 1024)
+        with open("/proc/self/status") as f:
+            for line in f:
+                if line.startswith("VmHWM:"):
+                    return round(int(line.split()[1]) / 1024)
     except OSError:
         pass
     return round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
 
 
 def main() -> None:
+    from herd.model.numerics import set_process_numerics
+
+    set_process_numerics()  # process-wide, once at start-up
     p = argparse.ArgumentParser(description=__doc__)
     p.add_argument("--steps", type=int, default=20)
     p.add_argument("--baseline_steps", type=int, default=3)
@@ -94,19 +106,34 @@ def run(steps: int = 20, baseline_steps: int = 3) -> dict:
 
     with tempfile.TemporaryDirectory() as tmp:
         data = Path(tmp) / "speed-quad"
-        synthesize(SynthConfig(out=data, category="quad", videos=1, frames=32, res=96, seed=0, progress=False,
-                               heldout_views=0, transfer_pairs=0))
+        synthesize(
+            SynthConfig(
+                out=data,
+                category="quad",
+                videos=1,
+                frames=32,
+                res=96,
+                seed=0,
+                progress=False,
+                heldout_views=0,
+                transfer_pairs=0,
+            )
+        )
         rows = {}
         for name, n in (("herd", steps), ("herd-bf16", steps), ("lab4d-sized", baseline_steps)):
             arg = json.dumps([str(data), str(Path(tmp) / "logdir"), name, n])
-            out = subprocess.run([sys.executable, "-m", "herd.bench.speed", "--_child", arg], capture_output=True, text=True)
+            out = subprocess.run(
+                [sys.executable, "-m", "herd.bench.speed", "--_child", arg], capture_output=True, text=True, check=False
+            )
             if out.returncode != 0:
                 raise SystemExit(out.stderr)
             rows[name] = json.loads(out.stdout.strip().splitlines()[-1])
     ratio = rows["herd"]["rays_per_s"] / rows["lab4d-sized"]["rays_per_s"]
     print(f"{'config':<14}{'rays/step':>10}{'step ms':>10}{'rays/s':>10}{'occupied':>10}{'peak MB':>9}")
     for name, r in rows.items():
-        print(f"{name:<14}{r['rays_per_step']:>10}{r['step_ms']:>10}{r['rays_per_s']:>10}{r['occupied_fraction']:>10}{r['peak_mb']:>9}")
+        print(
+            f"{name:<14}{r['rays_per_step']:>10}{r['step_ms']:>10}{r['rays_per_s']:>10}{r['occupied_fraction']:>10}{r['peak_mb']:>9}"
+        )
     print(f"speed-up over the Lab4D-sized configuration: {ratio:.1f}x")
     return {"rows": rows, "speedup": ratio}
 

@@ -28,8 +28,10 @@ def datasets(quick: bool) -> dict[str, dict]:
     """Benchmark datasets: name -> herd synth settings."""
     if quick:
         return {"quad-4-r64": dict(category="quad", videos=4, frames=24, res=64)}
-    out = {"quad-6": dict(category="quad", videos=6, frames=32, res=96),
-           "human-6": dict(category="human", videos=6, frames=32, res=96)}
+    out = {
+        "quad-6": dict(category="quad", videos=6, frames=32, res=96),
+        "human-6": dict(category="human", videos=6, frames=32, res=96),
+    }
     if FOX.is_file():
         out["fox-4"] = dict(category="quad", videos=4, frames=32, res=96, asset=FOX)
     return out
@@ -43,14 +45,17 @@ def curve(run_dir: Path, opts, model_cfg, history: list[dict], stride: int = 4) 
 
     from herd.evaluation.evaluate import ground_truth
     from herd.evaluation.masks import heldout_ious, reference_ious
-    from herd.train.loaded_run import load_run
+    from herd.run.loaded_run import load_run
 
     points = []
     for h in history:
         run = load_run(dataclasses.replace(opts, load_suffix=f"{h['round']:04d}"), model_cfg)
         frames = np.concatenate([run.cache.video_frames(v)[::stride] for v in range(run.cache.num_videos)])
-        row = {"minutes": round(h["time"] / 60, 2), "step": h["step"],
-               "ref_mask_iou": round(float(reference_ious(run.model, run.cache, run.proxy, run.rcfg, frames).mean()), 4)}
+        row = {
+            "minutes": round(h["time"] / 60, 2),
+            "step": h["step"],
+            "ref_mask_iou": round(float(reference_ious(run.model, run.cache, run.proxy, run.rcfg, frames).mean()), 4),
+        }
         gt = ground_truth(run)
         if gt is not None:
             held = heldout_ious(run.model, run.cache, gt, run.proxy, run.rcfg, stride)
@@ -66,10 +71,11 @@ def time_to(points: list[dict], key: str, bar: float) -> float | None:
 
 def train_and_measure(name: str, spec: dict, work: Path, minutes: float, seed: int) -> dict:
     from herd.evaluation.evaluate import evaluate
+    from herd.model.fg_motion import FgMotion
     from herd.model.model import ModelConfig
+    from herd.run.loaded_run import load_run
+    from herd.run.options import TrainConfig
     from herd.synth.generate import SynthConfig, synthesize
-    from herd.train.config import TrainConfig
-    from herd.train.loaded_run import load_run
     from herd.train.trainer import Trainer
 
     data = work / "database" / name
@@ -80,46 +86,79 @@ def train_and_measure(name: str, spec: dict, work: Path, minutes: float, seed: i
     # a schedule that about fills the budget on 2 cores (~0.3 s per step at 96 px); the budget is a hard stop
     steps = int(minutes * 60 / 0.3)
     rounds = 16 if minutes >= 8 else 4
-    opts = TrainConfig(seqname=str(data), logname=f"bench-{int(time.time())}", logroot=str(work / "logdir"),
-                       num_rounds=rounds, iters_per_round=max(steps // rounds, 10), max_minutes=minutes,
-                       quiet=True, seed=seed)
-    cfg = ModelConfig(fg_motion=f"comp_skel-{spec['category']}_dense", single_inst=False)
+    opts = TrainConfig(
+        seqname=str(data),
+        logname=f"bench-{int(time.time())}",
+        logroot=str(work / "logdir"),
+        num_rounds=rounds,
+        iters_per_round=max(steps // rounds, 10),
+        max_minutes=minutes,
+        quiet=True,
+        seed=seed,
+    )
+    cfg = ModelConfig(fg_motion=FgMotion(spec["category"], soft=True), single_inst=False)
     out = Trainer(opts, cfg).run()
     points = curve(Path(opts.logroot) / f"{name}-{opts.logname}", opts, cfg, out["history"])
     final = evaluate(load_run(opts, cfg), stride=2, grid_size=96, points=3000, progress=False)
-    return {"dataset": name, "spec": {k: str(v) for k, v in spec.items()}, "synth_seconds": round(synth_s, 1),
-            "train_minutes": round(out["seconds"] / 60, 2), "steps": out["steps"], "curve": points,
-            "minutes_to_ref_0.9": time_to(points, "ref_mask_iou", 0.9),
-            "minutes_to_heldout_0.8": time_to(points, "heldout_mask_iou", 0.8),
-            "metrics": {k: v["mean"] for k, v in final["metrics"].items()}}
+    return {
+        "dataset": name,
+        "spec": {k: str(v) for k, v in spec.items()},
+        "synth_seconds": round(synth_s, 1),
+        "train_minutes": round(out["seconds"] / 60, 2),
+        "steps": out["steps"],
+        "curve": points,
+        "minutes_to_ref_0.9": time_to(points, "ref_mask_iou", 0.9),
+        "minutes_to_heldout_0.8": time_to(points, "heldout_mask_iou", 0.8),
+        "metrics": {k: v["mean"] for k, v in final["metrics"].items()},
+    }
 
 
 def markdown(result: dict) -> str:
-    lines = [f"# herd benchmark {result['date']}", "", f"Machine: {result['machine']}", "",
-             "## Quality under a wall-clock budget", "",
-             "| dataset | train min | steps | ref IoU | held-out IoU | min to ref 0.9 | min to held-out 0.8 | Chamfer (cm) | F@2% | F@5% | transfer IoU | bone r |",
-             "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |"]
+    lines = [
+        f"# herd benchmark {result['date']}",
+        "",
+        f"Machine: {result['machine']}",
+        "",
+        "## Quality under a wall-clock budget",
+        "",
+        "| dataset | train min | steps | ref IoU | held-out IoU | min to ref 0.9 | min to held-out 0.8 | Chamfer (cm) | F@2% | F@5% | transfer IoU | bone r |",
+        "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |",
+    ]
     for r in result["quality"]:
         m = r["metrics"]
-        f = lambda k, d=3: (f"{m[k]:.{d}f}" if k in m else "-")  # noqa: E731
-        lines.append(f"| {r['dataset']} | {r['train_minutes']} | {r['steps']} | {f('ref_mask_iou')} | {f('heldout_mask_iou')} | "
-                     f"{r['minutes_to_ref_0.9'] or '-'} | {r['minutes_to_heldout_0.8'] or '-'} | {f('chamfer_cm', 2)} | "
-                     f"{f('fscore_2pct')} | {f('fscore_5pct')} | {f('transfer_mask_iou')} | {f('bone_length_r')} |")
+        f = lambda k, d=3, m=m: f"{m[k]:.{d}f}" if k in m else "-"  # noqa: E731
+        lines.append(
+            f"| {r['dataset']} | {r['train_minutes']} | {r['steps']} | {f('ref_mask_iou')} | {f('heldout_mask_iou')} | "
+            f"{r['minutes_to_ref_0.9'] or '-'} | {r['minutes_to_heldout_0.8'] or '-'} | {f('chamfer_cm', 2)} | "
+            f"{f('fscore_2pct')} | {f('fscore_5pct')} | {f('transfer_mask_iou')} | {f('bone_length_r')} |"
+        )
     lines += ["", "Metric curves (minutes: reference / held-out mask IoU):", ""]
     for r in result["quality"]:
-        pts = ", ".join(f"{p['minutes']}: {p['ref_mask_iou']:.3f}/{p.get('heldout_mask_iou', float('nan')):.3f}" for p in r["curve"])
+        pts = ", ".join(
+            f"{p['minutes']}: {p['ref_mask_iou']:.3f}/{p.get('heldout_mask_iou', float('nan')):.3f}" for p in r["curve"]
+        )
         lines.append(f"- {r['dataset']}: {pts}")
     s = result["speed"]
-    lines += ["", "## Training throughput", "", "| config | rays/step | step ms | rays/s | occupied | peak MB |",
-              "| --- | --- | --- | --- | --- | --- |"]
+    lines += [
+        "",
+        "## Training throughput",
+        "",
+        "| config | rays/step | step ms | rays/s | occupied | peak MB |",
+        "| --- | --- | --- | --- | --- | --- |",
+    ]
     for name, row in s["rows"].items():
-        lines.append(f"| {name} | {row['rays_per_step']} | {row['step_ms']} | {row['rays_per_s']} | "
-                     f"{row['occupied_fraction']} | {row['peak_mb']} |")
+        lines.append(
+            f"| {name} | {row['rays_per_step']} | {row['step_ms']} | {row['rays_per_s']} | "
+            f"{row['occupied_fraction']} | {row['peak_mb']} |"
+        )
     lines += ["", f"Speed-up of the defaults over the Lab4D-sized configuration: {s['speedup']:.1f}x", ""]
     return "\n".join(lines)
 
 
 def main(argv: list[str] | None = None) -> None:
+    from herd.model.numerics import set_process_numerics
+
+    set_process_numerics()  # process-wide, once at start-up
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--quick", action="store_true", help="one small dataset, 3 minutes of training (< 10 min in all)")
     p.add_argument("--minutes", type=float, default=None, help="training budget per dataset (default 15; quick 3)")
@@ -135,9 +174,14 @@ def main(argv: list[str] | None = None) -> None:
 
     minutes = a.minutes or (3.0 if a.quick else 15.0)
     date = datetime.date.today().isoformat() + ("-quick" if a.quick else "")
-    result = {"date": date, "machine": f"{platform.processor() or platform.machine()}, {torch.get_num_threads()} threads, "
-                                       f"torch {torch.__version__}, Python {platform.python_version()}",
-              "minutes_budget": minutes, "geometry_protocol": GEOMETRY_PROTOCOL, "quality": []}
+    result = {
+        "date": date,
+        "machine": f"{platform.processor() or platform.machine()}, {torch.get_num_threads()} threads, "
+        f"torch {torch.__version__}, Python {platform.python_version()}",
+        "minutes_budget": minutes,
+        "geometry_protocol": GEOMETRY_PROTOCOL,
+        "quality": [],
+    }
     for name, spec in datasets(a.quick).items():
         if a.only and name not in a.only:
             continue

@@ -24,8 +24,13 @@ COMMANDS = {
 
 
 def _usage() -> str:
-    lines = [f"herd {__version__}: animatable 3D category models from casual videos", "",
-             "usage: herd <command> [flags]   (herd <command> --help for its flags)", "", "commands:"]
+    lines = [
+        f"herd {__version__}: animatable 3D category models from casual videos",
+        "",
+        "usage: herd <command> [flags]   (herd <command> --help for its flags)",
+        "",
+        "commands:",
+    ]
     lines += [f"  {name:<12}{desc}" for name, (_, desc) in COMMANDS.items()]
     return "\n".join(lines)
 
@@ -40,7 +45,9 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     cmd, rest = argv[0], argv[1:]
     if cmd not in COMMANDS:
-        sys.stderr.write(f"herd: error: unknown command {cmd!r}; commands are {', '.join(COMMANDS)} (see 'herd --help')\n")
+        sys.stderr.write(
+            f"herd: error: unknown command {cmd!r}; commands are {', '.join(COMMANDS)} (see 'herd --help')\n"
+        )
         return 2
     module = importlib.import_module(f"herd.cli.{COMMANDS[cmd][0]}")
     try:

@@ -32,8 +32,13 @@ class RenderOptions:
     png: bool = False
     fps: float = 10.0
 
-    RANGES: ClassVar[dict[str, Range]] = {"inst_id": Range(0), "freeze_id": Range(-1), "num_frames": Range(0),
-                                          "render_res": Range(8), "fps": Range(0, above=True)}
+    RANGES: ClassVar[dict[str, Range]] = {
+        "inst_id": Range(0),
+        "freeze_id": Range(-1),
+        "num_frames": Range(0),
+        "render_res": Range(8),
+        "fps": Range(0, above=True),
+    }
 
 
 @dataclasses.dataclass
@@ -53,8 +58,11 @@ class ExportOptions:
     grid_size: int = 128
     max_faces: int = 0
 
-    RANGES: ClassVar[dict[str, Range]] = {"inst_id": Range(0), "grid_size": Range(16, 1024),
-                                          "max_faces": Range(100, or_zero=True)}
+    RANGES: ClassVar[dict[str, Range]] = {
+        "inst_id": Range(0),
+        "grid_size": Range(16, 1024),
+        "max_faces": Range(100, or_zero=True),
+    }
 
 
 @dataclasses.dataclass
@@ -79,9 +87,22 @@ class ReanimateOptions:
     png: bool = False
     fps: float = 10.0
 
-    RANGES: ClassVar[dict[str, Range]] = {"motion_id": Range(0), "inst_id": Range(0), "render_res": Range(8),
-                                          "grid_size": Range(16, 1024), "max_faces": Range(100, or_zero=True),
-                                          "fps": Range(0, above=True)}
+    RANGES: ClassVar[dict[str, Range]] = {
+        "motion_id": Range(0),
+        "inst_id": Range(0),
+        "render_res": Range(8),
+        "grid_size": Range(16, 1024),
+        "max_faces": Range(100, or_zero=True),
+        "fps": Range(0, above=True),
+    }
+
+
+#: what ``--help`` of a command on a trained run says of the run's own flags, instead of listing them
+RUN_FLAGS_NOTE = (
+    "The run: --flagfile=logdir/<seqname>-<logname>/opts.log (the options it was trained with) and\n"
+    "--load_suffix=latest or a round number (the checkpoint). Any flag of 'herd train --help' given\n"
+    "after the flagfile overrides the run's value."
+)
 
 
 def open_trained_run(command: str, argv: list[str], options_cls, check=None):
@@ -89,14 +110,24 @@ def open_trained_run(command: str, argv: list[str], options_cls, check=None):
     ``options_cls``), check them with ``check(options)`` before the slow part, open the run and
     note the command in its ``commands.log``. Returns ``(LoadedRun, options)``."""
     from herd.model.model import ModelConfig
-    from herd.train.config import TrainConfig
-    from herd.train.flags import parse_flags
-    from herd.train.loaded_run import load_run
-    from herd.train.run_dir import record_command
+    from herd.model.numerics import set_process_numerics
+    from herd.run.flags import parse_flags
+    from herd.run.folders import record_command
+    from herd.run.loaded_run import load_run
+    from herd.run.options import TrainConfig
 
-    opts, model_cfg, options = parse_flags(argv, TrainConfig, ModelConfig, options_cls, prog=f"herd {command}")
+    opts, model_cfg, options = parse_flags(
+        argv,
+        TrainConfig,
+        ModelConfig,
+        options_cls,
+        prog=f"herd {command}",
+        help_classes=(options_cls,),
+        help_note=RUN_FLAGS_NOTE,
+    )
     if check is not None:
         check(options)
+    set_process_numerics()
     run = load_run(opts, model_cfg)
     record_command(run.run_dir, command, argv)
     return run, options

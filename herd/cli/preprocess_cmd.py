@@ -2,40 +2,92 @@
 
 from __future__ import annotations
 
+import dataclasses
 import time
 from pathlib import Path
+from typing import ClassVar
 
-from herd.cli.args import ArgumentParser
-from herd.option_range import Range, ranged
+from herd.option_range import Range
+from herd.run.flags import parse_flags
+
+
+@dataclasses.dataclass
+class PreprocessOptions:
+    """Videos or frame folders (one per individual) to a dataset.
+
+    Attributes:
+        input: video files (mp4, mov, webm, ...) or frame folders.
+        category: sets the skeleton.
+        out: dataset folder to create, e.g. database/NAME.
+        masks: one folder of mask PNGs per input, in order.
+        mask_model: salient-object segmentation model (.onnx).
+        fps: keep about this many frames per second of a video.
+        max_frames: at most this many frames per input (0: all).
+        res: side of the square crops around the object, in pixels.
+        focal: focal length of the raw frames in pixels (default: larger side).
+        min_motion: skip near-duplicate frames moving less (pixels at 256 px; 0 keeps all).
+        pose: where keypoints and viewpoints come from: mediapipe (people), cuenet (herd's own
+            network, trained on herd synth renders) or none; auto: mediapipe for --category human
+            when installed, else cuenet when herd ships one for the category.
+        workers: threads for optical flow.
+        overwrite: replace --out if it is a herd dataset or an empty folder (anything else is refused).
+        quiet: no progress bars.
+        verbose: let third-party native log lines through (mediapipe's).
+    """
+
+    input: list[Path]
+    category: str
+    out: Path
+    masks: list[Path] | None = None
+    mask_model: Path | None = None
+    fps: float | None = None
+    max_frames: int = 0
+    res: int = 256
+    focal: float | None = None
+    min_motion: float = 0.5
+    pose: str = "auto"
+    workers: int = 2
+    overwrite: bool = False
+    quiet: bool = False
+    verbose: bool = False
+
+    RANGES: ClassVar[dict[str, Range]] = {
+        "fps": Range(0, above=True),
+        "max_frames": Range(0),
+        "res": Range(32),
+        "focal": Range(0, above=True),
+        "min_motion": Range(0),
+        "workers": Range(1),
+    }
+    CHOICES: ClassVar[dict[str, tuple[str, ...]]] = {
+        "category": ("human", "quad"),
+        "pose": ("auto", "mediapipe", "cuenet", "none"),
+    }
 
 
 def run(argv: list[str]) -> int:
-    p = ArgumentParser(prog="herd preprocess", description="Videos or frame folders (one per individual) to a dataset.")
-    p.add_argument("--input", nargs="+", type=Path, required=True, help="video files (mp4, mov, webm, ...) or frame folders")
-    p.add_argument("--category", choices=["human", "quad"], required=True, help="sets the skeleton")
-    p.add_argument("--out", type=Path, required=True, help="dataset folder to create, e.g. database/NAME")
-    p.add_argument("--masks", nargs="+", type=Path, default=None, help="one folder of mask PNGs per input, in order")
-    p.add_argument("--mask_model", type=Path, default=None, help="salient-object segmentation model (.onnx)")
-    p.add_argument("--fps", type=ranged(float, Range(0, above=True)), default=None, help="keep about this many frames per second of a video")
-    p.add_argument("--max_frames", type=ranged(int, Range(0)), default=0, help="at most this many frames per input (0: all)")
-    p.add_argument("--res", type=ranged(int, Range(32)), default=256, help="side of the square crops around the object, in pixels")
-    p.add_argument("--focal", type=ranged(float, Range(0, above=True)), default=None, help="focal length of the raw frames in pixels (default: larger side)")
-    p.add_argument("--min_motion", type=ranged(float, Range(0)), default=0.5, help="skip near-duplicate frames moving less (pixels at 256 px; 0 keeps all)")
-    p.add_argument("--pose", choices=["auto", "mediapipe", "cuenet", "none"], default="auto",
-                   help="where keypoints and viewpoints come from: mediapipe (people), cuenet (herd's own network, "
-                        "trained on herd synth renders) or none; auto: mediapipe for --category human when installed, "
-                        "else cuenet when herd ships one for the category")
-    p.add_argument("--workers", type=ranged(int, Range(1)), default=2, help="threads for optical flow")
-    p.add_argument("--overwrite", action="store_true", help="replace --out if it is a herd dataset or an empty folder (anything else is refused)")
-    p.add_argument("--quiet", action="store_true", help="no progress bars")
-    p.add_argument("--verbose", action="store_true", help="let third-party native log lines through (mediapipe's)")
-    a = p.parse_args(argv)
+    (a,) = parse_flags(argv, PreprocessOptions, prog="herd preprocess")
     from herd.preprocess.pipeline import PreprocessConfig, preprocess
 
     t0 = time.perf_counter()
-    out = preprocess(PreprocessConfig(inputs=a.input, category=a.category, out=a.out, masks=a.masks,
-                                      mask_model=a.mask_model, fps=a.fps, max_frames=a.max_frames, res=a.res,
-                                      focal=a.focal, min_motion=a.min_motion, workers=a.workers, pose=a.pose,
-                                      overwrite=a.overwrite, progress=not a.quiet, verbose=a.verbose))
+    out = preprocess(
+        PreprocessConfig(
+            inputs=a.input,
+            category=a.category,
+            out=a.out,
+            masks=a.masks,
+            mask_model=a.mask_model,
+            fps=a.fps,
+            max_frames=a.max_frames,
+            res=a.res,
+            focal=a.focal,
+            min_motion=a.min_motion,
+            workers=a.workers,
+            pose=a.pose,
+            overwrite=a.overwrite,
+            progress=not a.quiet,
+            verbose=a.verbose,
+        )
+    )
     print(f"wrote {out} ({len(a.input)} videos) in {time.perf_counter() - t0:.0f} s; next: herd info {out}")
     return 0

@@ -18,8 +18,11 @@ def run(argv: list[str]) -> int:
 
     a = run_.check_video("motion_id", ro.motion_id)
     b = run_.check_video("inst_id", ro.inst_id)
-    res = reanimate(run_, a, b, ro.render_res, ro.grid_size, ro.png, ro.fps, progress=not run_.opts.quiet,
-                    max_faces=ro.max_faces)
-    print(f"wrote {res['out']} (motion of video {a} on individual {b}, {res['frames']} frames, "
-          f"{res['seconds_per_frame']:.2f} s per frame)")
+    res = reanimate(
+        run_, a, b, ro.render_res, ro.grid_size, ro.png, ro.fps, progress=not run_.opts.quiet, max_faces=ro.max_faces
+    )
+    print(
+        f"wrote {res['out']} (motion of video {a} on individual {b}, {res['frames']} frames, "
+        f"{res['seconds_per_frame']:.2f} s per frame)"
+    )
     return 0

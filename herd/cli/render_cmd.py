@@ -31,8 +31,18 @@ def run(argv: list[str]) -> int:
         freeze = 0
     st = sequence_states(run_, frames, vp, ro.render_res, freeze)
     out = run_.run_dir / f"renderings_{v:04d}" / (vp.name + (f"-freeze{ro.freeze_id}" if freeze is not None else ""))
-    res = render_sequence(run_, st, ro.render_res, out, png=ro.png, fps=ro.fps,
-                          reference_frames=frames if vp.kind == "ref" else None, progress=not run_.opts.quiet)
-    print(f"wrote {out} ({res['frames']} frames at {ro.render_res}x{ro.render_res}, "
-          f"{res['seconds_per_frame']:.2f} s per frame)")
+    res = render_sequence(
+        run_,
+        st,
+        ro.render_res,
+        out,
+        png=ro.png,
+        fps=ro.fps,
+        reference_frames=frames if vp.kind == "ref" else None,
+        progress=not run_.opts.quiet,
+    )
+    print(
+        f"wrote {out} ({res['frames']} frames at {ro.render_res}x{ro.render_res}, "
+        f"{res['seconds_per_frame']:.2f} s per frame)"
+    )
     return 0

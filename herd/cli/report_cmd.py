@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import contextlib
+import dataclasses
 from pathlib import Path
+from typing import ClassVar
 
-from herd.cli.args import ArgumentParser
 from herd.errors import HerdInputError
-from herd.option_range import Range, ranged
+from herd.option_range import Range
+from herd.run.flags import parse_flags
 
 
 def _server(port: int, folder: Path):
@@ -18,26 +21,39 @@ def _server(port: int, folder: Path):
     try:
         return http.server.ThreadingHTTPServer(("127.0.0.1", port), handler)
     except OSError as e:
-        raise HerdInputError(f"--port {port}: 127.0.0.1:{port} is in use or not allowed ({e.strerror}); "
-                             f"pick another --port") from None
+        raise HerdInputError(
+            f"--port {port}: 127.0.0.1:{port} is in use or not allowed ({e.strerror}); pick another --port"
+        ) from None
+
+
+@dataclasses.dataclass
+class ReportOptions:
+    """Write RUN/report/index.html (offline, self-contained) for a training run folder, logdir/<seqname>-<logname>.
+
+    Attributes:
+        serve: then serve the report on http://127.0.0.1:PORT/.
+        port: the port --serve listens on.
+    """
+
+    serve: bool = False
+    port: int = 8000
+
+    RANGES: ClassVar[dict[str, Range]] = {"port": Range(1, 65535)}
 
 
 def run(argv: list[str]) -> int:
-    p = ArgumentParser(prog="herd report", description="Write <run>/report/index.html (offline, self-contained).")
-    p.add_argument("run", type=Path, help="a training run folder, logdir/<seqname>-<logname>")
-    p.add_argument("--serve", action="store_true", help="then serve the report on http://127.0.0.1:PORT/")
-    p.add_argument("--port", type=ranged(int, Range(1, 65535)), default=8000)
-    a = p.parse_args(argv)
+    a, runs = parse_flags(argv, ReportOptions, prog="herd report", positional="RUN")
+    if len(runs) != 1:
+        raise HerdInputError("give one training run folder: herd report logdir/<seqname>-<logname>")
+    run_dir = Path(runs[0])
     from herd.report.build import build_report
 
-    httpd = _server(a.port, a.run / "report") if a.serve else None  # a port in use is found before the work
-    index = build_report(a.run)
+    httpd = _server(a.port, run_dir / "report") if a.serve else None  # a port in use is found before the work
+    index = build_report(run_dir)
     print(f"wrote {index}")
     if httpd is not None:
         with httpd:
             print(f"serving http://127.0.0.1:{a.port}/ (Ctrl-C stops)")
-            try:
+            with contextlib.suppress(KeyboardInterrupt):
                 httpd.serve_forever()
-            except KeyboardInterrupt:
-                pass
     return 0

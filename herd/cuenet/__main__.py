@@ -34,17 +34,40 @@ def main(argv: list[str] | None = None) -> None:
     torch.set_num_threads(max(torch.get_num_threads(), 1))
     lo, hi = (int(x) for x in a.frames.split(":"))
     t0 = time.perf_counter()
-    data = build_training_set(a.category, a.work / f"{a.category}-v{a.videos}-r{a.res}-s{a.seed}-x{a.spread:g}", a.videos,
-                              (lo, hi), a.res, a.seed, a.spread, progress=not a.quiet)
+    data = build_training_set(
+        a.category,
+        a.work / f"{a.category}-v{a.videos}-r{a.res}-s{a.seed}-x{a.spread:g}",
+        a.videos,
+        (lo, hi),
+        a.res,
+        a.seed,
+        a.spread,
+        progress=not a.quiet,
+    )
     build_s = time.perf_counter() - t0
     net, metrics = train_cue_net(data, a.category, a.epochs, width=a.width, seed=a.seed, progress=not a.quiet)
     metrics["build_seconds"] = round(build_s, 1)
     out = a.out or weights_path(a.category)
-    meta = {"category": a.category, "joint_names": list(BUILTIN[a.category].joint_names), "date": datetime.date.today().isoformat(),
-            "command": "python -m herd.cuenet " + " ".join(f"--{k}={v}" for k, v in (("category", a.category), ("videos", a.videos),
-                       ("frames", a.frames), ("res", a.res), ("spread", a.spread), ("epochs", a.epochs), ("width", a.width),
-                       ("seed", a.seed))),
-            "heldout": metrics}
+    meta = {
+        "category": a.category,
+        "joint_names": list(BUILTIN[a.category].joint_names),
+        "date": datetime.date.today().isoformat(),
+        "command": "python -m herd.cuenet "
+        + " ".join(
+            f"--{k}={v}"
+            for k, v in (
+                ("category", a.category),
+                ("videos", a.videos),
+                ("frames", a.frames),
+                ("res", a.res),
+                ("spread", a.spread),
+                ("epochs", a.epochs),
+                ("width", a.width),
+                ("seed", a.seed),
+            )
+        ),
+        "heldout": metrics,
+    }
     save_cue_net(net, out, meta)
     print(json.dumps(metrics))
     print(f"wrote {out}")

@@ -49,13 +49,25 @@ def video_samples(images: np.ndarray, masks: np.ndarray, res: int) -> tuple[np.n
     rgb = np.stack([crop_image(f, c, res) for f, c in zip(images, crops)])
     cm = np.stack([crop_image(m, c, res, is_mask=True) for m, c in zip(masks, crops)])
     flows = [flow_pair(rgb[t], rgb[t + 1]) for t in range(len(rgb) - 1)]
-    x = np.stack([cue_features(cm[t], flows[t][0] if t < len(flows) else None, flows[t - 1][1] if t > 0 else None)
-                  for t in range(len(rgb))])
+    x = np.stack(
+        [
+            cue_features(cm[t], flows[t][0] if t < len(flows) else None, flows[t - 1][1] if t > 0 else None)
+            for t in range(len(rgb))
+        ]
+    )
     return x, crops
 
 
-def build_training_set(category: str, out: Path, videos: int, frames: tuple[int, int], res: int = 128,
-                       seed: int = 0, spread: float = 2.0, progress: bool = True) -> Path:
+def build_training_set(
+    category: str,
+    out: Path,
+    videos: int,
+    frames: tuple[int, int],
+    res: int = 128,
+    seed: int = 0,
+    spread: float = 2.0,
+    progress: bool = True,
+) -> Path:
     """Render ``videos`` synthetic videos of ``category`` (``frames`` = lo, hi per video, ``res``
     pixels, bodies varying ``spread`` times as widely as herd synth's default,
     :func:`herd.synth.bodies.sample_morphology`) and turn them into ``out/train.npz`` (module
@@ -66,10 +78,23 @@ def build_training_set(category: str, out: Path, videos: int, frames: tuple[int,
         return target
     synth = out / "synth"
     if not (synth / "manifest.json").is_file():
-        synthesize(SynthConfig(out=synth, category=category, videos=videos, frames=frames, res=res, seed=seed,
-                               init_rot_noise_deg=0.0, heldout_views=0, transfer_pairs=0, flow=False, overwrite=True,
-                               morphology_spread=spread,
-                               progress=progress))
+        synthesize(
+            SynthConfig(
+                out=synth,
+                category=category,
+                videos=videos,
+                frames=frames,
+                res=res,
+                seed=seed,
+                init_rot_noise_deg=0.0,
+                heldout_views=0,
+                transfer_pairs=0,
+                flow=False,
+                overwrite=True,
+                morphology_spread=spread,
+                progress=progress,
+            )
+        )
     ds, gt = load_dataset(synth), GroundTruth(synth)
     xs, joints, rots, vids = [], [], [], []
     for vi, v in enumerate(tqdm(ds.videos, desc="cue-net samples", unit="video", disable=not progress)):
@@ -79,8 +104,14 @@ def build_training_set(category: str, out: Path, videos: int, frames: tuple[int,
         rots.append(gt.array(v.name, "obj2cam")[:, :3, :3].astype(np.float32))
         vids.append(np.full(len(x), vi, np.int32))
     tmp = out / "train.tmp.npz"
-    np.savez(tmp, x=np.concatenate(xs), joints=np.concatenate(joints), rot=np.concatenate(rots),
-             video=np.concatenate(vids), crop_res=np.array(res))
+    np.savez(
+        tmp,
+        x=np.concatenate(xs),
+        joints=np.concatenate(joints),
+        rot=np.concatenate(rots),
+        video=np.concatenate(vids),
+        crop_res=np.array(res),
+    )
     tmp.replace(target)
     shutil.rmtree(synth)
     return target

@@ -70,7 +70,9 @@ def jitter_masks(x: torch.Tensor, gen: torch.Generator, chance: float = 0.5) -> 
     grow = torch.nn.functional.max_pool2d(m, 3, 1, 1)
     shrink = -torch.nn.functional.max_pool2d(-m, 3, 1, 1)
     r = torch.rand(len(x), generator=gen)
-    new = torch.where((r < chance / 2)[:, None, None, None], grow, torch.where((r > 1 - chance / 2)[:, None, None, None], shrink, m))
+    new = torch.where(
+        (r < chance / 2)[:, None, None, None], grow, torch.where((r > 1 - chance / 2)[:, None, None, None], shrink, m)
+    )
     x[:, :1] = new
     x[:, 1:] = x[:, 1:] * (new > 0.5)
     return x
@@ -79,9 +81,11 @@ def jitter_masks(x: torch.Tensor, gen: torch.Generator, chance: float = 0.5) -> 
 def joint_nll(pred: torch.Tensor, log_sigma: torch.Tensor, true: torch.Tensor, symmetry: torch.Tensor) -> torch.Tensor:
     """``(B,)`` the smaller over the two labellings (as is, left-right mirrored) of the summed 2D
     Gaussian negative log-likelihood of ``true (B, J, 2)`` under ``pred (B, J, 2)``, ``log_sigma (B, J)``."""
+
     def nll(t):
         d2 = ((pred - t) ** 2).sum(-1)
         return (0.5 * d2 * torch.exp(-2 * log_sigma) + 2 * log_sigma).sum(-1)
+
     return torch.minimum(nll(true), nll(true[:, symmetry]))
 
 
@@ -102,16 +106,28 @@ def evaluate(net: CueNet, x: np.ndarray, joints: np.ndarray, rot: np.ndarray, sy
     angles = view_angles(rot)  # (N, V)
     pick = out["view_logp"].argmax(1)
     view_err = angles[np.arange(len(pick)), pick] - angles.min(1)
-    return {"joint_error_median": float(np.median(err)), "joint_error_rms": float(np.sqrt((err ** 2).mean())),
-            "joint_error_median_per_joint": np.median(err, 0).round(4).tolist(),
-            "sigma_median": float(np.median(out["sigma"])),
-            "sigma_calibration": float(np.median(err / (out["sigma"] * np.sqrt(2)))),
-            "view_error_median_deg": float(np.median(view_err)), "view_flip_rate": float((view_err > 90).mean()),
-            "view_within_30deg": float((view_err <= 30).mean())}
+    return {
+        "joint_error_median": float(np.median(err)),
+        "joint_error_rms": float(np.sqrt((err**2).mean())),
+        "joint_error_median_per_joint": np.median(err, 0).round(4).tolist(),
+        "sigma_median": float(np.median(out["sigma"])),
+        "sigma_calibration": float(np.median(err / (out["sigma"] * np.sqrt(2)))),
+        "view_error_median_deg": float(np.median(view_err)),
+        "view_flip_rate": float((view_err > 90).mean()),
+        "view_within_30deg": float((view_err <= 30).mean()),
+    }
 
 
-def train_cue_net(data: Path, category: str, epochs: int = 30, batch: int = 64, lr: float = 2e-3, width: int = 16,
-                  seed: int = 0, progress: bool = True) -> tuple[CueNet, dict]:
+def train_cue_net(
+    data: Path,
+    category: str,
+    epochs: int = 30,
+    batch: int = 64,
+    lr: float = 2e-3,
+    width: int = 16,
+    seed: int = 0,
+    progress: bool = True,
+) -> tuple[CueNet, dict]:
     """Train on ``data`` (``train.npz``); returns the network (eval mode) and its measured errors."""
     torch.manual_seed(seed)
     rng = np.random.default_rng(seed)
@@ -142,7 +158,10 @@ def train_cue_net(data: Path, category: str, epochs: int = 30, batch: int = 64, 
             xb = jitter_masks(xb, gen)
             yb = torch.from_numpy(soft_view_labels(rb.numpy()))
             pj, ls, vl = net(xb)
-            loss = joint_nll(pj, ls, jb, symmetry).mean() / skel.num_joints - (yb * torch.log_softmax(vl, -1)).sum(-1).mean()
+            loss = (
+                joint_nll(pj, ls, jb, symmetry).mean() / skel.num_joints
+                - (yb * torch.log_softmax(vl, -1)).sum(-1).mean()
+            )
             opt.zero_grad(set_to_none=True)
             loss.backward()
             opt.step()
@@ -152,6 +171,12 @@ def train_cue_net(data: Path, category: str, epochs: int = 30, batch: int = 64, 
     bar.close()
     net.eval()
     metrics = evaluate(net, x[held], joints[held], rot[held], skel.symmetry)
-    metrics.update({"train_seconds": round(time.perf_counter() - t0, 1), "train_samples": int(len(tr)),
-                    "heldout_samples": int(held.sum()), "epochs": epochs})
+    metrics.update(
+        {
+            "train_seconds": round(time.perf_counter() - t0, 1),
+            "train_samples": len(tr),
+            "heldout_samples": int(held.sum()),
+            "epochs": epochs,
+        }
+    )
     return net, metrics

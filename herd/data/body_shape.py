@@ -15,15 +15,34 @@ from herd.geometry.skeleton import Skeleton
 # (``fl_elbow`` -> ``elbow``). Missing entries get ``DEFAULT_RADIUS``.
 RADII = {
     "human": {
-        "spine": (0.13, 0.14), "chest": (0.14, 0.15), "neck": (0.12, 0.06), "head": (0.06, 0.08),
-        "shoulder": (0.08, 0.06), "elbow": (0.055, 0.045), "hand": (0.045, 0.035),
-        "hip": (0.11, 0.085), "knee": (0.08, 0.055), "ankle": (0.055, 0.042), "foot": (0.042, 0.035),
+        "spine": (0.13, 0.14),
+        "chest": (0.14, 0.15),
+        "neck": (0.12, 0.06),
+        "head": (0.06, 0.08),
+        "shoulder": (0.08, 0.06),
+        "elbow": (0.055, 0.045),
+        "hand": (0.045, 0.035),
+        "hip": (0.11, 0.085),
+        "knee": (0.08, 0.055),
+        "ankle": (0.055, 0.042),
+        "foot": (0.042, 0.035),
     },
     "quad": {
-        "spine1": (0.13, 0.13), "spine2": (0.13, 0.135), "chest": (0.135, 0.14), "neck": (0.10, 0.075),
-        "head": (0.075, 0.075), "shoulder": (0.08, 0.06), "elbow": (0.055, 0.042), "wrist": (0.04, 0.03),
-        "paw": (0.03, 0.032), "hip": (0.085, 0.07), "knee": (0.065, 0.045), "ankle": (0.042, 0.03),
-        "tail1": (0.045, 0.04), "tail2": (0.04, 0.03), "tail3": (0.03, 0.02),
+        "spine1": (0.13, 0.13),
+        "spine2": (0.13, 0.135),
+        "chest": (0.135, 0.14),
+        "neck": (0.10, 0.075),
+        "head": (0.075, 0.075),
+        "shoulder": (0.08, 0.06),
+        "elbow": (0.055, 0.042),
+        "wrist": (0.04, 0.03),
+        "paw": (0.03, 0.032),
+        "hip": (0.085, 0.07),
+        "knee": (0.065, 0.045),
+        "ankle": (0.042, 0.03),
+        "tail1": (0.045, 0.04),
+        "tail2": (0.04, 0.03),
+        "tail3": (0.03, 0.02),
     },
 }
 DEFAULT_RADIUS = (0.05, 0.04)
@@ -31,10 +50,16 @@ DEFAULT_RADIUS = (0.05, 0.04)
 # Extra segments from a leaf joint (hands, head, paws, tail tip) along a fixed object-space
 # offset, rigidly attached to that joint: (offset, start radius, end radius).
 TIPS = {
-    "human": {"head": ((0.0, 0.13, 0.02), 0.10, 0.09), "hand": ((0.09, 0.0, 0.0), 0.04, 0.03),
-              "foot": ((0.0, 0.0, 0.04), 0.035, 0.03)},
-    "quad": {"head": ((0.0, -0.04, 0.17), 0.075, 0.035), "paw": ((0.0, 0.0, 0.05), 0.032, 0.028),
-             "tail3": ((0.0, -0.03, -0.12), 0.02, 0.012)},
+    "human": {
+        "head": ((0.0, 0.13, 0.02), 0.10, 0.09),
+        "hand": ((0.09, 0.0, 0.0), 0.04, 0.03),
+        "foot": ((0.0, 0.0, 0.04), 0.035, 0.03),
+    },
+    "quad": {
+        "head": ((0.0, -0.04, 0.17), 0.075, 0.035),
+        "paw": ((0.0, 0.0, 0.05), 0.032, 0.028),
+        "tail3": ((0.0, -0.03, -0.12), 0.02, 0.012),
+    },
 }
 
 
@@ -42,12 +67,13 @@ def base_name(name: str) -> str:
     """A joint name without its side prefix (``l_``, ``r_``, ``fl_``, ``fr_``, ``bl_``, ``br_``)."""
     for pre in ("l_", "r_", "fl_", "fr_", "bl_", "br_"):
         if name.startswith(pre):
-            return name[len(pre):]
+            return name[len(pre) :]
     return name
 
 
-def body_segments(skeleton: Skeleton, rest: np.ndarray, thickness: np.ndarray | None = None,
-                  tip_scale: np.ndarray | None = None) -> list[tuple]:
+def body_segments(
+    skeleton: Skeleton, rest: np.ndarray, thickness: np.ndarray | None = None, tip_scale: np.ndarray | None = None
+) -> list[tuple]:
     """Capsule segments ``(a (3,), b (3,), radius_a, radius_b, joint)`` of a body on ``rest (J, 3)``
     joints (object space, metres): one per bone, attached to its parent joint's frame, and one tip
     segment per leaf joint that has one, attached to the leaf.
@@ -75,7 +101,9 @@ def body_segments(skeleton: Skeleton, rest: np.ndarray, thickness: np.ndarray | 
     return segs
 
 
-def segment_distance(points: np.ndarray, a: np.ndarray, b: np.ndarray, ra: float, rb: float) -> tuple[np.ndarray, np.ndarray]:
+def segment_distance(
+    points: np.ndarray, a: np.ndarray, b: np.ndarray, ra: float, rb: float
+) -> tuple[np.ndarray, np.ndarray]:
     """Signed distance ``(N,)`` of ``(N, 3)`` points to a tapered capsule (radius linear along the
     axis from ``ra`` at ``a`` to ``rb`` at ``b``) and the plain distance ``(N,)`` to its axis."""
     ab = b - a

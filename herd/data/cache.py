@@ -87,7 +87,7 @@ def build_cache(ds: Dataset, res: int, cache_root: Path, object_radius: float = 
         shutil.rmtree(tmp)
     tmp.mkdir(parents=True)
     T = sum(v.num_frames for v in ds.videos)
-    gaps = [g for g in ds.flow_gaps]
+    gaps = list(ds.flow_gaps)
     rgb = np.lib.format.open_memmap(tmp / "rgb.npy", "w+", np.uint8, (T, res, res, 3))
     mask = np.lib.format.open_memmap(tmp / "mask.npy", "w+", np.uint8, (T, res, res))
     band = np.lib.format.open_memmap(tmp / "band.npy", "w+", np.uint8, (T, res, res))
@@ -122,7 +122,7 @@ def build_cache(ds: Dataset, res: int, cache_root: Path, object_radius: float = 
             mask[t] = m
             band[t] = (cv2.dilate(m.astype(np.uint8), k, iterations=max(2, res // 24)) > 0) & ~m
         K = scale_intrinsics(v.intrinsics, sx, sy)
-        intr[start:start + F] = K
+        intr[start : start + F] = K
         for g in v.flow_gaps:
             fw, bw = v.load_flow("fw", g), v.load_flow("bw", g)
             for i in range(F - g):
@@ -135,16 +135,16 @@ def build_cache(ds: Dataset, res: int, cache_root: Path, object_radius: float = 
         if has_views:
             views.append(v.view_logp)
         if v.init_obj2cam is not None:
-            init[start:start + F] = v.init_obj2cam
+            init[start : start + F] = v.init_obj2cam
         else:
-            init[start:start + F] = [_upright_init(mask[start + i], K[i], object_radius) for i in range(F)]
+            init[start : start + F] = [_upright_init(mask[start + i], K[i], object_radius) for i in range(F)]
         if kp_names is not None:
             idx = {n: j for j, n in enumerate(v.keypoint_names)}
             for j, n in enumerate(kp_names):
                 if n in idx:
-                    kps[start:start + F, j, 0] = (v.keypoints[:, idx[n], 0] + 0.5) * sx - 0.5
-                    kps[start:start + F, j, 1] = (v.keypoints[:, idx[n], 1] + 0.5) * sy - 0.5
-                    kps[start:start + F, j, 2] = v.keypoints[:, idx[n], 2]
+                    kps[start : start + F, j, 0] = (v.keypoints[:, idx[n], 0] + 0.5) * sx - 0.5
+                    kps[start : start + F, j, 1] = (v.keypoints[:, idx[n], 1] + 0.5) * sy - 0.5
+                    kps[start : start + F, j, 2] = v.keypoints[:, idx[n], 2]
         frame_video += [vi] * F
         frame_index += list(range(F))
         detected += [bool(x) for x in v.detected]
@@ -165,9 +165,18 @@ def build_cache(ds: Dataset, res: int, cache_root: Path, object_radius: float = 
     np.save(tmp / "frame_video.npy", np.array(frame_video, np.int64))
     np.save(tmp / "frame_index.npy", np.array(frame_index, np.int64))
     np.save(tmp / "detected.npy", np.array(detected, bool))
-    meta = {"version": CACHE_VERSION, "dataset": str(ds.root), "name": ds.name, "res": res, "num_frames": T,
-            "videos": videos, "flow_gaps": gaps, "keypoint_names": kp_names,
-            "has_init_poses": all(v.init_obj2cam is not None for v in ds.videos), "fingerprint": key}
+    meta = {
+        "version": CACHE_VERSION,
+        "dataset": str(ds.root),
+        "name": ds.name,
+        "res": res,
+        "num_frames": T,
+        "videos": videos,
+        "flow_gaps": gaps,
+        "keypoint_names": kp_names,
+        "has_init_poses": all(v.init_obj2cam is not None for v in ds.videos),
+        "fingerprint": key,
+    }
     (tmp / "meta.json").write_text(json.dumps(meta, indent=1))
     return _publish(tmp, out)
 

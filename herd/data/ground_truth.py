@@ -43,7 +43,7 @@ class View:
     intrinsics: np.ndarray
 
     @staticmethod
-    def load(root: Path) -> "View":
+    def load(root: Path) -> View:
         if not (root / "obj2cam.npy").is_file():
             raise HerdInputError(f"{root}: missing ground-truth view; regenerate the dataset with herd synth")
         return View(root, np.load(root / "obj2cam.npy"), np.load(root / "intrinsics.npy"))
@@ -81,7 +81,9 @@ class GroundTruth:
     def __init__(self, dataset_root: str | Path):
         self.root = Path(dataset_root) / "gt"
         if not (self.root / "info.json").is_file():
-            raise HerdInputError(f"{self.root}: no synthetic ground truth here; metrics against ground truth need a herd synth dataset")
+            raise HerdInputError(
+                f"{self.root}: no synthetic ground truth here; metrics against ground truth need a herd synth dataset"
+            )
         self.info = json.loads((self.root / "info.json").read_text())
 
     def body(self, video: str) -> dict:

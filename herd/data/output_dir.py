@@ -22,8 +22,9 @@ def check_writable(path: Path, flag: str) -> None:
     if not have.is_dir():
         raise HerdInputError(f"{flag} {path}: {have} is a file, not a folder; choose another {flag}")
     if not os.access(have, os.W_OK | os.X_OK):
-        raise HerdInputError(f"{flag} {path}: {have} is not writable by this user; choose another {flag} "
-                             f"or make {have} writable")
+        raise HerdInputError(
+            f"{flag} {path}: {have} is not writable by this user; choose another {flag} or make {have} writable"
+        )
 
 
 def is_herd_dataset(path: Path) -> bool:
@@ -48,5 +49,7 @@ def check_dataset_out(out: Path, overwrite: bool, flag: str = "--out") -> None:
     if not overwrite:
         raise HerdInputError(f"{out}: already exists; choose another {flag} or pass --overwrite")
     if any(out.iterdir()) and not is_herd_dataset(out):
-        raise HerdInputError(f"{flag} {out}: not a herd dataset (no herd manifest.json) and not empty; --overwrite "
-                             f"replaces only those, so choose another {flag} or empty it yourself")
+        raise HerdInputError(
+            f"{flag} {out}: not a herd dataset (no herd manifest.json) and not empty; --overwrite "
+            f"replaces only those, so choose another {flag} or empty it yourself"
+        )

@@ -24,11 +24,15 @@ from herd.geometry.transforms import view_rotations
 
 def _read_json(path: Path, what: str) -> dict:
     if not path.is_file():
-        raise HerdInputError(f"{path}: missing {what}; is this a herd dataset folder (herd synth / herd preprocess make one)?")
+        raise HerdInputError(
+            f"{path}: missing {what}; is this a herd dataset folder (herd synth / herd preprocess make one)?"
+        )
     try:
         d = json.loads(path.read_text())
     except (json.JSONDecodeError, UnicodeDecodeError) as e:
-        raise HerdInputError(f"{path}: not valid JSON ({e.msg if hasattr(e, 'msg') else e}); restore or regenerate it") from None
+        raise HerdInputError(
+            f"{path}: not valid JSON ({e.msg if hasattr(e, 'msg') else e}); restore or regenerate it"
+        ) from None
     if not isinstance(d, dict):
         raise HerdInputError(f"{path}: expected a JSON object; restore or regenerate it")
     return d
@@ -44,7 +48,9 @@ def _load_npy(path: Path, shape: tuple, what: str, mmap: bool = True) -> np.ndar
         raise HerdInputError(f"{path}: unreadable {what} ({e}); regenerate the dataset") from None
     if a.ndim != len(shape) or any(s is not None and s != t for s, t in zip(shape, a.shape)):
         want = "x".join("*" if s is None else str(s) for s in shape)
-        raise HerdInputError(f"{path}: {what} has shape {'x'.join(map(str, a.shape))}, expected {want}; regenerate the dataset")
+        raise HerdInputError(
+            f"{path}: {what} has shape {'x'.join(map(str, a.shape))}, expected {want}; regenerate the dataset"
+        )
     return a
 
 
@@ -123,14 +129,19 @@ class Video:
         """``(F, H, W)`` bool masks; checks that detected frames are non-empty."""
         masks = np.stack([self.load_mask(i) for i in range(self.num_frames)])
         for i in np.nonzero(self.detected & ~masks.any(axis=(1, 2)))[0]:
-            raise HerdInputError(f"{self.mask_files[i]}: mask is empty but video.json marks frame {i} as detected; "
-                                 f"set detected[{i}] to false or fix the mask")
+            raise HerdInputError(
+                f"{self.mask_files[i]}: mask is empty but video.json marks frame {i} as detected; "
+                f"set detected[{i}] to false or fix the mask"
+            )
         return masks
 
     def load_flow(self, direction: str, gap: int) -> np.ndarray:
         """``(F-gap, H, W, 3)`` float16 dx, dy, confidence (memory-mapped)."""
-        return _load_npy(self.root / fmt.FLOW_DIR / fmt.flow_name(direction, gap),
-                         (self.num_frames - gap, self.height, self.width, 3), "optical flow")
+        return _load_npy(
+            self.root / fmt.FLOW_DIR / fmt.flow_name(direction, gap),
+            (self.num_frames - gap, self.height, self.width, 3),
+            "optical flow",
+        )
 
     def load_depth(self) -> np.ndarray | None:
         """``(F, H, W)`` float16 camera z in metres (0 = background), or None."""
@@ -153,9 +164,13 @@ def _decode(path: Path, mode: str, size: tuple[int, int]) -> np.ndarray:
             else:
                 a = np.asarray(im.convert(mode))
     except (OSError, UnidentifiedImageError, SyntaxError) as e:
-        raise HerdInputError(f"{path}: corrupt or unreadable image ({e}); replace the file or regenerate the dataset") from None
+        raise HerdInputError(
+            f"{path}: corrupt or unreadable image ({e}); replace the file or regenerate the dataset"
+        ) from None
     if a.shape[:2] != size:
-        raise HerdInputError(f"{path}: image is {a.shape[1]}x{a.shape[0]}, expected {size[1]}x{size[0]} like the rest of the video; resize or regenerate it")
+        raise HerdInputError(
+            f"{path}: image is {a.shape[1]}x{a.shape[0]}, expected {size[1]}x{size[0]} like the rest of the video; resize or regenerate it"
+        )
     return a
 
 
@@ -198,7 +213,9 @@ def _parse_skeleton(value: object, manifest: Path) -> Skeleton | None:
         return None
     if isinstance(value, str):
         if value not in BUILTIN:
-            raise HerdInputError(f"{manifest}: unknown skeleton {value!r}; use one of {sorted(BUILTIN)}, null, or an inline definition")
+            raise HerdInputError(
+                f"{manifest}: unknown skeleton {value!r}; use one of {sorted(BUILTIN)}, null, or an inline definition"
+            )
         return BUILTIN[value]
     if isinstance(value, dict):
         try:
@@ -222,8 +239,10 @@ def load_dataset(path: str | Path) -> Dataset:
     if m.get("format") != fmt.FORMAT_NAME:
         raise HerdInputError(f"{mpath}: not a herd dataset manifest (format={m.get('format')!r}); regenerate it")
     if m.get("version") not in fmt.SUPPORTED_VERSIONS:
-        raise HerdInputError(f"{mpath}: unknown dataset version {m.get('version')!r}; this herd reads versions "
-                             f"{list(fmt.SUPPORTED_VERSIONS)}, upgrade herd or regenerate the dataset")
+        raise HerdInputError(
+            f"{mpath}: unknown dataset version {m.get('version')!r}; this herd reads versions "
+            f"{list(fmt.SUPPORTED_VERSIONS)}, upgrade herd or regenerate the dataset"
+        )
     for key in ("name", "category", "videos"):
         if key not in m:
             raise HerdInputError(f"{mpath}: missing key {key!r}; see docs/dataset.md")
@@ -232,13 +251,16 @@ def load_dataset(path: str | Path) -> Dataset:
     skeleton = _parse_skeleton(m.get("skeleton"), mpath)
     gaps = tuple(int(g) for g in m.get("flow_gaps", []))
     videos = [_load_video(root / str(name), gaps, skeleton) for name in m["videos"]]
-    return Dataset(root=root, name=str(m["name"]), category=str(m["category"]), skeleton=skeleton,
-                   videos=videos, flow_gaps=gaps)
+    return Dataset(
+        root=root, name=str(m["name"]), category=str(m["category"]), skeleton=skeleton, videos=videos, flow_gaps=gaps
+    )
 
 
 def _load_video(vroot: Path, gaps: tuple[int, ...], skeleton: Skeleton | None) -> Video:
     if not vroot.is_dir():
-        raise HerdInputError(f"{vroot}: video folder listed in manifest.json is missing; restore it or remove it from 'videos'")
+        raise HerdInputError(
+            f"{vroot}: video folder listed in manifest.json is missing; restore it or remove it from 'videos'"
+        )
     vj = vroot / fmt.VIDEO_JSON
     info = _read_json(vj, "video description")
     try:
@@ -248,12 +270,18 @@ def _load_video(vroot: Path, gaps: tuple[int, ...], skeleton: Skeleton | None) -
     images = _list_images(vroot / fmt.IMAGES_DIR) if (vroot / fmt.IMAGES_DIR).is_dir() else []
     masks = _list_images(vroot / fmt.MASKS_DIR) if (vroot / fmt.MASKS_DIR).is_dir() else []
     if len(images) != F:
-        raise HerdInputError(f"{vroot / fmt.IMAGES_DIR}: {len(images)} frames, but video.json says {F}; restore the missing frames or regenerate the dataset")
+        raise HerdInputError(
+            f"{vroot / fmt.IMAGES_DIR}: {len(images)} frames, but video.json says {F}; restore the missing frames or regenerate the dataset"
+        )
     if len(masks) != len(images):
-        raise HerdInputError(f"{vroot / fmt.MASKS_DIR}: {len(masks)} masks for {len(images)} frames; every frame needs a mask (an empty one where the object is absent)")
+        raise HerdInputError(
+            f"{vroot / fmt.MASKS_DIR}: {len(masks)} masks for {len(images)} frames; every frame needs a mask (an empty one where the object is absent)"
+        )
     for i, (a, b) in enumerate(zip(images, masks)):
         if a.stem != fmt.frame_name(i, "").rstrip(".") or b.stem != a.stem:
-            raise HerdInputError(f"{b if a.stem == fmt.frame_name(i, '') else a}: expected frame {fmt.frame_name(i, '')}; frames and masks must be numbered 00000, 00001, ... without gaps")
+            raise HerdInputError(
+                f"{b if a.stem == fmt.frame_name(i, '') else a}: expected frame {fmt.frame_name(i, '')}; frames and masks must be numbered 00000, 00001, ... without gaps"
+            )
     for p in images + masks:
         _check_header(p, H, W)
     detected = np.asarray(info.get("detected", [True] * F), dtype=bool)
@@ -267,7 +295,7 @@ def _load_video(vroot: Path, gaps: tuple[int, ...], skeleton: Skeleton | None) -
         raise HerdInputError(f"{vroot / fmt.INTRINSICS}: focal lengths must be positive and finite; fix the intrinsics")
     present = []
     for g in gaps:
-        if F > g:
+        if g < F:
             for d in ("fw", "bw"):
                 p = vroot / fmt.FLOW_DIR / fmt.flow_name(d, g)
                 _load_npy(p, (F - g, H, W, 3), "optical flow")
@@ -283,15 +311,18 @@ def _load_video(vroot: Path, gaps: tuple[int, ...], skeleton: Skeleton | None) -
         if skeleton is not None:
             unknown = [n for n in names if n not in skeleton.joint_names]
             if unknown:
-                raise HerdInputError(f"{vj}: keypoint names {unknown[:3]} are not joints of skeleton {skeleton.name!r}; rename them after its joints")
+                raise HerdInputError(
+                    f"{vj}: keypoint names {unknown[:3]} are not joints of skeleton {skeleton.name!r}; rename them after its joints"
+                )
     sigma = {key: _cue_sigma(info, key, vj) for key in fmt.CUE_SIGMA_KEYS}
     has_depth = (vroot / fmt.DEPTH).exists()
     if has_depth:
         _load_npy(vroot / fmt.DEPTH, (F, H, W), "depth")
     view_logp = None
     if (vroot / fmt.VIEW_LOGP).exists():
-        view_logp = np.array(_load_npy(vroot / fmt.VIEW_LOGP, (F, len(view_rotations())), "viewpoint log-probabilities",
-                                       mmap=False))
+        view_logp = np.array(
+            _load_npy(vroot / fmt.VIEW_LOGP, (F, len(view_rotations())), "viewpoint log-probabilities", mmap=False)
+        )
     raw_K = info.get("raw_intrinsics")
     if raw_K is not None:
         try:
@@ -299,24 +330,48 @@ def _load_video(vroot: Path, gaps: tuple[int, ...], skeleton: Skeleton | None) -
         except (TypeError, ValueError):
             raw_K = None
         if raw_K is None or raw_K.shape != (4,) or not np.all(np.isfinite(raw_K)) or raw_K[0] <= 0:
-            raise HerdInputError(f"{vj}: 'raw_intrinsics' must be four numbers fx, fy, cx, cy (fx > 0); fix or remove it")
+            raise HerdInputError(
+                f"{vj}: 'raw_intrinsics' must be four numbers fx, fy, cx, cy (fx > 0); fix or remove it"
+            )
     truth = info.get("ground_truth")
-    if truth is not None and not (isinstance(truth, dict) and isinstance(truth.get("video"), str)
-                                  and isinstance(truth.get("dataset"), str)):
-        raise HerdInputError(f"{vj}: 'ground_truth' must be {{\"dataset\": folder, \"video\": name}}; fix or remove it")
-    return Video(name=vroot.name, root=vroot, num_frames=F, height=H, width=W, frame_indices=frame_indices,
-                 detected=detected, intrinsics=intrinsics, image_files=images, mask_files=masks,
-                 init_obj2cam=init, keypoints=kps, keypoint_names=names,
-                 keypoint_sigma_px=sigma["keypoint_sigma_px"], flow_sigma_px=sigma["flow_sigma_px"], has_depth=has_depth,
-                 flow_gaps=tuple(present), keypoints_mirrored=bool(info.get("keypoints_mirrored", False)),
-                 view_logp=view_logp, raw_intrinsics=raw_K, ground_truth=truth)
+    if truth is not None and not (
+        isinstance(truth, dict) and isinstance(truth.get("video"), str) and isinstance(truth.get("dataset"), str)
+    ):
+        raise HerdInputError(f'{vj}: \'ground_truth\' must be {{"dataset": folder, "video": name}}; fix or remove it')
+    return Video(
+        name=vroot.name,
+        root=vroot,
+        num_frames=F,
+        height=H,
+        width=W,
+        frame_indices=frame_indices,
+        detected=detected,
+        intrinsics=intrinsics,
+        image_files=images,
+        mask_files=masks,
+        init_obj2cam=init,
+        keypoints=kps,
+        keypoint_names=names,
+        keypoint_sigma_px=sigma["keypoint_sigma_px"],
+        flow_sigma_px=sigma["flow_sigma_px"],
+        has_depth=has_depth,
+        flow_gaps=tuple(present),
+        keypoints_mirrored=bool(info.get("keypoints_mirrored", False)),
+        view_logp=view_logp,
+        raw_intrinsics=raw_K,
+        ground_truth=truth,
+    )
 
 
 def _cue_sigma(info: dict, key: str, vj: Path) -> float | None:
     """A cue's stated error (``keypoint_sigma_px``, ``flow_sigma_px``) from video.json, or None."""
     sigma = info.get(key)
-    if sigma is not None and (isinstance(sigma, bool) or not isinstance(sigma, (int, float)) or not np.isfinite(sigma) or sigma < 0):
-        raise HerdInputError(f"{vj}: {key!r} must be a number >= 0 (the cue's error in pixels) or absent; fix video.json")
+    if sigma is not None and (
+        isinstance(sigma, bool) or not isinstance(sigma, (int, float)) or not np.isfinite(sigma) or sigma < 0
+    ):
+        raise HerdInputError(
+            f"{vj}: {key!r} must be a number >= 0 (the cue's error in pixels) or absent; fix video.json"
+        )
     return None if sigma is None else float(sigma)
 
 
@@ -325,6 +380,10 @@ def _check_header(path: Path, H: int, W: int) -> None:
         with Image.open(path) as im:
             w, h = im.size
     except (OSError, UnidentifiedImageError) as e:
-        raise HerdInputError(f"{path}: corrupt or unreadable image ({e}); replace the file or regenerate the dataset") from None
+        raise HerdInputError(
+            f"{path}: corrupt or unreadable image ({e}); replace the file or regenerate the dataset"
+        ) from None
     if (h, w) != (H, W):
-        raise HerdInputError(f"{path}: image is {w}x{h}, expected {W}x{H} from video.json; resize it or regenerate the dataset")
+        raise HerdInputError(
+            f"{path}: image is {w}x{h}, expected {W}x{H} from video.json; resize it or regenerate the dataset"
+        )

@@ -16,7 +16,7 @@ from herd.geometry.skeleton import Skeleton
 def _mirror_name(name: str) -> str:
     for a, b in (("l_", "r_"), ("r_", "l_"), ("fl_", "fr_"), ("fr_", "fl_"), ("bl_", "br_"), ("br_", "bl_")):
         if name.startswith(a):
-            return b + name[len(a):]
+            return b + name[len(a) :]
     return name
 
 
@@ -26,8 +26,9 @@ def _build(name: str, joints: list[tuple[str, str | None, tuple[float, float, fl
     parents = [-1 if j[1] is None else names.index(j[1]) for j in joints]
     rest = np.array([j[2] for j in joints], dtype=np.float64)
     symmetry = [names.index(_mirror_name(n)) for n in names]
-    return Skeleton(name=name, joint_names=tuple(names), parents=np.array(parents),
-                    rest_joints=rest, symmetry=np.array(symmetry))
+    return Skeleton(
+        name=name, joint_names=tuple(names), parents=np.array(parents), rest_joints=rest, symmetry=np.array(symmetry)
+    )
 
 
 def _sided(prefix_l: str, prefix_r: str, rows: list[tuple[str, str | None, tuple[float, float, float]]]):
@@ -49,17 +50,25 @@ HUMAN = _build(
         ("neck", "chest", (0.0, 1.50, 0.0)),
         ("head", "neck", (0.0, 1.62, 0.02)),
     ]
-    + _sided("l_", "r_", [
-        ("shoulder", "chest", (0.19, 1.43, 0.0)),
-        ("elbow", "*shoulder", (0.46, 1.43, 0.0)),
-        ("hand", "*elbow", (0.71, 1.43, 0.0)),
-    ])
-    + _sided("l_", "r_", [
-        ("hip", "pelvis", (0.10, 0.92, 0.0)),
-        ("knee", "*hip", (0.10, 0.50, 0.01)),
-        ("ankle", "*knee", (0.10, 0.09, -0.01)),
-        ("foot", "*ankle", (0.10, 0.03, 0.13)),
-    ]),
+    + _sided(
+        "l_",
+        "r_",
+        [
+            ("shoulder", "chest", (0.19, 1.43, 0.0)),
+            ("elbow", "*shoulder", (0.46, 1.43, 0.0)),
+            ("hand", "*elbow", (0.71, 1.43, 0.0)),
+        ],
+    )
+    + _sided(
+        "l_",
+        "r_",
+        [
+            ("hip", "pelvis", (0.10, 0.92, 0.0)),
+            ("knee", "*hip", (0.10, 0.50, 0.01)),
+            ("ankle", "*knee", (0.10, 0.09, -0.01)),
+            ("foot", "*ankle", (0.10, 0.03, 0.13)),
+        ],
+    ),
 )
 
 QUAD = _build(
@@ -72,18 +81,26 @@ QUAD = _build(
         ("neck", "chest", (0.0, 0.68, 0.38)),
         ("head", "neck", (0.0, 0.78, 0.50)),
     ]
-    + _sided("fl_", "fr_", [
-        ("shoulder", "chest", (0.10, 0.50, 0.27)),
-        ("elbow", "*shoulder", (0.10, 0.29, 0.25)),
-        ("wrist", "*elbow", (0.10, 0.08, 0.27)),
-        ("paw", "*wrist", (0.10, 0.02, 0.32)),
-    ])
-    + _sided("bl_", "br_", [
-        ("hip", "pelvis", (0.10, 0.50, -0.30)),
-        ("knee", "*hip", (0.10, 0.30, -0.25)),
-        ("ankle", "*knee", (0.10, 0.10, -0.33)),
-        ("paw", "*ankle", (0.10, 0.02, -0.29)),
-    ])
+    + _sided(
+        "fl_",
+        "fr_",
+        [
+            ("shoulder", "chest", (0.10, 0.50, 0.27)),
+            ("elbow", "*shoulder", (0.10, 0.29, 0.25)),
+            ("wrist", "*elbow", (0.10, 0.08, 0.27)),
+            ("paw", "*wrist", (0.10, 0.02, 0.32)),
+        ],
+    )
+    + _sided(
+        "bl_",
+        "br_",
+        [
+            ("hip", "pelvis", (0.10, 0.50, -0.30)),
+            ("knee", "*hip", (0.10, 0.30, -0.25)),
+            ("ankle", "*knee", (0.10, 0.10, -0.33)),
+            ("paw", "*ankle", (0.10, 0.02, -0.29)),
+        ],
+    )
     + [
         ("tail1", "pelvis", (0.0, 0.58, -0.42)),
         ("tail2", "tail1", (0.0, 0.57, -0.57)),

@@ -44,9 +44,17 @@ class DatasetWriter:
         skeleton: a built-in skeleton (stored by name) or a custom one (stored inline), or None.
     """
 
-    def __init__(self, out: Path, name: str, category: str, skeleton: Skeleton | None,
-                 overwrite: bool = False, builtin_skeleton: bool = True, source: dict | None = None,
-                 flow_gaps: tuple[int, ...] = fmt.FLOW_GAPS):
+    def __init__(
+        self,
+        out: Path,
+        name: str,
+        category: str,
+        skeleton: Skeleton | None,
+        overwrite: bool = False,
+        builtin_skeleton: bool = True,
+        source: dict | None = None,
+        flow_gaps: tuple[int, ...] = fmt.FLOW_GAPS,
+    ):
         self.out = Path(out)
         self.flow_gaps = tuple(flow_gaps)
         self.tmp = self.out.with_name(self.out.name + ".partial")
@@ -56,7 +64,7 @@ class DatasetWriter:
         self.source = source or {}
         self.videos: list[str] = []
 
-    def __enter__(self) -> "DatasetWriter":
+    def __enter__(self) -> DatasetWriter:
         from herd.data.output_dir import check_dataset_out
 
         check_dataset_out(self.out, self.overwrite)
@@ -71,16 +79,19 @@ class DatasetWriter:
         skel: object = None
         if self.skeleton is not None:
             skel = self.skeleton.name if self.builtin_skeleton else self.skeleton.to_json()
-        write_json(self.tmp / fmt.MANIFEST, {
-            "format": fmt.FORMAT_NAME,
-            "version": fmt.FORMAT_VERSION,
-            "name": self.name,
-            "category": self.category,
-            "skeleton": skel,
-            "videos": self.videos,
-            "flow_gaps": list(self.flow_gaps),
-            "source": self.source,
-        })
+        write_json(
+            self.tmp / fmt.MANIFEST,
+            {
+                "format": fmt.FORMAT_NAME,
+                "version": fmt.FORMAT_VERSION,
+                "name": self.name,
+                "category": self.category,
+                "skeleton": skel,
+                "videos": self.videos,
+                "flow_gaps": list(self.flow_gaps),
+                "source": self.source,
+            },
+        )
         if self.out.exists():
             shutil.rmtree(self.out)
         os.replace(self.tmp, self.out)
@@ -92,7 +103,7 @@ class DatasetWriter:
         d.mkdir(exist_ok=True)
         return d
 
-    def video(self, name: str) -> "VideoWriter":
+    def video(self, name: str) -> VideoWriter:
         self.videos.append(name)
         return VideoWriter(self.tmp / name)
 
@@ -124,11 +135,21 @@ class VideoWriter:
         (self.root / fmt.FLOW_DIR).mkdir(exist_ok=True)
         np.save(self.root / fmt.FLOW_DIR / fmt.flow_name(direction, gap), flow.astype(np.float16))
 
-    def finish(self, intrinsics: np.ndarray, detected: np.ndarray, frame_indices: np.ndarray | None = None,
-               init_obj2cam: np.ndarray | None = None, keypoints: np.ndarray | None = None,
-               keypoint_names: list[str] | None = None, keypoint_sigma_px: float | None = None,
-               flow_sigma_px: float | None = None, depth: np.ndarray | None = None, keypoints_mirrored: bool = False,
-               view_logp: np.ndarray | None = None, extra: dict | None = None) -> None:
+    def finish(
+        self,
+        intrinsics: np.ndarray,
+        detected: np.ndarray,
+        frame_indices: np.ndarray | None = None,
+        init_obj2cam: np.ndarray | None = None,
+        keypoints: np.ndarray | None = None,
+        keypoint_names: list[str] | None = None,
+        keypoint_sigma_px: float | None = None,
+        flow_sigma_px: float | None = None,
+        depth: np.ndarray | None = None,
+        keypoints_mirrored: bool = False,
+        view_logp: np.ndarray | None = None,
+        extra: dict | None = None,
+    ) -> None:
         """Write the per-video arrays and ``video.json``.
 
         Args:

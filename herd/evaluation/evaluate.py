@@ -35,24 +35,43 @@ from herd.evaluation.surfaces import reference_surface_scores
 from herd.evaluation.transfer import transfer_scores
 from herd.evaluation.truth import RunTruth, link_truth
 from herd.export.mesh import extract_canonical_mesh, posed_vertices
-from herd.train.loaded_run import LoadedRun
+from herd.run.loaded_run import LoadedRun
 
 #: geometry metrics: BANMo's per-frame protocol, then Lab4D/PPR's per-sequence one
-GEOMETRY_KEYS = ("chamfer_cm", "fscore_2pct", "fscore_5pct", "fscore_10pct",
-                 "seq_chamfer_cm", "seq_fscore_2cm", "seq_fscore_5cm", "seq_fscore_10cm")
-KEYS = ("ref_mask_iou", "ref_psnr", "ref_normal_deg", "ref_depth_err", "heldout_mask_iou", "heldout_psnr", *GEOMETRY_KEYS,
-        "transfer_mask_iou", "transfer_psnr", "joint_error", "bone_length_r")
+GEOMETRY_KEYS = (
+    "chamfer_cm",
+    "fscore_2pct",
+    "fscore_5pct",
+    "fscore_10pct",
+    "seq_chamfer_cm",
+    "seq_fscore_2cm",
+    "seq_fscore_5cm",
+    "seq_fscore_10cm",
+)
+KEYS = (
+    "ref_mask_iou",
+    "ref_psnr",
+    "ref_normal_deg",
+    "ref_depth_err",
+    "heldout_mask_iou",
+    "heldout_psnr",
+    *GEOMETRY_KEYS,
+    "transfer_mask_iou",
+    "transfer_psnr",
+    "joint_error",
+    "bone_length_r",
+)
 #: what each geometry key means, written into metrics.json beside the numbers
 PROTOCOLS = {
     "version": GEOMETRY_PROTOCOL,
     "chamfer_cm, fscore_*pct": "BANMo: per frame, predicted points scaled about the camera centre by the ratio of "
-                               "median depths, then rigid ICP; Chamfer = sum of the two mean nearest-neighbour "
-                               "distances (cm); F-score at 2/5/10 % of the true mesh's longest bounding-box edge",
+    "median depths, then rigid ICP; Chamfer = sum of the two mean nearest-neighbour "
+    "distances (cm); F-score at 2/5/10 % of the true mesh's longest bounding-box edge",
     "seq_chamfer_cm, seq_fscore_*cm": "Lab4D/PPR: one similarity transform per video (the median over frames of "
-                                      "the median-depth ratios, then one rigid ICP over all frames at once); Chamfer "
-                                      "as above (cm); F-score at 2/5/10 cm",
+    "the median-depth ratios, then one rigid ICP over all frames at once); Chamfer "
+    "as above (cm); F-score at 2/5/10 cm",
     "camera": "the run's root poses seen through the true camera: translations times true/assumed focal length "
-              "(docs/evaluation.md)",
+    "(docs/evaluation.md)",
 }
 
 
@@ -70,8 +89,9 @@ def ground_truth(run: LoadedRun, gt_dataset: str | None = None) -> RunTruth | No
 
 
 @torch.no_grad()
-def geometry_scores(run: LoadedRun, truth: RunTruth, video: int, stride: int = 1, grid_size: int = 128,
-                    points: int = 5000) -> dict:
+def geometry_scores(
+    run: LoadedRun, truth: RunTruth, video: int, stride: int = 1, grid_size: int = 128, points: int = 5000
+) -> dict:
     """Both geometry protocols for one video (every ``stride``-th frame), and the posed joints
     against the true ones. Returns ``{"per_frame": ShapeScores, "sequence": ShapeScores,
     "joint_error": float or None}`` (means over the frames)."""
@@ -85,8 +105,11 @@ def geometry_scores(run: LoadedRun, truth: RunTruth, video: int, stride: int = 1
     faces = vt.gt.rest_mesh(vt.name)["faces"]
     p_pts = [sample_surface(p, mesh.faces, points, seed=2 * i) for i, p in enumerate(pred)]
     t_pts = [sample_surface(t, faces, points, seed=2 * i + 1) for i, t in enumerate(true)]
-    out = {"per_frame": mean_scores(per_frame_scores(p_pts, t_pts)),
-           "sequence": mean_scores(sequence_scores(p_pts, t_pts)), "joint_error": None}
+    out = {
+        "per_frame": mean_scores(per_frame_scores(p_pts, t_pts)),
+        "sequence": mean_scores(sequence_scores(p_pts, t_pts)),
+        "joint_error": None,
+    }
     true_j = vt.array("joints_cam")[::stride]
     if st.joints is not None and true_j.shape[1] == st.joints.shape[1]:
         T = vt.to_true_camera(obj2cam)
@@ -97,21 +120,35 @@ def geometry_scores(run: LoadedRun, truth: RunTruth, video: int, stride: int = 1
 
 
 @torch.no_grad()
-def evaluate(run: LoadedRun, stride: int = 1, grid_size: int = 128, points: int = 5000,
-             progress: bool = True, gt_dataset: str | None = None) -> dict:
+def evaluate(
+    run: LoadedRun,
+    stride: int = 1,
+    grid_size: int = 128,
+    points: int = 5000,
+    progress: bool = True,
+    gt_dataset: str | None = None,
+) -> dict:
     """All metrics of a run (frames thinned by ``stride``). ``gt_dataset``: link the run to this
     ``herd synth`` dataset's ground truth by hand. Returns ``{"metrics": {...}, "info": {...}}``."""
     m, names = run.model, run.video_names
     truth = ground_truth(run, gt_dataset)
     metrics: dict[str, dict[str, float]] = {}
-    bar = tqdm(total=len(names) * (3 if truth else 1), desc="eval", unit="part", disable=not progress, dynamic_ncols=True)
+    bar = tqdm(
+        total=len(names) * (3 if truth else 1), desc="eval", unit="part", disable=not progress, dynamic_ncols=True
+    )
     ref_iou, ref_psnr = {}, {}
     for v, name in enumerate(names):
         s = reference_scores(m, run.cache, run.proxy, run.rcfg, run.cache.video_frames(v)[::stride])
         ref_iou[name], ref_psnr[name] = float(s["mask_iou"].mean()), float(np.nanmean(s["psnr"]))
         bar.update()
     metrics["ref_mask_iou"], metrics["ref_psnr"] = _with_mean(ref_iou), _with_mean(ref_psnr)
-    info = {"videos": names, "stride": stride, "grid_size": grid_size, "step": run.step, "ground_truth": truth is not None}
+    info = {
+        "videos": names,
+        "stride": stride,
+        "grid_size": grid_size,
+        "step": run.step,
+        "ground_truth": truth is not None,
+    }
     if truth is None:
         bar.close()
         return {"metrics": metrics, "info": info}
@@ -163,8 +200,10 @@ def evaluate(run: LoadedRun, stride: int = 1, grid_size: int = 128, points: int 
             keep = true_len.min(0) > 1e-6
             a, b = proportions(learned[:, keep]), proportions(true_len[:, keep])
             per = {n: float(np.corrcoef(a[i], b[i])[0, 1]) for i, n in enumerate(names)}
-            metrics["bone_length_r"] = {**{k: round(v, 5) for k, v in per.items()},
-                                        "mean": round(bone_length_r(learned, true_len), 5)}
+            metrics["bone_length_r"] = {
+                **{k: round(v, 5) for k, v in per.items()},
+                "mean": round(bone_length_r(learned, true_len), 5),
+            }
     bar.close()
     return {"metrics": metrics, "info": info}
 
@@ -176,9 +215,11 @@ def format_table(metrics: dict[str, dict[str, float]]) -> str:
         cols += [k for k in vals if k != "mean" and k not in cols]
     cols.append("mean")
     width = max(10, *(len(c) + 2 for c in cols))
-    lines = [f"{'metric':<18}" + "".join(f"{c[:width - 1]:>{width}}" for c in cols)]
+    lines = [f"{'metric':<18}" + "".join(f"{c[: width - 1]:>{width}}" for c in cols)]
     for key in KEYS:
         if key in metrics:
             row = metrics[key]
-            lines.append(f"{key:<18}" + "".join(f"{row[c]:>{width}.4f}" if c in row else f"{'':>{width}}" for c in cols))
+            lines.append(
+                f"{key:<18}" + "".join(f"{row[c]:>{width}.4f}" if c in row else f"{'':>{width}}" for c in cols)
+            )
     return "\n".join(lines)

@@ -78,7 +78,7 @@ def joint_icp(srcs: list[np.ndarray], dsts: list[np.ndarray], iters: int = 30, t
     for _ in range(iters):
         cur = [_apply(T, s) for s in srcs]
         matches = [tree.query(c) for tree, c in zip(trees, cur)]
-        err = float(np.mean(np.concatenate([d ** 2 for d, _ in matches])))
+        err = float(np.mean(np.concatenate([d**2 for d, _ in matches])))
         if prev - err < tol:
             break
         prev = err
@@ -128,8 +128,8 @@ def per_frame_scores(preds: list[np.ndarray], trues: list[np.ndarray], align: bo
     (``align``), then Chamfer and F at :data:`RELATIVE_THRESHOLDS` of the true points' longest
     bounding-box edge. ``fscore`` is keyed by the fraction (0.02, 0.05, 0.1)."""
     out = []
-    for p, t in zip(preds, trues):
-        p = p * depth_scale(p, t)
+    for raw, t in zip(preds, trues):
+        p = raw * depth_scale(raw, t)
         if align:
             p = _apply(icp(p, t), p)
         edge = longest_edge(t)
@@ -151,8 +151,10 @@ def sequence_scores(preds: list[np.ndarray], trues: list[np.ndarray]) -> list[Sh
 
 def mean_scores(scores: list[ShapeScores]) -> ShapeScores:
     """The mean over frames."""
-    return ShapeScores(float(np.mean([s.chamfer for s in scores])),
-                       {k: float(np.mean([s.fscore[k] for s in scores])) for k in scores[0].fscore})
+    return ShapeScores(
+        float(np.mean([s.chamfer for s in scores])),
+        {k: float(np.mean([s.fscore[k] for s in scores])) for k in scores[0].fscore},
+    )
 
 
 def aligned_joint_error(pred: np.ndarray, true: np.ndarray, scale: float) -> float:

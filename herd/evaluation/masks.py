@@ -51,8 +51,9 @@ def reference_scores(model: HerdModel, cache, proxy: Proxy, rcfg: RenderConfig, 
 
 
 @torch.no_grad()
-def model_to_true_scale(model: HerdModel, cache, truth: VideoTruth, proxy: Proxy, rcfg: RenderConfig, video: int,
-                        stride: int = 2) -> float:
+def model_to_true_scale(
+    model: HerdModel, cache, truth: VideoTruth, proxy: Proxy, rcfg: RenderConfig, video: int, stride: int = 2
+) -> float:
     """Ratio of the model's camera depths to the true ones in one video, seen through the true
     camera (:meth:`VideoTruth.to_true_camera`): the monocular scale ambiguity, which each video has
     on its own (a large animal far away looks like a small one close by), fixed before moving a
@@ -78,9 +79,10 @@ def model_to_true_scale(model: HerdModel, cache, truth: VideoTruth, proxy: Proxy
     ratios = []
     for i in range(0, len(frames), stride):
         st_i = st.select(slice(i, i + 1))
-        st_i.obj2cam = torch.tensor(obj2cam[i:i + 1], dtype=torch.float32, device=model.center.device)
-        st_i.intrinsics = torch.tensor(intrinsics_at(truth.intrinsics[i], truth.size, res)[None], dtype=torch.float32,
-                                       device=model.center.device)
+        st_i.obj2cam = torch.tensor(obj2cam[i : i + 1], dtype=torch.float32, device=model.center.device)
+        st_i.intrinsics = torch.tensor(
+            intrinsics_at(truth.intrinsics[i], truth.size, res)[None], dtype=torch.float32, device=model.center.device
+        )
         img = render_frame(model, st_i, res, proxy, rcfg)
         true = cv2.resize(np.asarray(true_depth[i], np.float32), (res, res), interpolation=cv2.INTER_NEAREST)
         both = (img["mask"] > 0.5) & (true > 0)
@@ -98,8 +100,9 @@ def intrinsics_at(K: np.ndarray, size: tuple[int, int], res: int) -> np.ndarray:
 
 
 @torch.no_grad()
-def heldout_scores(model: HerdModel, cache, truth: RunTruth, proxy: Proxy, rcfg: RenderConfig,
-                   stride: int = 1) -> dict[str, dict[str, np.ndarray]]:
+def heldout_scores(
+    model: HerdModel, cache, truth: RunTruth, proxy: Proxy, rcfg: RenderConfig, stride: int = 1
+) -> dict[str, dict[str, np.ndarray]]:
     """Held-out views per video of the run: ``{run video name: {"mask_iou": (n,), "psnr": (n,)}}``.
 
     The model's frame is seen from the held-out camera, placed relative to the model's own
@@ -135,8 +138,9 @@ def heldout_scores(model: HerdModel, cache, truth: RunTruth, proxy: Proxy, rcfg:
     return out
 
 
-def heldout_ious(model: HerdModel, cache, truth: RunTruth, proxy: Proxy, rcfg: RenderConfig,
-                 stride: int = 1) -> dict[str, np.ndarray]:
+def heldout_ious(
+    model: HerdModel, cache, truth: RunTruth, proxy: Proxy, rcfg: RenderConfig, stride: int = 1
+) -> dict[str, np.ndarray]:
     """Mask IoU of the held-out views per video (see :func:`heldout_scores`)."""
     scores = heldout_scores(model, cache, truth, proxy, rcfg, stride)
     return {k: v["mask_iou"] for k, v in scores.items()}

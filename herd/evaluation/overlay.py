@@ -9,7 +9,7 @@ import torch
 from herd.evaluation.masks import iou
 from herd.export.mesh import CanonicalMesh, posed_vertices
 from herd.geometry.raster import rasterize
-from herd.train.loaded_run import LoadedRun
+from herd.run.loaded_run import LoadedRun
 
 
 @torch.no_grad()
@@ -22,5 +22,6 @@ def projected_mesh_ious(run: LoadedRun, mesh: CanonicalMesh, video: int, stride:
     verts = posed_vertices(m, mesh, st)
     K = st.intrinsics.cpu().numpy()
     res = run.cache.res
-    return np.array([iou(rasterize(verts[i], mesh.faces, K[i], res, res).mask, run.cache.mask[f] > 0)
-                     for i, f in enumerate(frames)])
+    return np.array(
+        [iou(rasterize(verts[i], mesh.faces, K[i], res, res).mask, run.cache.mask[f] > 0) for i, f in enumerate(frames)]
+    )

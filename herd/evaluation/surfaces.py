@@ -17,7 +17,7 @@ from herd.evaluation.masks import intrinsics_at
 from herd.evaluation.truth import VideoTruth
 from herd.geometry.raster import rasterize, vertex_normals
 from herd.render.frames import normals_from_depth, render_frame
-from herd.train.loaded_run import LoadedRun
+from herd.run.loaded_run import LoadedRun
 
 
 @dataclasses.dataclass

@@ -23,12 +23,13 @@ from herd.export.sequence import sequence_states
 from herd.model.model import FrameState
 from herd.render.frames import render_frame
 from herd.render.viewpoints import Viewpoint
-from herd.train.loaded_run import LoadedRun
+from herd.run.loaded_run import LoadedRun
 
 
 @torch.no_grad()
-def transfer_states(run: LoadedRun, truth: RunTruth, pair: dict, res: int, stride: int = 1,
-                    match_scale: bool = True) -> FrameState:
+def transfer_states(
+    run: LoadedRun, truth: RunTruth, pair: dict, res: int, stride: int = 1, match_scale: bool = True
+) -> FrameState:
     """States of every ``stride``-th frame of A's motion on B's body from the model's cameras of A
     seen through A's true camera (:meth:`herd.evaluation.truth.VideoTruth.to_true_camera`, the
     true intrinsics at ``res``). ``pair``: ``{"name", "motion": A, "body": B}`` with run video
@@ -38,7 +39,9 @@ def transfer_states(run: LoadedRun, truth: RunTruth, pair: dict, res: int, strid
     ta = truth.videos[a]
     frames = run.cache.video_frames(a)[::stride]
     st = sequence_states(run, frames, Viewpoint("ref"), res, body=b)
-    st.obj2cam = torch.tensor(ta.to_true_camera(st.obj2cam.cpu().numpy()), dtype=torch.float32, device=st.obj2cam.device)
+    st.obj2cam = torch.tensor(
+        ta.to_true_camera(st.obj2cam.cpu().numpy()), dtype=torch.float32, device=st.obj2cam.device
+    )
     K = np.stack([intrinsics_at(k, ta.size, res) for k in ta.intrinsics[::stride]])
     st.intrinsics = torch.tensor(K, dtype=torch.float32, device=st.obj2cam.device)
     if match_scale:
@@ -49,8 +52,9 @@ def transfer_states(run: LoadedRun, truth: RunTruth, pair: dict, res: int, strid
 
 
 @torch.no_grad()
-def transfer_scores(run: LoadedRun, truth: RunTruth, pair: dict, stride: int = 1,
-                    match_scale: bool = True) -> dict[str, np.ndarray]:
+def transfer_scores(
+    run: LoadedRun, truth: RunTruth, pair: dict, stride: int = 1, match_scale: bool = True
+) -> dict[str, np.ndarray]:
     """``{"mask_iou": (n,), "psnr": (n,)}`` over every ``stride``-th frame of A of a transfer pair
     (:meth:`RunTruth.transfer_pairs`), against the true render of B doing A's motion at the same
     frames; whole frames at the training resolution, as the held-out views. PSNR is over the true

@@ -100,8 +100,11 @@ class RunTruth:
         """The synthetic motion-transfer targets whose two videos are both in the run:
         ``[{"name", "motion", "body"}]`` with *run* video indices for motion and body."""
         index = {v.name: i for i, v in enumerate(self.videos)}
-        return [{"name": p["name"], "motion": index[p["motion"]], "body": index[p["body"]]}
-                for p in self.gt.transfer_pairs() if p["motion"] in index and p["body"] in index]
+        return [
+            {"name": p["name"], "motion": index[p["motion"]], "body": index[p["body"]]}
+            for p in self.gt.transfer_pairs()
+            if p["motion"] in index and p["body"] in index
+        ]
 
 
 def _focal(video: Video) -> float:
@@ -121,8 +124,10 @@ def _truth_dataset(video: Video) -> Path | None:
     for cand in (rec.get("dataset_relative"), rec["dataset"]):
         if cand and (dataset_root / cand / "gt" / "info.json").is_file():
             return (dataset_root / cand).resolve()
-    raise HerdInputError(f"{video.root / 'video.json'}: its ground truth {rec['dataset']} is gone; "
-                         "restore that herd synth dataset or pass herd eval --gt DATASET")
+    raise HerdInputError(
+        f"{video.root / 'video.json'}: its ground truth {rec['dataset']} is gone; "
+        "restore that herd synth dataset or pass herd eval --gt DATASET"
+    )
 
 
 def _link_video(video: Video, gt: GroundTruth, gt_name: str) -> VideoTruth:
@@ -131,14 +136,24 @@ def _link_video(video: Video, gt: GroundTruth, gt_name: str) -> VideoTruth:
         info = json.loads((gt_video / "video.json").read_text())
         K_true = np.load(gt_video / "intrinsics.npy", allow_pickle=False)
     except (OSError, ValueError) as e:
-        raise HerdInputError(f"{gt_video}: unreadable ground-truth video ({e}); regenerate it with herd synth") from None
+        raise HerdInputError(
+            f"{gt_video}: unreadable ground-truth video ({e}); regenerate it with herd synth"
+        ) from None
     frames = np.asarray(video.frame_indices, dtype=np.int64)
     if frames.min() < 0 or frames.max() >= len(K_true):
-        raise HerdInputError(f"{video.root / 'video.json'}: frame_indices reach frame {int(frames.max())}, but "
-                             f"{gt_video} has {len(K_true)} frames; is this the dataset it was made from?")
+        raise HerdInputError(
+            f"{video.root / 'video.json'}: frame_indices reach frame {int(frames.max())}, but "
+            f"{gt_video} has {len(K_true)} frames; is this the dataset it was made from?"
+        )
     K = K_true[frames]
-    return VideoTruth(gt=gt, name=gt_name, frames=frames, intrinsics=K, size=(int(info["height"]), int(info["width"])),
-                      focal_ratio=float(np.median(K[:, 0])) / _focal(video))
+    return VideoTruth(
+        gt=gt,
+        name=gt_name,
+        frames=frames,
+        intrinsics=K,
+        size=(int(info["height"]), int(info["width"])),
+        focal_ratio=float(np.median(K[:, 0])) / _focal(video),
+    )
 
 
 def link_truth(ds: Dataset, gt_dataset: str | Path | None = None) -> RunTruth | None:
@@ -156,8 +171,9 @@ def link_truth(ds: Dataset, gt_dataset: str | Path | None = None) -> RunTruth | 
         for v in ds.videos:
             name = v.ground_truth["video"] if v.ground_truth and v.ground_truth["video"] in names else v.name
             if name not in names:
-                raise HerdInputError(f"--gt {gt_dataset}: has no video {name!r} (it has {', '.join(names)}); "
-                                     "videos are matched by name")
+                raise HerdInputError(
+                    f"--gt {gt_dataset}: has no video {name!r} (it has {', '.join(names)}); videos are matched by name"
+                )
             out.append(_link_video(v, gt, name))
         return RunTruth(gt, out)
     if (ds.root / "gt" / "info.json").is_file():
@@ -167,8 +183,9 @@ def link_truth(ds: Dataset, gt_dataset: str | Path | None = None) -> RunTruth | 
     if any(r is None for r in roots):
         return None
     if len(set(roots)) > 1:
-        raise HerdInputError(f"{ds.root}: its videos come from several herd synth datasets "
-                             f"({', '.join(sorted(map(str, set(roots))))}); evaluate against one with herd eval --gt")
+        raise HerdInputError(
+            f"{ds.root}: its videos come from several herd synth datasets "
+            f"({', '.join(sorted(map(str, set(roots))))}); evaluate against one with herd eval --gt"
+        )
     gt = GroundTruth(roots[0])
     return RunTruth(gt, [_link_video(v, gt, v.ground_truth["video"]) for v in ds.videos])
-

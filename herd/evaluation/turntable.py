@@ -16,7 +16,7 @@ from scipy import ndimage
 from herd.export.sequence import sequence_states
 from herd.render.frames import render_frame, to_uint8
 from herd.render.viewpoints import Viewpoint
-from herd.train.loaded_run import LoadedRun
+from herd.run.loaded_run import LoadedRun
 
 #: opacity above which a pixel belongs to a blob
 SUPPORT = 0.1
@@ -36,8 +36,7 @@ def floater_share(opacity: np.ndarray, support: float = SUPPORT) -> float:
 
 
 @torch.no_grad()
-def turntable(run: LoadedRun, video: int, frame: int, views: int = 12, res: int = 128, elevation: float = 10.0
-              ) -> dict:
+def turntable(run: LoadedRun, video: int, frame: int, views: int = 12, res: int = 128, elevation: float = 10.0) -> dict:
     """Render video ``video`` at its frame ``frame`` (0-based within the video) from ``views``
     cameras evenly around it.
 

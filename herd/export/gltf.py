@@ -94,13 +94,20 @@ class _Blob:
         self.gltf, self.data = gltf, bytearray()
 
     def add(self, array: np.ndarray, acc_type: str, target: int | None = None, minmax: bool = False) -> int:
-        ctype = {np.dtype(np.float32): G.FLOAT, np.dtype(np.uint16): G.UNSIGNED_SHORT,
-                 np.dtype(np.uint32): G.UNSIGNED_INT}[array.dtype]
+        ctype = {
+            np.dtype(np.float32): G.FLOAT,
+            np.dtype(np.uint16): G.UNSIGNED_SHORT,
+            np.dtype(np.uint32): G.UNSIGNED_INT,
+        }[array.dtype]
         raw = np.ascontiguousarray(array).tobytes()
-        self.gltf.bufferViews.append(G.BufferView(buffer=0, byteOffset=len(self.data), byteLength=len(raw), target=target))
+        self.gltf.bufferViews.append(
+            G.BufferView(buffer=0, byteOffset=len(self.data), byteLength=len(raw), target=target)
+        )
         self.data += raw + b"\0" * (-len(raw) % 4)
         flat = array.reshape(len(array), -1)
-        acc = G.Accessor(bufferView=len(self.gltf.bufferViews) - 1, componentType=ctype, count=len(array), type=acc_type)
+        acc = G.Accessor(
+            bufferView=len(self.gltf.bufferViews) - 1, componentType=ctype, count=len(array), type=acc_type
+        )
         if minmax:
             acc.min, acc.max = flat.min(0).tolist(), flat.max(0).tolist()
         self.gltf.accessors.append(acc)
@@ -124,32 +131,47 @@ def build_gltf(a: GltfAnimation) -> G.GLTF2:
     gltf = G.GLTF2(asset=G.Asset(generator="herd", version="2.0"), scene=0)
     blob = _Blob(gltf)
     J, N = len(a.joint_names), len(a.joint2obj)
-    normals = (trimesh.Trimesh(a.verts, a.faces, process=False).vertex_normals if a.normals is None else a.normals)
+    normals = trimesh.Trimesh(a.verts, a.faces, process=False).vertex_normals if a.normals is None else a.normals
     normals = np.array(normals, dtype=np.float64)  # a copy: trimesh caches its normals read-only
     normals /= np.linalg.norm(normals, axis=1, keepdims=True).clip(1e-12)
     joints, weights = top4_weights(a.weights)
-    attrs = G.Attributes(POSITION=blob.add(a.verts.astype(np.float32), G.VEC3, ARRAY_BUFFER, minmax=True),
-                         NORMAL=blob.add(normals.astype(np.float32), G.VEC3, ARRAY_BUFFER),
-                         COLOR_0=blob.add(srgb_to_linear(a.colors).astype(np.float32), G.VEC3, ARRAY_BUFFER),
-                         JOINTS_0=blob.add(joints, G.VEC4, ARRAY_BUFFER),
-                         WEIGHTS_0=blob.add(weights, G.VEC4, ARRAY_BUFFER))
+    attrs = G.Attributes(
+        POSITION=blob.add(a.verts.astype(np.float32), G.VEC3, ARRAY_BUFFER, minmax=True),
+        NORMAL=blob.add(normals.astype(np.float32), G.VEC3, ARRAY_BUFFER),
+        COLOR_0=blob.add(srgb_to_linear(a.colors).astype(np.float32), G.VEC3, ARRAY_BUFFER),
+        JOINTS_0=blob.add(joints, G.VEC4, ARRAY_BUFFER),
+        WEIGHTS_0=blob.add(weights, G.VEC4, ARRAY_BUFFER),
+    )
     indices = blob.add(a.faces.astype(np.uint32).reshape(-1), G.SCALAR, ELEMENT_ARRAY_BUFFER, minmax=True)
-    gltf.materials.append(G.Material(name="vertex colour", doubleSided=False,
-                                     pbrMetallicRoughness=G.PbrMetallicRoughness(baseColorFactor=[1, 1, 1, 1],
-                                                                                 metallicFactor=0.0, roughnessFactor=0.9)))
+    gltf.materials.append(
+        G.Material(
+            name="vertex colour",
+            doubleSided=False,
+            pbrMetallicRoughness=G.PbrMetallicRoughness(
+                baseColorFactor=[1, 1, 1, 1], metallicFactor=0.0, roughnessFactor=0.9
+            ),
+        )
+    )
     gltf.meshes.append(G.Mesh(name="body", primitives=[G.Primitive(attributes=attrs, indices=indices, material=0)]))
 
     # joints: node j + 1 is joint j; local transform = inv(parent joint2obj) @ joint2obj
     parents = np.asarray(a.parents)
     local = np.empty_like(a.joint2obj)
     for j in range(J):
-        local[:, j] = a.joint2obj[:, j] if parents[j] < 0 else np.linalg.inv(a.joint2obj[:, parents[j]]) @ a.joint2obj[:, j]
+        local[:, j] = (
+            a.joint2obj[:, j] if parents[j] < 0 else np.linalg.inv(a.joint2obj[:, parents[j]]) @ a.joint2obj[:, j]
+        )
     gltf.nodes.append(G.Node(name="body", mesh=0, skin=0))
     for j in range(J):
         kids = [int(c) + 1 for c in np.nonzero(parents == j)[0]]
-        gltf.nodes.append(G.Node(name=a.joint_names[j], children=kids or None,
-                                 translation=local[0, j, :3, 3].astype(float).tolist(),
-                                 rotation=_quat(local[:1, j, :3, :3])[0].astype(float).tolist()))
+        gltf.nodes.append(
+            G.Node(
+                name=a.joint_names[j],
+                children=kids or None,
+                translation=local[0, j, :3, 3].astype(float).tolist(),
+                rotation=_quat(local[:1, j, :3, :3])[0].astype(float).tolist(),
+            )
+        )
     ibm = np.tile(np.eye(4, dtype=np.float32), (J, 1, 1))
     ibm[:, :3, 3] = -a.rest_joints
     ibm_acc = blob.add(ibm.transpose(0, 2, 1).reshape(J, 16).copy(), G.MAT4)  # column-major
@@ -160,13 +182,25 @@ def build_gltf(a: GltfAnimation) -> G.GLTF2:
     W, H = a.image_size
     fy = float(np.median(a.intrinsics[:, 1]))
     extent = float(np.ptp(a.verts, axis=0).max())
-    gltf.cameras.append(G.Camera(type="perspective", name="video camera",
-                                 perspective=G.Perspective(yfov=float(2 * np.arctan(H / 2 / fy)), aspectRatio=W / H,
-                                                           znear=0.01 * extent, zfar=1000.0 * extent)))
+    gltf.cameras.append(
+        G.Camera(
+            type="perspective",
+            name="video camera",
+            perspective=G.Perspective(
+                yfov=float(2 * np.arctan(H / 2 / fy)), aspectRatio=W / H, znear=0.01 * extent, zfar=1000.0 * extent
+            ),
+        )
+    )
     cam2obj = np.linalg.inv(a.obj2cam) @ _CV_TO_GL
     cam_node = len(gltf.nodes)
-    gltf.nodes.append(G.Node(name="camera", camera=0, translation=cam2obj[0, :3, 3].tolist(),
-                             rotation=_quat(cam2obj[:1, :3, :3])[0].astype(float).tolist()))
+    gltf.nodes.append(
+        G.Node(
+            name="camera",
+            camera=0,
+            translation=cam2obj[0, :3, 3].tolist(),
+            rotation=_quat(cam2obj[:1, :3, :3])[0].astype(float).tolist(),
+        )
+    )
     gltf.scenes.append(G.Scene(name="herd", nodes=[0, root, cam_node]))
 
     # animation: every joint's rotation, the root's translation, the camera's pose
@@ -175,8 +209,9 @@ def build_gltf(a: GltfAnimation) -> G.GLTF2:
 
     def channel(node: int, path: str, values: np.ndarray, acc_type: str) -> None:
         anim.samplers.append(G.AnimationSampler(input=times, output=blob.add(values, acc_type), interpolation="LINEAR"))
-        anim.channels.append(G.AnimationChannel(sampler=len(anim.samplers) - 1,
-                                                target=G.AnimationChannelTarget(node=node, path=path)))
+        anim.channels.append(
+            G.AnimationChannel(sampler=len(anim.samplers) - 1, target=G.AnimationChannelTarget(node=node, path=path))
+        )
 
     for j in range(J):
         channel(j + 1, "rotation", _quat(local[:, j, :3, :3]), G.VEC4)

@@ -26,9 +26,17 @@ class VideoWriter:
         if self._gen is None:
             H, W = frame.shape[:2]
             self._size = (W + W % 2, H + H % 2)
-            self._gen = imageio_ffmpeg.write_frames(str(self.path), self._size, fps=self.fps, codec="libx264",
-                                                    pix_fmt_in="rgb24", pix_fmt_out="yuv420p", quality=8,
-                                                    macro_block_size=1, ffmpeg_log_level="error")
+            self._gen = imageio_ffmpeg.write_frames(
+                str(self.path),
+                self._size,
+                fps=self.fps,
+                codec="libx264",
+                pix_fmt_in="rgb24",
+                pix_fmt_out="yuv420p",
+                quality=8,
+                macro_block_size=1,
+                ffmpeg_log_level="error",
+            )
             self._gen.send(None)
         W, H = self._size
         pad = np.full((H, W, 3), 255, np.uint8)

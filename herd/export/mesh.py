@@ -37,9 +37,10 @@ class CanonicalMesh:
         """The mesh with its vertex colours and normals (or other ``(V, 3)`` positions and normals,
         for a posed copy)."""
         normals = self.normals if normals is None else normals
-        m = trimesh.Trimesh(self.verts if verts is None else verts, self.faces, process=False,
-                            vertex_normals=normals)
-        m.visual.vertex_colors = np.concatenate([(self.colors * 255).round(), np.full((len(self.verts), 1), 255)], 1).astype(np.uint8)
+        m = trimesh.Trimesh(self.verts if verts is None else verts, self.faces, process=False, vertex_normals=normals)
+        m.visual.vertex_colors = np.concatenate(
+            [(self.colors * 255).round(), np.full((len(self.verts), 1), 255)], 1
+        ).astype(np.uint8)
         return m
 
 
@@ -51,9 +52,9 @@ def field_normals(model: HerdModel, xc: torch.Tensor, code: torch.Tensor) -> tor
     """``(N, 3)`` unit gradients of the canonical SDF at ``(N, 3)`` canonical points (``code``
     ``(1, C)``): outward normals in canonical space."""
     out = []
-    for p in _chunks(xc):
+    for chunk in _chunks(xc):
         with torch.enable_grad():
-            p = p.detach().requires_grad_(True)
+            p = chunk.detach().requires_grad_(True)
             (g,) = torch.autograd.grad(model.sdf(p, code.expand(len(p), -1)).sum(), p)
         out.append(g / g.norm(dim=-1, keepdim=True).clamp(min=1e-12))
     return torch.cat(out)
@@ -75,7 +76,9 @@ def extract_canonical_mesh(model: HerdModel, video: int, grid_size: int = 128, m
     step = 2.5 * model.extent / (grid_size - 1)
     sdf, _ = sdf_grid(lambda p: model.sdf(p.to(dev), code.expand(len(p), -1)), lo, step, grid_size)
     if not (sdf.min() < 0 < sdf.max()):
-        raise HerdInputError("the model has no surface inside its bounds (SDF never crosses zero); train the run longer")
+        raise HerdInputError(
+            "the model has no surface inside its bounds (SDF never crosses zero); train the run longer"
+        )
     v, f, _, _ = marching_cubes(sdf, level=0.0, spacing=(step, step, step))
     v = v + lo  # skimage winds faces counter-clockwise seen from the positive (outer) side
     mesh = trimesh.Trimesh(v, f, process=True)
@@ -87,13 +90,21 @@ def extract_canonical_mesh(model: HerdModel, video: int, grid_size: int = 128, m
     verts = torch.tensor(np.asarray(mesh.vertices), dtype=torch.float32, device=dev)
     normals = field_normals(model, verts, code)
     app = model.app_codes[video][None]
-    rgb = torch.cat([model.shade(p, code.expand(len(p), -1), app.expand(len(p), -1))[1].float() for p in _chunks(verts)])
+    rgb = torch.cat(
+        [model.shade(p, code.expand(len(p), -1), app.expand(len(p), -1))[1].float() for p in _chunks(verts)]
+    )
     weights = None
     if model.bones is not None:
         weights = torch.cat([model.bones.canonical_weights(p, code.expand(len(p), -1)).float() for p in _chunks(verts)])
         weights = weights.cpu().numpy()
-    return CanonicalMesh(verts.cpu().numpy(), np.asarray(mesh.faces, dtype=np.int64),
-                         rgb.clamp(0, 1).cpu().numpy(), weights, video, normals.cpu().numpy())
+    return CanonicalMesh(
+        verts.cpu().numpy(),
+        np.asarray(mesh.faces, dtype=np.int64),
+        rgb.clamp(0, 1).cpu().numpy(),
+        weights,
+        video,
+        normals.cpu().numpy(),
+    )
 
 
 def decimate(mesh: trimesh.Trimesh, max_faces: int) -> trimesh.Trimesh:

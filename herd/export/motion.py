@@ -25,8 +25,9 @@ def _r(a: np.ndarray, d: int = 6) -> list:
     return np.round(np.asarray(a, dtype=np.float64), d).tolist()
 
 
-def motion_record(model: HerdModel, st: FrameState, frame_index: np.ndarray, image_size: int, video: int,
-                  body: int | None = None) -> dict:
+def motion_record(
+    model: HerdModel, st: FrameState, frame_index: np.ndarray, image_size: int, video: int, body: int | None = None
+) -> dict:
     """The JSON-able motion of the ``K`` frames in ``st``.
 
     Args:
@@ -34,21 +35,36 @@ def motion_record(model: HerdModel, st: FrameState, frame_index: np.ndarray, ima
         image_size: side of the (square) image the intrinsics refer to.
         video: the video whose motion this is; body: whose individual performs it (default video).
     """
-    out = {"format": "herd-motion-1", "video": video, "body": video if body is None else body,
-           "image_size": [image_size, image_size], "frames": []}
+    out = {
+        "format": "herd-motion-1",
+        "video": video,
+        "body": video if body is None else body,
+        "image_size": [image_size, image_size],
+        "frames": [],
+    }
     skel = model.skeleton
     if skel is not None:
         rest = model.articulation.rest_joints.cpu().numpy()
         indiv = model.articulation.rest_joints_for(st.bone_scale[:1]).detach().cpu().numpy()[0]
-        out["skeleton"] = {"joint_names": list(skel.joint_names), "parents": [int(p) for p in skel.parents],
-                           "rest_joints": _r(rest), "individual_rest_joints": _r(indiv),
-                           "bone_lengths": _r(np.linalg.norm(indiv[skel.bone_children] - indiv[np.asarray(skel.parents)[skel.bone_children]], axis=1))}
+        out["skeleton"] = {
+            "joint_names": list(skel.joint_names),
+            "parents": [int(p) for p in skel.parents],
+            "rest_joints": _r(rest),
+            "individual_rest_joints": _r(indiv),
+            "bone_lengths": _r(
+                np.linalg.norm(indiv[skel.bone_children] - indiv[np.asarray(skel.parents)[skel.bone_children]], axis=1)
+            ),
+        }
     obj2cam = st.obj2cam.detach().cpu().numpy()
     K = st.intrinsics.detach().cpu().numpy()
     joint2obj = st.joint2obj().cpu().numpy() if skel is not None else None
     for k in range(len(frame_index)):
-        rec = {"frame": int(frame_index[k]), "time": round(float(model.time.frame_time[st.frames[k]]), 6),
-               "obj2cam": _r(obj2cam[k]), "intrinsics": _r(K[k], 4)}
+        rec = {
+            "frame": int(frame_index[k]),
+            "time": round(float(model.time.frame_time[st.frames[k]]), 6),
+            "obj2cam": _r(obj2cam[k]),
+            "intrinsics": _r(K[k], 4),
+        }
         if skel is not None:
             skin = st.skin[k].detach().cpu().numpy()
             j2o = joint2obj[k]

@@ -19,7 +19,7 @@ from herd.export.mesh import extract_canonical_mesh
 from herd.export.motion import motion_record
 from herd.export.sequence import render_sequence, sequence_states
 from herd.render.viewpoints import Viewpoint
-from herd.train.loaded_run import LoadedRun
+from herd.run.loaded_run import LoadedRun
 
 
 def reanimation_dir(run: LoadedRun, motion_video: int, body_video: int) -> Path:
@@ -27,8 +27,17 @@ def reanimation_dir(run: LoadedRun, motion_video: int, body_video: int) -> Path:
 
 
 @torch.no_grad()
-def reanimate(run: LoadedRun, motion_video: int, body_video: int, res: int, grid_size: int = 128, png: bool = False,
-              fps: float = 10.0, progress: bool = True, max_faces: int = 0) -> dict:
+def reanimate(
+    run: LoadedRun,
+    motion_video: int,
+    body_video: int,
+    res: int,
+    grid_size: int = 128,
+    png: bool = False,
+    fps: float = 10.0,
+    progress: bool = True,
+    max_faces: int = 0,
+) -> dict:
     """Render and export A's motion on B's body; returns the render summary. ``grid_size`` and
     ``max_faces`` shape the glTF's mesh as in :func:`herd.export.mesh.extract_canonical_mesh`."""
     from herd.export.gltf import write_glb
@@ -39,8 +48,10 @@ def reanimate(run: LoadedRun, motion_video: int, body_video: int, res: int, grid
     st = sequence_states(run, frames, Viewpoint("ref"), res, body=body_video)
     summary = render_sequence(run, st, res, out, png=png, fps=fps, progress=progress)
     # the same motion at the training resolution for the exported files
-    st_train = m.frame_state(torch.as_tensor(frames, device=m.center.device),
-                             code_video=torch.full((len(frames),), body_video, device=m.center.device))
+    st_train = m.frame_state(
+        torch.as_tensor(frames, device=m.center.device),
+        code_video=torch.full((len(frames),), body_video, device=m.center.device),
+    )
     rec = motion_record(m, st_train, run.cache.frame_index[frames], run.cache.res, motion_video, body=body_video)
     (out / "motion.json").write_text(json.dumps(rec))
     if m.skeleton is not None:

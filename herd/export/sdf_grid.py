@@ -65,5 +65,5 @@ def sdf_grid(sdf_fn, lo: np.ndarray, step: float, size: int, block: int = BLOCK)
     fine = F.max_pool3d(fine[None, None].float(), 2, stride=1, padding=1)[0, 0, :full, :full, :full] > 0
     fidx = fine.nonzero()
     grid[fine] = _evaluate(sdf_fn, _points(lo, step, fidx))
-    share = len(fidx) / full ** 3
+    share = len(fidx) / full**3
     return grid[:size, :size, :size].contiguous().numpy(), float(share)

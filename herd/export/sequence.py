@@ -24,12 +24,13 @@ from herd.geometry.raster import scale_intrinsics
 from herd.model.model import FrameState
 from herd.render.frames import CHANNELS, render_frame, to_uint8
 from herd.render.viewpoints import Viewpoint, camera_path
-from herd.train.loaded_run import LoadedRun
+from herd.run.loaded_run import LoadedRun
 
 
 @torch.no_grad()
-def sequence_states(run: LoadedRun, frames: np.ndarray, vp: Viewpoint, res: int, freeze: int | None = None,
-                    body: int | None = None) -> FrameState:
+def sequence_states(
+    run: LoadedRun, frames: np.ndarray, vp: Viewpoint, res: int, freeze: int | None = None, body: int | None = None
+) -> FrameState:
     """The ``N`` frame states to render.
 
     Args:
@@ -52,8 +53,16 @@ def sequence_states(run: LoadedRun, frames: np.ndarray, vp: Viewpoint, res: int,
     return st
 
 
-def render_sequence(run: LoadedRun, st: FrameState, res: int, out: Path, png: bool = False, fps: float = 10.0,
-                    reference_frames: np.ndarray | None = None, progress: bool = True) -> dict:
+def render_sequence(
+    run: LoadedRun,
+    st: FrameState,
+    res: int,
+    out: Path,
+    png: bool = False,
+    fps: float = 10.0,
+    reference_frames: np.ndarray | None = None,
+    progress: bool = True,
+) -> dict:
     """Render every frame of ``st`` and write the videos into ``out`` (atomically).
 
     Args:
@@ -76,8 +85,12 @@ def render_sequence(run: LoadedRun, st: FrameState, res: int, out: Path, png: bo
             s = st.select(slice(i, i + 1))
             img = render_frame(m, s, res, run.proxy, run.rcfg)
             zc = float((s.obj2cam[0, :3, :3] @ m.center + s.obj2cam[0, :3, 3])[2])
-            pics = {c: to_uint8(c, img[c], img["mask"], (zc - 1.25 * m.extent, zc + 1.25 * m.extent),
-                                center, 1.25 * m.extent) for c in CHANNELS}
+            pics = {
+                c: to_uint8(
+                    c, img[c], img["mask"], (zc - 1.25 * m.extent, zc + 1.25 * m.extent), center, 1.25 * m.extent
+                )
+                for c in CHANNELS
+            }
             areas.append(float((img["mask"] > 0.5).mean()))
             for c in CHANNELS:
                 videos[c].add(pics[c])
@@ -89,8 +102,14 @@ def render_sequence(run: LoadedRun, st: FrameState, res: int, out: Path, png: bo
                 videos["compare"].add(np.concatenate([ref, pics["rgb"], pics["normal"]], 1))
         for v in videos.values():
             v.close()
-        cams = [{"frame": int(f), "obj2cam": np.round(T, 6).tolist(), "intrinsics": np.round(K, 4).tolist()}
-                for f, T, K in zip(st.frames.cpu().numpy(), st.obj2cam.cpu().numpy(), st.intrinsics.cpu().numpy())]
+        cams = [
+            {"frame": int(f), "obj2cam": np.round(T, 6).tolist(), "intrinsics": np.round(K, 4).tolist()}
+            for f, T, K in zip(st.frames.cpu().numpy(), st.obj2cam.cpu().numpy(), st.intrinsics.cpu().numpy())
+        ]
         (tmp / "cameras.json").write_text(json.dumps({"resolution": [res, res], "frames": cams}, indent=1))
-    return {"frames": N, "seconds_per_frame": (time.perf_counter() - t0) / max(N, 1), "mask_area": areas,
-            "out": str(out)}
+    return {
+        "frames": N,
+        "seconds_per_frame": (time.perf_counter() - t0) / max(N, 1),
+        "mask_area": areas,
+        "out": str(out),
+    }

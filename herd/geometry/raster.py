@@ -61,8 +61,9 @@ def scale_intrinsics(intrinsics: np.ndarray, sx: float, sy: float) -> np.ndarray
     return np.stack([K[..., 0] * sx, K[..., 1] * sy, (K[..., 2] + 0.5) * sx - 0.5, (K[..., 3] + 0.5) * sy - 0.5], -1)
 
 
-def rasterize(verts_cam: np.ndarray, faces: np.ndarray, intrinsics: np.ndarray,
-              height: int, width: int, near: float = 1e-3) -> Raster:
+def rasterize(
+    verts_cam: np.ndarray, faces: np.ndarray, intrinsics: np.ndarray, height: int, width: int, near: float = 1e-3
+) -> Raster:
     """Rasterise a triangle mesh with a z-buffer.
 
     Args:

@@ -93,7 +93,7 @@ class Skeleton:
         }
 
     @staticmethod
-    def from_json(d: dict) -> "Skeleton":
+    def from_json(d: dict) -> Skeleton:
         return Skeleton(
             name=str(d["name"]),
             joint_names=tuple(d["joint_names"]),

@@ -57,9 +57,10 @@ def apply_transform(T: np.ndarray, points: np.ndarray) -> np.ndarray:
     return np.einsum("...ij,...nj->...ni", T[..., :3, :3], points) + T[..., None, :3, 3]
 
 
-def look_at(eye: np.ndarray, target: np.ndarray, up: np.ndarray = np.array([0.0, 1.0, 0.0])) -> np.ndarray:
-    """``(4, 4)`` world2cam of an OpenCV camera at ``eye`` looking at ``target``; world +y is up
-    (so image y points down)."""
+def look_at(eye: np.ndarray, target: np.ndarray, up: np.ndarray | None = None) -> np.ndarray:
+    """``(4, 4)`` world2cam of an OpenCV camera at ``eye`` looking at ``target``; world ``up``
+    (default +y) is up (so image y points down)."""
+    up = np.array([0.0, 1.0, 0.0]) if up is None else up
     fwd = target - eye
     fwd = fwd / np.linalg.norm(fwd)
     right = np.cross(fwd, up)

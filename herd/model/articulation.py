@@ -34,8 +34,18 @@ class Articulation(nn.Module):
             (docs/benchmarks.md). The shared network is the category's motion prior.
     """
 
-    def __init__(self, skeleton: Skeleton, num_videos: int, time_dim: int, code_dim: int, hidden: int = 128,
-                 per_video: bool = False):
+    rest_joints: torch.Tensor  # buffer
+    bone_tie: torch.Tensor  # buffer
+
+    def __init__(
+        self,
+        skeleton: Skeleton,
+        num_videos: int,
+        time_dim: int,
+        code_dim: int,
+        hidden: int = 128,
+        per_video: bool = False,
+    ):
         super().__init__()
         self.skeleton = skeleton
         J = skeleton.num_joints
@@ -95,8 +105,9 @@ class Articulation(nn.Module):
                 ts.append(ts[p] + (Rs[p] @ (rest[:, j] - rest[:, p])[..., None])[..., 0])
         return make_transform(torch.stack(Rs, dim=1), torch.stack(ts, dim=1))
 
-    def forward(self, time_embed: torch.Tensor, video: torch.Tensor, code: torch.Tensor
-                ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor]:
+    def forward(
+        self, time_embed: torch.Tensor, video: torch.Tensor, code: torch.Tensor
+    ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor]:
         """Pose K frames.
 
         Args:

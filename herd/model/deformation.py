@@ -22,6 +22,8 @@ class SoftDeformation(nn.Module):
         hidden: MLP width.
     """
 
+    gain: torch.Tensor  # buffer
+
     def __init__(self, time_dim: int, code_dim: int, extent: float, hidden: int = 64, num_freqs: int = 4):
         super().__init__()
         self.extent = float(extent)

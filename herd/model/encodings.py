@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import itertools
 import math
 
 import torch
@@ -21,6 +22,11 @@ class FourierEncoding(nn.Module):
         num_freqs: ``L`` octaves.
     Shapes: ``(..., C)`` to ``(..., C * (1 + 2 L))``.
     """
+
+    freqs: torch.Tensor  # buffer
+    alpha: torch.Tensor  # buffer
+    proj: torch.Tensor  # buffer
+    phase: torch.Tensor  # buffer
 
     def __init__(self, in_dim: int, num_freqs: int):
         super().__init__()
@@ -70,6 +76,9 @@ class TimeEmbedding(nn.Module):
         code_dim: width of the learned per-frame residual and of the video code.
     Shapes: ``(K,)`` global frame indices to ``(K, smooth_dim)`` or ``(K, out_dim)``.
     """
+
+    frame_time: torch.Tensor  # buffer
+    frame_video: torch.Tensor  # buffer
 
     def __init__(self, frame_video: torch.Tensor, frame_time: torch.Tensor, num_freqs: int = 5, code_dim: int = 8):
         super().__init__()
@@ -223,7 +232,7 @@ class PerVideoMLP(nn.Module):
         dims = [in_dim] + [hidden] * depth + [out_dim]
         self.weights = nn.ParameterList()
         self.biases = nn.ParameterList()
-        for i, (a, b) in enumerate(zip(dims[:-1], dims[1:])):
+        for i, (a, b) in enumerate(itertools.pairwise(dims)):
             zero = zero_last and i == len(dims) - 2
             w, bias = torch.zeros(num_videos, a, b), torch.zeros(num_videos, b)
             if not zero:  # nn.Linear's range

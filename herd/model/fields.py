@@ -28,12 +28,24 @@ class CanonicalField(nn.Module):
             surface facing the camera, ``(0, 0, -1)``.
     """
 
+    center: torch.Tensor  # buffer
+
     #: the camera-space normal that colours are baked with when no normal is given
     FACING = (0.0, 0.0, -1.0)
 
-    def __init__(self, center: torch.Tensor, extent: float, num_freqs: int = 6, hidden: int = 64, depth: int = 3,
-                 code_dim: int = 0, app_dim: int = 0, feat_dim: int = 16, symmetric: bool = False,
-                 shading: bool = False):
+    def __init__(
+        self,
+        center: torch.Tensor,
+        extent: float,
+        num_freqs: int = 6,
+        hidden: int = 64,
+        depth: int = 3,
+        code_dim: int = 0,
+        app_dim: int = 0,
+        feat_dim: int = 16,
+        symmetric: bool = False,
+        shading: bool = False,
+    ):
         super().__init__()
         self.register_buffer("center", center.float().clone())
         self.extent = float(extent)
@@ -59,13 +71,20 @@ class CanonicalField(nn.Module):
         distance in metres (negative inside)."""
         return self._trunk(x, code)[..., 0].float() * self.extent
 
-    def geometry(self, x: torch.Tensor, code: torch.Tensor | PerFrame | None = None) -> tuple[torch.Tensor, torch.Tensor]:
+    def geometry(
+        self, x: torch.Tensor, code: torch.Tensor | PerFrame | None = None
+    ) -> tuple[torch.Tensor, torch.Tensor]:
         """``(N, 3)`` canonical points to ``(N,)`` SDF (metres) and ``(N, F)`` features for :meth:`color`."""
         out = self._trunk(x, code)
         return out[..., 0].float() * self.extent, out[..., 1:]
 
-    def color(self, x: torch.Tensor, feat: torch.Tensor, app: torch.Tensor | PerFrame | None = None,
-              normal: torch.Tensor | None = None) -> torch.Tensor:
+    def color(
+        self,
+        x: torch.Tensor,
+        feat: torch.Tensor,
+        app: torch.Tensor | PerFrame | None = None,
+        normal: torch.Tensor | None = None,
+    ) -> torch.Tensor:
         """``(N, 3)`` RGB in [0, 1] from ``(N, 3)`` canonical points, their ``(N, F)`` features and,
         with ``shading``, ``(N, 3)`` unit camera-space normals (default :attr:`FACING`)."""
         parts = [feat]
@@ -77,9 +96,13 @@ class CanonicalField(nn.Module):
             parts.append(normal.to(feat.dtype))
         return torch.sigmoid(self.color_head(torch.cat(parts, -1) if len(parts) > 1 else feat, app).float())
 
-    def forward(self, x: torch.Tensor, code: torch.Tensor | PerFrame | None = None,
-                app: torch.Tensor | PerFrame | None = None, normal: torch.Tensor | None = None
-                ) -> tuple[torch.Tensor, torch.Tensor]:
+    def forward(
+        self,
+        x: torch.Tensor,
+        code: torch.Tensor | PerFrame | None = None,
+        app: torch.Tensor | PerFrame | None = None,
+        normal: torch.Tensor | None = None,
+    ) -> tuple[torch.Tensor, torch.Tensor]:
         """``(N, 3)`` canonical points to ``(N,)`` SDF (metres) and ``(N, 3)`` RGB in [0, 1] (see
         :meth:`color` for ``normal``)."""
         sdf, feat = self.geometry(x, code)
@@ -119,4 +142,3 @@ def capsule_sdf(x: torch.Tensor, a: torch.Tensor, b: torch.Tensor, radius: torch
     d = (x[:, None] - (a[None] + t[..., None] * ab[None])).norm(dim=-1) - radius[None]
     k = 0.02
     return -k * torch.logsumexp(-d / k, dim=1)
-

@@ -8,7 +8,7 @@ rendering) and canonical -> posed (``to_posed``, for flow, cycle losses, export)
 from __future__ import annotations
 
 import dataclasses
-from typing import ClassVar
+from typing import ClassVar, Literal, overload
 
 import numpy as np
 import torch
@@ -18,25 +18,12 @@ from herd.geometry.skeleton import Skeleton
 from herd.model.articulation import Articulation
 from herd.model.deformation import SoftDeformation
 from herd.model.encodings import PerFrame, TimeEmbedding
+from herd.model.fg_motion import FgMotion
 from herd.model.fields import CanonicalField, SdfDensity
 from herd.model.root_pose import RootPose
 from herd.model.skinning import GaussianBones, blend
 from herd.model.so3 import invert_transform
 from herd.option_range import Range
-
-FG_MOTIONS = ("rigid", "dense", "skel-human", "skel-quad", "comp_skel-human_dense", "comp_skel-quad_dense")
-
-
-def motion_parts(fg_motion: str) -> tuple[str | None, bool]:
-    """``fg_motion`` to (skeleton name or None, whether soft deformation is on)."""
-    if fg_motion not in FG_MOTIONS:
-        raise ValueError(f"unknown fg_motion {fg_motion!r}; choose one of {', '.join(FG_MOTIONS)}")
-    if fg_motion == "rigid":
-        return None, False
-    if fg_motion == "dense":
-        return None, True
-    skel = fg_motion.split("skel-")[1].split("_")[0]
-    return skel, fg_motion.startswith("comp_")
 
 
 @dataclasses.dataclass
@@ -44,7 +31,8 @@ class ModelConfig:
     """Model options (sizes chosen by benchmark on 2 CPU cores; see docs/model.md).
 
     Attributes:
-        fg_motion: rigid, dense, skel-human, skel-quad, comp_skel-human_dense or comp_skel-quad_dense.
+        fg_motion: rigid, dense, skel-human, skel-quad, comp_skel-human_dense or comp_skel-quad_dense
+            (a skeleton of that kind, and soft deformation with ``dense``).
         single_inst: one morphology code for all videos (--nosingle_inst: one per video).
         num_freqs: Fourier octaves of the canonical position.
         hidden, depth: width and hidden layers of the canonical SDF/colour MLP.
@@ -62,7 +50,7 @@ class ModelConfig:
             (:class:`herd.model.fields.CanonicalField`; docs/model.md).
     """
 
-    fg_motion: str = "comp_skel-quad_dense"
+    fg_motion: FgMotion = FgMotion("quad", soft=True)
     single_inst: bool = True
     num_freqs: int = 6
     hidden: int = 64
@@ -79,8 +67,19 @@ class ModelConfig:
     shading: bool = True
 
     RANGES: ClassVar[dict[str, Range]] = {
-        "num_freqs": Range(0), "hidden": Range(1), "depth": Range(1), "code_dim": Range(1), "app_dim": Range(1),
-        "time_freqs": Range(0), "time_code_dim": Range(1), "beta_init": Range(0, above=True)}
+        "num_freqs": Range(0),
+        "hidden": Range(1),
+        "depth": Range(1),
+        "code_dim": Range(1),
+        "app_dim": Range(1),
+        "time_freqs": Range(0),
+        "time_code_dim": Range(1),
+        "beta_init": Range(0, above=True),
+    }
+
+    def __post_init__(self) -> None:
+        if isinstance(self.fg_motion, str):  # the flag spelling, read once here
+            self.fg_motion = FgMotion.parse(self.fg_motion)
 
 
 @dataclasses.dataclass
@@ -145,10 +144,14 @@ class FrameState:
         out[..., :3, 3] = self.joints.detach()
         return out
 
-    def select(self, index: slice | torch.Tensor) -> "FrameState":
+    def select(self, index: slice | torch.Tensor) -> FrameState:
         """The state of a subset of the frames."""
-        return FrameState(**{f.name: (None if getattr(self, f.name) is None else getattr(self, f.name)[index])
-                             for f in dataclasses.fields(self)})
+        return FrameState(
+            **{
+                f.name: (None if getattr(self, f.name) is None else getattr(self, f.name)[index])
+                for f in dataclasses.fields(self)
+            }
+        )
 
 
 def bone_gaussian_init(skeleton: Skeleton) -> tuple[torch.Tensor, torch.Tensor]:
@@ -164,7 +167,9 @@ def bone_gaussian_init(skeleton: Skeleton) -> tuple[torch.Tensor, torch.Tensor]:
         else:
             centers.append(rest[j])
             radii.append(0.04)
-    return torch.tensor(np.array(centers), dtype=torch.float32), torch.tensor(np.array(radii), dtype=torch.float32)[:, None].repeat(1, 3)
+    return torch.tensor(np.array(centers), dtype=torch.float32), torch.tensor(np.array(radii), dtype=torch.float32)[
+        :, None
+    ].repeat(1, 3)
 
 
 class HerdModel(nn.Module):
@@ -173,18 +178,19 @@ class HerdModel(nn.Module):
     Args:
         cfg: :class:`ModelConfig`.
         meta: :class:`SceneMeta` of the training data.
+
+    Commands that use it first call :func:`herd.model.numerics.set_process_numerics` (subnormal
+    floats flushed to zero: Gaussian-bone skinning is full of them, and they are slow on x86).
     """
+
+    center: torch.Tensor  # buffer
+    frame_video: torch.Tensor  # buffer
+    base_intrinsics: torch.Tensor  # buffer
 
     def __init__(self, cfg: ModelConfig, meta: SceneMeta):
         super().__init__()
-        # Gaussian-bone skinning puts most logits far below their maximum, so its softmax, the
-        # blends and their gradients are full of subnormal floats (below 1.2e-38), which x86 CPUs
-        # process 10-100 times slower than normal ones: flushing them to zero took a training step
-        # from 226 to 168 ms (docs/benchmarks.md). Process-wide; changes no value above 1.2e-38.
-        torch.set_flush_denormal(True)
         self.cfg = cfg
-        skel_name, soft = motion_parts(cfg.fg_motion)
-        self.skeleton = meta.skeleton if skel_name else None
+        self.skeleton = meta.skeleton if cfg.fg_motion.skeleton else None
         self.num_videos = meta.num_videos
         self.extent = float(meta.extent)
         self.register_buffer("center", torch.tensor(meta.center, dtype=torch.float32))
@@ -195,20 +201,28 @@ class HerdModel(nn.Module):
         self.app_codes = nn.Parameter(torch.zeros(meta.num_videos, cfg.app_dim))
         self.time = TimeEmbedding(self.frame_video, torch.tensor(meta.frame_time), cfg.time_freqs, cfg.time_code_dim)
         tdim = self.time.out_dim
-        self.field = CanonicalField(self.center, self.extent, cfg.num_freqs, cfg.hidden, cfg.depth,
-                                    code_dim=cfg.code_dim, app_dim=cfg.app_dim,
-                                    symmetric=cfg.symmetric_shape and self.skeleton is not None,
-                                    shading=cfg.shading)
+        self.field = CanonicalField(
+            self.center,
+            self.extent,
+            cfg.num_freqs,
+            cfg.hidden,
+            cfg.depth,
+            code_dim=cfg.code_dim,
+            app_dim=cfg.app_dim,
+            symmetric=cfg.symmetric_shape and self.skeleton is not None,
+            shading=cfg.shading,
+        )
         self.density = SdfDensity(cfg.beta_init * self.extent, 1e-3 * self.extent)
         self.root = RootPose(torch.tensor(meta.init_obj2cam), meta.num_videos, self.time.smooth_dim, self.extent)
         self.log_focal = nn.Parameter(torch.zeros(meta.num_videos), requires_grad=cfg.learn_focal)
         self.articulation = self.bones = None
         if self.skeleton is not None:
-            self.articulation = Articulation(self.skeleton, meta.num_videos, tdim, cfg.code_dim,
-                                             per_video=cfg.per_video_motion)
+            self.articulation = Articulation(
+                self.skeleton, meta.num_videos, tdim, cfg.code_dim, per_video=cfg.per_video_motion
+            )
             c, r = bone_gaussian_init(self.skeleton)
             self.bones = GaussianBones(c, r, cfg.code_dim, self.extent, correction=cfg.skin_correction)
-        self.soft = SoftDeformation(tdim, cfg.code_dim, self.extent) if soft else None
+        self.soft = SoftDeformation(tdim, cfg.code_dim, self.extent) if cfg.fg_motion.soft else None
 
     # ---- per-frame state -------------------------------------------------------------------
     def video_code(self, video: torch.Tensor) -> torch.Tensor:
@@ -217,8 +231,9 @@ class HerdModel(nn.Module):
             return self.morph_codes.expand(video.shape[0], -1)
         return self.morph_codes[video]
 
-    def frame_state(self, frames: torch.Tensor, code_video: torch.Tensor | None = None,
-                    shape_video: torch.Tensor | None = None) -> FrameState:
+    def frame_state(
+        self, frames: torch.Tensor, code_video: torch.Tensor | None = None, shape_video: torch.Tensor | None = None
+    ) -> FrameState:
         """State of ``(K,)`` global frames. ``code_video`` overrides whose body each frame uses
         (morphology code, so shape, bone lengths, skinning and soft deformation, and appearance
         code), for re-animation; the motion (time embedding, root pose) stays the frame's own;
@@ -230,9 +245,16 @@ class HerdModel(nn.Module):
         K = self.base_intrinsics[frames].clone()
         if self.cfg.learn_focal:
             K[:, :2] = K[:, :2] * torch.exp(self.log_focal[video])[:, None]
-        st = FrameState(frames=frames, video=video, obj2cam=self.root_pose(frames), intrinsics=K,
-                        time_embed=temb, code=code, app=self.app_codes[body],
-                        shape_code=code if shape_video is None else self.video_code(shape_video))
+        st = FrameState(
+            frames=frames,
+            video=video,
+            obj2cam=self.root_pose(frames),
+            intrinsics=K,
+            time_embed=temb,
+            code=code,
+            app=self.app_codes[body],
+            shape_code=code if shape_video is None else self.video_code(shape_video),
+        )
         if self.articulation is not None:
             st.skin, st.joints, st.bone_scale, st.joint_rotvecs = self.articulation(temb, video, code)
             skin = st.skin
@@ -258,8 +280,24 @@ class HerdModel(nn.Module):
         """What the soft deformation of each frame is conditioned on: its time and morphology codes."""
         return PerFrame(torch.cat([st.time_embed, st.code], -1), counts)
 
-    def to_canonical(self, x: torch.Tensor, x_coarse: torch.Tensor, counts: list[int], st: FrameState,
-                     return_offset: bool = False) -> torch.Tensor | tuple[torch.Tensor, torch.Tensor | None]:
+    @overload
+    def to_canonical(
+        self,
+        x: torch.Tensor,
+        x_coarse: torch.Tensor,
+        counts: list[int],
+        st: FrameState,
+        return_offset: Literal[False] = False,
+    ) -> torch.Tensor: ...
+
+    @overload
+    def to_canonical(
+        self, x: torch.Tensor, x_coarse: torch.Tensor, counts: list[int], st: FrameState, return_offset: Literal[True]
+    ) -> tuple[torch.Tensor, torch.Tensor | None]: ...
+
+    def to_canonical(
+        self, x: torch.Tensor, x_coarse: torch.Tensor, counts: list[int], st: FrameState, return_offset: bool = False
+    ) -> torch.Tensor | tuple[torch.Tensor, torch.Tensor | None]:
         """Posed ``(N, 3)`` points to canonical ``(N, 3)``: skinning weights re-evaluated at the coarse
         canonical estimate (with the learned correction), then the backward soft deformation. With
         ``return_offset`` also that ``(N, 3)`` backward displacement (None without soft deformation)."""
@@ -272,8 +310,19 @@ class HerdModel(nn.Module):
             xc = xc + offset
         return (xc, offset) if return_offset else xc
 
-    def to_posed(self, xc: torch.Tensor, counts: list[int], st: FrameState,
-                 return_offset: bool = False) -> torch.Tensor | tuple[torch.Tensor, torch.Tensor | None]:
+    @overload
+    def to_posed(
+        self, xc: torch.Tensor, counts: list[int], st: FrameState, return_offset: Literal[False] = False
+    ) -> torch.Tensor: ...
+
+    @overload
+    def to_posed(
+        self, xc: torch.Tensor, counts: list[int], st: FrameState, return_offset: Literal[True]
+    ) -> tuple[torch.Tensor, torch.Tensor | None]: ...
+
+    def to_posed(
+        self, xc: torch.Tensor, counts: list[int], st: FrameState, return_offset: bool = False
+    ) -> torch.Tensor | tuple[torch.Tensor, torch.Tensor | None]:
         """Canonical ``(N, 3)`` points to the posed object space of their frames (grouped by
         ``counts``): forward soft deformation, then skinning. With ``return_offset`` also the
         ``(N, 3)`` soft displacement (None without soft deformation)."""
@@ -291,8 +340,13 @@ class HerdModel(nn.Module):
         """``(N, 3)`` canonical points with ``(N, C)`` (or per-frame) codes to ``(N,)`` SDF in metres."""
         return self.field.sdf(xc, code)
 
-    def shade(self, xc: torch.Tensor, code: torch.Tensor | PerFrame,
-              app: torch.Tensor | PerFrame, normal: torch.Tensor | None = None) -> tuple[torch.Tensor, torch.Tensor]:
+    def shade(
+        self,
+        xc: torch.Tensor,
+        code: torch.Tensor | PerFrame,
+        app: torch.Tensor | PerFrame,
+        normal: torch.Tensor | None = None,
+    ) -> tuple[torch.Tensor, torch.Tensor]:
         """``(N, 3)`` canonical points to ``(N,)`` SDF and ``(N, 3)`` RGB (``normal``: ``(N, 3)``
         camera-space normals for a shading colour; None: a surface facing the camera)."""
         return self.field(xc, code, app, normal)

@@ -20,6 +20,8 @@ class RootPose(nn.Module):
         extent: object size; translation corrections are in units of it.
     """
 
+    init_obj2cam: torch.Tensor  # buffer
+
     def __init__(self, init_obj2cam: torch.Tensor, num_videos: int, time_dim: int, extent: float):
         super().__init__()
         self.register_buffer("init_obj2cam", init_obj2cam.float().clone())

@@ -27,8 +27,21 @@ def quadratic_coefficients(center: torch.Tensor, precision: torch.Tensor) -> tor
     P = precision
     Pc = (P @ center[..., None])[..., 0]
     cPc = (center * Pc).sum(-1)
-    coef = torch.stack([P[..., 0, 0], P[..., 1, 1], P[..., 2, 2], 2 * P[..., 0, 1], 2 * P[..., 0, 2], 2 * P[..., 1, 2],
-                        -2 * Pc[..., 0], -2 * Pc[..., 1], -2 * Pc[..., 2], cPc], dim=-2)
+    coef = torch.stack(
+        [
+            P[..., 0, 0],
+            P[..., 1, 1],
+            P[..., 2, 2],
+            2 * P[..., 0, 1],
+            2 * P[..., 0, 2],
+            2 * P[..., 1, 2],
+            -2 * Pc[..., 0],
+            -2 * Pc[..., 1],
+            -2 * Pc[..., 2],
+            cPc,
+        ],
+        dim=-2,
+    )
     return -0.5 * coef
 
 
@@ -56,7 +69,11 @@ class GaussianBones(nn.Module):
         extent: object size, to normalise the correction's input.
     """
 
-    def __init__(self, centers: torch.Tensor, radii: torch.Tensor, code_dim: int, extent: float, correction: bool = True):
+    center_init: torch.Tensor  # buffer
+
+    def __init__(
+        self, centers: torch.Tensor, radii: torch.Tensor, code_dim: int, extent: float, correction: bool = True
+    ):
         super().__init__()
         self.center = nn.Parameter(centers.float().clone())
         self.register_buffer("center_init", centers.float().clone())

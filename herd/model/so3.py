@@ -19,7 +19,9 @@ def axis_angle_to_matrix(rotvec: torch.Tensor) -> torch.Tensor:
     small = theta2 < 1e-8
     # sin(t)/t and (1-cos t)/t^2 with Taylor expansions near zero
     a = torch.where(small, 1 - theta2 / 6, torch.sin(theta) / theta)
-    b = torch.where(small, 0.5 - theta2 / 24, (1 - torch.cos(theta)) / torch.where(small, torch.ones_like(theta2), theta2))
+    b = torch.where(
+        small, 0.5 - theta2 / 24, (1 - torch.cos(theta)) / torch.where(small, torch.ones_like(theta2), theta2)
+    )
     K = hat(rotvec)
     eye = torch.eye(3, dtype=rotvec.dtype, device=rotvec.device).expand(K.shape)
     return eye + a * K + b * (K @ K)

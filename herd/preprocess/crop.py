@@ -53,10 +53,24 @@ def crop_image(image: np.ndarray, crop: np.ndarray, res: int, is_mask: bool = Fa
     """Cut and resize one frame (edges replicated) or mask (outside is background)."""
     M = crop_matrix(crop, res)
     if is_mask:
-        return cv2.warpAffine(image.astype(np.uint8) * 255, M, (res, res), flags=cv2.INTER_LINEAR,
-                              borderMode=cv2.BORDER_CONSTANT, borderValue=0) > 127
-    return cv2.warpAffine(image, M, (res, res), flags=cv2.INTER_AREA if res < crop[2] else cv2.INTER_LINEAR,
-                          borderMode=cv2.BORDER_REPLICATE)
+        return (
+            cv2.warpAffine(
+                image.astype(np.uint8) * 255,
+                M,
+                (res, res),
+                flags=cv2.INTER_LINEAR,
+                borderMode=cv2.BORDER_CONSTANT,
+                borderValue=0,
+            )
+            > 127
+        )
+    return cv2.warpAffine(
+        image,
+        M,
+        (res, res),
+        flags=cv2.INTER_AREA if res < crop[2] else cv2.INTER_LINEAR,
+        borderMode=cv2.BORDER_REPLICATE,
+    )
 
 
 def crop_intrinsics(K: np.ndarray, crop: np.ndarray, res: int) -> np.ndarray:

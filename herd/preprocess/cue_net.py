@@ -54,7 +54,7 @@ def cue_features(mask: np.ndarray, fw: np.ndarray | None, bw: np.ndarray | None)
         f = cv2.resize(np.asarray(flow[..., :2], np.float32), (INPUT, INPUT), interpolation=cv2.INTER_AREA)
         f = f / np.array([W, H], np.float32)
         f = (f - np.median(f[inside], axis=0)) * inside[..., None]
-        out[c:c + 2] = np.clip(FLOW_SCALE * f, -4, 4).transpose(2, 0, 1)
+        out[c : c + 2] = np.clip(FLOW_SCALE * f, -4, 4).transpose(2, 0, 1)
     return out
 
 
@@ -72,6 +72,8 @@ class CueNet(nn.Module):
         width: channels of the first level (the others are multiples).
     """
 
+    grid: torch.Tensor  # buffer
+
     def __init__(self, num_joints: int, num_views: int, width: int = 16):
         super().__init__()
         w = width
@@ -86,7 +88,9 @@ class CueNet(nn.Module):
         self.u1 = nn.Sequential(_block(3 * w + 2 * w, 2 * w), _block(2 * w, 2 * w))
         self.heat = nn.Conv2d(2 * w, num_joints, 1)
         self.log_sigma = nn.Conv2d(2 * w, num_joints, 1)
-        self.view = nn.Sequential(nn.Flatten(), nn.Linear(6 * w * 16, 256), nn.ReLU(inplace=True), nn.Linear(256, num_views))
+        self.view = nn.Sequential(
+            nn.Flatten(), nn.Linear(6 * w * 16, 256), nn.ReLU(inplace=True), nn.Linear(256, num_views)
+        )
         grid = (torch.arange(HEAT, dtype=torch.float32) + 0.5) / HEAT
         self.register_buffer("grid", grid, persistent=False)
 
@@ -114,8 +118,10 @@ def weights_path(category: str) -> Path:
 
 def save_cue_net(net: CueNet, path: Path, meta: dict) -> None:
     """Weights as float16 arrays beside a JSON header (no pickle), atomically."""
-    arrays = {k: v.detach().cpu().numpy().astype(np.float16 if v.is_floating_point() else v.cpu().numpy().dtype)
-              for k, v in net.state_dict().items()}
+    arrays = {
+        k: v.detach().cpu().numpy().astype(np.float16 if v.is_floating_point() else v.cpu().numpy().dtype)
+        for k, v in net.state_dict().items()
+    }
     header = {"num_joints": net.num_joints, "num_views": net.num_views, "width": net.width, **meta}
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(path.name + ".tmp.npz")
@@ -131,8 +137,11 @@ def load_cue_net(category: str, path: Path | None = None) -> tuple[CueNet, dict]
         return None
     with np.load(path, allow_pickle=False) as z:
         header = json.loads(bytes(z["__header__"]).decode())
-        state = {k: torch.from_numpy(z[k].astype(np.float32) if z[k].dtype == np.float16 else z[k])
-                 for k in z.files if k != "__header__"}
+        state = {
+            k: torch.from_numpy(z[k].astype(np.float32) if z[k].dtype == np.float16 else z[k])
+            for k in z.files
+            if k != "__header__"
+        }
     net = CueNet(header["num_joints"], header["num_views"], header["width"])
     net.load_state_dict(state)
     return net.eval(), header
@@ -144,7 +153,7 @@ def predict(net: CueNet, features: np.ndarray, batch: int = 64) -> dict[str, np.
     crop units, ``sigma (N, J)`` in the same units, ``view_logp (N, V)`` log-probabilities."""
     out = {"joints": [], "sigma": [], "view_logp": []}
     for i in range(0, len(features), batch):
-        j, ls, v = net(torch.from_numpy(np.ascontiguousarray(features[i:i + batch])))
+        j, ls, v = net(torch.from_numpy(np.ascontiguousarray(features[i : i + batch])))
         out["joints"].append(j.numpy())
         out["sigma"].append(ls.exp().numpy())
         out["view_logp"].append(torch.log_softmax(v, -1).numpy())
@@ -155,12 +164,21 @@ def video_features(masks: np.ndarray, fw1: np.ndarray | None, bw1: np.ndarray | 
     """``(F, CHANNELS, INPUT, INPUT)`` inputs of a video's ``(F, H, W)`` crop masks with its gap-1
     flow (``fw1[t]``: frame t -> t+1, ``bw1[t]``: frame t+1 -> t, ``(F-1, H, W, 2+)`` each, or None)."""
     F = len(masks)
-    return np.stack([cue_features(masks[t], fw1[t] if fw1 is not None and t < F - 1 else None,
-                                  bw1[t - 1] if bw1 is not None and t > 0 else None) for t in range(F)])
+    return np.stack(
+        [
+            cue_features(
+                masks[t],
+                fw1[t] if fw1 is not None and t < F - 1 else None,
+                bw1[t - 1] if bw1 is not None and t > 0 else None,
+            )
+            for t in range(F)
+        ]
+    )
 
 
-def estimate_cues(net: CueNet, header: dict, masks: np.ndarray, fw1: np.ndarray | None, bw1: np.ndarray | None,
-                  res: int) -> dict:
+def estimate_cues(
+    net: CueNet, header: dict, masks: np.ndarray, fw1: np.ndarray | None, bw1: np.ndarray | None, res: int
+) -> dict:
     """The network's cues for one video of ``res`` x ``res`` crops (see :func:`video_features`).
 
     Returns ``keypoints (F, J, 3)``: x, y in crop pixels and a confidence, the square of how much
@@ -177,6 +195,9 @@ def estimate_cues(net: CueNet, header: dict, masks: np.ndarray, fw1: np.ndarray 
     xy = out["joints"] * res - 0.5
     empty = ~masks.reshape(len(masks), -1).any(1)
     conf[empty] = 0
-    return {"keypoints": np.concatenate([xy, conf[..., None]], -1).astype(np.float32),
-            "keypoint_sigma_px": float(held["sigma_median"] * res),
-            "keypoint_names": list(header["joint_names"]), "view_logp": out["view_logp"].astype(np.float32)}
+    return {
+        "keypoints": np.concatenate([xy, conf[..., None]], -1).astype(np.float32),
+        "keypoint_sigma_px": float(held["sigma_median"] * res),
+        "keypoint_names": list(header["joint_names"]),
+        "view_logp": out["view_logp"].astype(np.float32),
+    }

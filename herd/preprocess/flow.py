@@ -28,7 +28,7 @@ def consistency(fw: np.ndarray, bw: np.ndarray, sigma: float = 1.0) -> np.ndarra
     H, W = fw.shape[:2]
     back = warp(bw, fw)
     err = ((fw + back) ** 2).sum(-1)
-    scale = 2 * sigma ** 2 * (1 + 0.01 * (fw ** 2).sum(-1))
+    scale = 2 * sigma**2 * (1 + 0.01 * (fw**2).sum(-1))
     conf = np.exp(-err / scale)
     xs, ys = np.meshgrid(np.arange(W), np.arange(H))
     tx, ty = xs + fw[..., 0], ys + fw[..., 1]
@@ -39,5 +39,7 @@ def consistency(fw: np.ndarray, bw: np.ndarray, sigma: float = 1.0) -> np.ndarra
 def flow_pair(a: np.ndarray, b: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Forward ``(H, W, 3)`` and backward ``(H, W, 3)`` flow (dx, dy, confidence) between two frames."""
     fw, bw = dis_flow(a, b), dis_flow(b, a)
-    return (np.concatenate([fw, consistency(fw, bw)[..., None]], -1),
-            np.concatenate([bw, consistency(bw, fw)[..., None]], -1))
+    return (
+        np.concatenate([fw, consistency(fw, bw)[..., None]], -1),
+        np.concatenate([bw, consistency(bw, fw)[..., None]], -1),
+    )

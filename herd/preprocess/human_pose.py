@@ -30,10 +30,22 @@ L_SHOULDER, R_SHOULDER, L_HIP, R_HIP = 11, 12, 23, 24
 #: skeleton joint -> the mediapipe landmarks whose mean is that joint (mediapipe's "left" is the
 #: person's left, as is herd's ``l_``).
 JOINT_LANDMARKS: dict[str, tuple[int, ...]] = {
-    "pelvis": (L_HIP, R_HIP), "neck": (L_SHOULDER, R_SHOULDER), "head": (7, 8),
-    "l_shoulder": (11,), "l_elbow": (13,), "l_hand": (15,), "l_hip": (23,), "l_knee": (25,), "l_ankle": (27,),
+    "pelvis": (L_HIP, R_HIP),
+    "neck": (L_SHOULDER, R_SHOULDER),
+    "head": (7, 8),
+    "l_shoulder": (11,),
+    "l_elbow": (13,),
+    "l_hand": (15,),
+    "l_hip": (23,),
+    "l_knee": (25,),
+    "l_ankle": (27,),
     "l_foot": (31,),
-    "r_shoulder": (12,), "r_elbow": (14,), "r_hand": (16,), "r_hip": (24,), "r_knee": (26,), "r_ankle": (28,),
+    "r_shoulder": (12,),
+    "r_elbow": (14,),
+    "r_hand": (16,),
+    "r_hip": (24,),
+    "r_knee": (26,),
+    "r_ankle": (28,),
     "r_foot": (32,),
 }
 MIN_VISIBILITY = 0.5
@@ -65,8 +77,9 @@ def import_mediapipe(purpose: str):
     return mediapipe
 
 
-def detect_landmarks(frames: np.ndarray, crops: np.ndarray, masks: np.ndarray, size: int = 256,
-                     progress=None) -> Landmarks:
+def detect_landmarks(
+    frames: np.ndarray, crops: np.ndarray, masks: np.ndarray, size: int = 256, progress=None
+) -> Landmarks:
     """Run the pose landmarker over a video's frames in order (tracking mode).
 
     Each frame is cut to its object crop (``size`` pixels) and everything outside its dilated mask
@@ -86,9 +99,14 @@ def detect_landmarks(frames: np.ndarray, crops: np.ndarray, masks: np.ndarray, s
         for i, f in enumerate(frames):
             M = crop_matrix(crops[i], size)
             near = cv2.dilate(masks[i].astype(np.uint8), grow, iterations=max(1, f.shape[0] // 100))
-            cut = cv2.warpAffine(np.where(near[..., None] > 0, f, 127).astype(np.uint8), M, (size, size),
-                                 flags=cv2.INTER_AREA if size < crops[i][2] else cv2.INTER_LINEAR,
-                                 borderMode=cv2.BORDER_CONSTANT, borderValue=(127, 127, 127))
+            cut = cv2.warpAffine(
+                np.where(near[..., None] > 0, f, 127).astype(np.uint8),
+                M,
+                (size, size),
+                flags=cv2.INTER_AREA if size < crops[i][2] else cv2.INTER_LINEAR,
+                borderMode=cv2.BORDER_CONSTANT,
+                borderValue=(127, 127, 127),
+            )
             r = pose.process(cut)
             if r.pose_landmarks is not None and r.pose_world_landmarks is not None:
                 xy = np.array([(p.x * size - 0.5, p.y * size - 0.5) for p in r.pose_landmarks.landmark])

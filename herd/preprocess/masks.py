@@ -33,15 +33,19 @@ def folder_masks(folder: Path, src: Source) -> np.ndarray:
     files = image_files(folder)
     need = int(src.raw_indices.max()) + 1
     if len(files) < need:
-        raise HerdInputError(f"{folder}: {len(files)} masks for {src.path} which has at least {need} frames; "
-                             f"give one mask per frame (an empty mask where the object is absent)")
+        raise HerdInputError(
+            f"{folder}: {len(files)} masks for {src.path} which has at least {need} frames; "
+            f"give one mask per frame (an empty mask where the object is absent)"
+        )
     H, W = src.frames.shape[1:3]
     out = []
     for i in src.raw_indices:
         m = read_mask(files[i])
         if m.shape != (H, W):
-            raise HerdInputError(f"{files[i]}: mask is {m.shape[1]}x{m.shape[0]} but the frames of {src.path} are "
-                                 f"{W}x{H}; masks must match their frames")
+            raise HerdInputError(
+                f"{files[i]}: mask is {m.shape[1]}x{m.shape[0]} but the frames of {src.path} are "
+                f"{W}x{H}; masks must match their frames"
+            )
         out.append(m)
     masks = np.stack(out)
     if not masks.any():
@@ -73,7 +77,9 @@ def onnx_masks(src: Source, model: Path, size: int = 320) -> np.ndarray:
 
     model = Path(model)
     if not model.is_file():
-        raise HerdInputError(f"--mask_model {model}: no such file; pass a salient-object segmentation model in ONNX format")
+        raise HerdInputError(
+            f"--mask_model {model}: no such file; pass a salient-object segmentation model in ONNX format"
+        )
     try:
         import onnxruntime as ort
     except ImportError:
@@ -100,5 +106,7 @@ def make_masks(src: Source, category: str, mask_dir: Path | None, mask_model: Pa
         return onnx_masks(src, mask_model)
     if category == "human":
         return person_masks(src)
-    raise HerdInputError(f"{src.path}: no masks for a {category} video; pass --masks DIR (one PNG per frame) or "
-                         f"--mask_model FILE.onnx (a salient-object model)")
+    raise HerdInputError(
+        f"{src.path}: no masks for a {category} video; pass --masks DIR (one PNG per frame) or "
+        f"--mask_model FILE.onnx (a salient-object model)"
+    )

@@ -15,8 +15,10 @@ import sys
 import threading
 
 #: glog/absl lines (``W0000 00:00:1796608960.269080   21373 file.cc:114] ...``) and TensorFlow Lite's
-NATIVE_LOG_LINE = re.compile(rb"[IWEF]\d{4} [\d:.]+ +\d+ [\w.-]+:\d+\]|INFO: Created TensorFlow Lite |"
-                             rb"WARNING: All log messages before absl::InitializeLog\(\)")
+NATIVE_LOG_LINE = re.compile(
+    rb"[IWEF]\d{4} [\d:.]+ +\d+ [\w.-]+:\d+\]|INFO: Created TensorFlow Lite |"
+    rb"WARNING: All log messages before absl::InitializeLog\(\)"
+)
 _PIECE = re.compile(rb"[^\r\n]*(?:\r\n|\r|\n)")  # a line, or a progress bar's carriage-return update
 
 
@@ -40,7 +42,7 @@ def _forward(src: int, dst: int) -> None:
 def _write_all(fd: int, data: bytes) -> None:
     with contextlib.suppress(OSError):  # a closed terminal must not block the pipe
         while data:
-            data = data[os.write(fd, data):]
+            data = data[os.write(fd, data) :]
 
 
 @contextlib.contextmanager

@@ -8,14 +8,12 @@ is removed when the dataset is complete.
 
 from __future__ import annotations
 
-import contextlib
 import dataclasses
 import hashlib
 import importlib.util
 import json
 import os
 import shutil
-import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -46,6 +44,7 @@ from herd.preprocess.human_pose import (
 from herd.preprocess.masks import make_masks
 from herd.preprocess.native_logs import native_logs_filtered
 from herd.preprocess.sources import Source, read_source
+from herd.preprocess.work import StageTimes, VideoWork
 
 MIN_FRAMES = 8
 GENERIC_FOLDERS = ("jpegimages", "images", "frames", "rgb")
@@ -98,8 +97,20 @@ class PreprocessConfig:
 
 def _key(path: Path, cfg: PreprocessConfig, mask_dir: Path | None) -> str:
     st = path.stat()
-    parts = [str(path.resolve()), st.st_size, int(st.st_mtime), cfg.category, cfg.fps, cfg.max_frames, cfg.res,
-             cfg.focal, cfg.min_motion, str(mask_dir), str(cfg.mask_model), pose_source(cfg)]
+    parts = [
+        str(path.resolve()),
+        st.st_size,
+        int(st.st_mtime),
+        cfg.category,
+        cfg.fps,
+        cfg.max_frames,
+        cfg.res,
+        cfg.focal,
+        cfg.min_motion,
+        str(mask_dir),
+        str(cfg.mask_model),
+        pose_source(cfg),
+    ]
     return hashlib.sha1(json.dumps(parts, default=str).encode()).hexdigest()[:16]
 
 
@@ -113,12 +124,16 @@ def pose_source(cfg: PreprocessConfig) -> str:
         return "none"
     if cfg.pose == "mediapipe":
         if cfg.category != "human":
-            raise HerdInputError(f"--pose mediapipe: finds people only; use --pose cuenet or none for --category {cfg.category}")
+            raise HerdInputError(
+                f"--pose mediapipe: finds people only; use --pose cuenet or none for --category {cfg.category}"
+            )
         return "mediapipe"
     if cfg.pose == "cuenet":
         if not has_net:
-            raise HerdInputError(f"--pose cuenet: herd ships no cue network for --category {cfg.category}; "
-                                 "build one with python -m herd.cuenet, or use --pose none")
+            raise HerdInputError(
+                f"--pose cuenet: herd ships no cue network for --category {cfg.category}; "
+                "build one with python -m herd.cuenet, or use --pose none"
+            )
         return "cuenet"
     if cfg.pose != "auto":
         raise HerdInputError(f"--pose {cfg.pose}: choose auto, mediapipe, cuenet or none")
@@ -127,8 +142,9 @@ def pose_source(cfg: PreprocessConfig) -> str:
     return "cuenet" if has_net else "none"
 
 
-def human_landmarks(frames: np.ndarray, crops: np.ndarray, masks: np.ndarray, name: str, work: "VideoWork",
-                    progress: bool) -> Landmarks:
+def human_landmarks(
+    frames: np.ndarray, crops: np.ndarray, masks: np.ndarray, name: str, work: VideoWork, progress: bool
+) -> Landmarks:
     """The pose landmarks of one video's kept frames (a resumable stage)."""
     if work.has("lm_image"):
         return Landmarks(work.load("lm_image"), work.load("lm_world"), work.load("lm_found"))
@@ -162,49 +178,9 @@ def keep_moving_frames(frames: np.ndarray, masks: np.ndarray, min_motion: float)
     return np.array(keep)
 
 
-class VideoWork:
-    """Stage outputs of one video under ``<out>.work/<name>/``."""
-
-    def __init__(self, root: Path, key: str):
-        self.root = root
-        if (root / "key.txt").is_file() and (root / "key.txt").read_text() != key:
-            shutil.rmtree(root)
-        root.mkdir(parents=True, exist_ok=True)
-        (root / "key.txt").write_text(key)
-
-    def has(self, name: str) -> bool:
-        return (self.root / f"{name}.npy").is_file()
-
-    def save(self, name: str, a: np.ndarray) -> None:
-        tmp = self.root / f"{name}.tmp.npy"
-        np.save(tmp, a)
-        tmp.replace(self.root / f"{name}.npy")
-
-    def load(self, name: str) -> np.ndarray:
-        return np.load(self.root / f"{name}.npy")
-
-
-class StageTimes:
-    """Seconds per preprocessing stage, summed over videos: ``with times("flow"): ...``."""
-
-    def __init__(self):
-        self.seconds: dict[str, float] = {}
-
-    @contextlib.contextmanager
-    def __call__(self, stage: str):
-        t0 = time.perf_counter()
-        try:
-            yield
-        finally:
-            self.seconds[stage] = self.seconds.get(stage, 0.0) + time.perf_counter() - t0
-
-    def summary(self, frames: int) -> str:
-        """One line: each stage's seconds and milliseconds per input frame."""
-        return "; ".join(f"{k} {v:.1f} s ({1000 * v / max(frames, 1):.0f} ms/frame)" for k, v in self.seconds.items())
-
-
-def process_video(src: Source, mask_dir: Path | None, cfg: PreprocessConfig, work: VideoWork,
-                  times: StageTimes | None = None) -> dict:
+def process_video(
+    src: Source, mask_dir: Path | None, cfg: PreprocessConfig, work: VideoWork, times: StageTimes | None = None
+) -> dict:
     """Run the stages of one input; returns what the writer needs. ``times`` collects the seconds
     each stage took (a stage resumed from the work folder adds nothing)."""
     times = StageTimes() if times is None else times
@@ -223,8 +199,10 @@ def process_video(src: Source, mask_dir: Path | None, cfg: PreprocessConfig, wor
     frames, masks = src.frames[keep], masks[keep]
     detected = masks.reshape(len(masks), -1).any(1)
     if detected.sum() < MIN_FRAMES:
-        raise HerdInputError(f"{src.path}: only {int(detected.sum())} usable frames with the object (after skipping "
-                             f"near-duplicates); a video needs at least {MIN_FRAMES}. Use a longer clip or --min_motion 0")
+        raise HerdInputError(
+            f"{src.path}: only {int(detected.sum())} usable frames with the object (after skipping "
+            f"near-duplicates); a video needs at least {MIN_FRAMES}. Use a longer clip or --min_motion 0"
+        )
     with times("crop"):
         crops = object_crops(masks)
         H, W = src.frames.shape[1:3]
@@ -239,23 +217,40 @@ def process_video(src: Source, mask_dir: Path | None, cfg: PreprocessConfig, wor
         with times("pose"):
             lm = human_landmarks(frames, crops, masks, src.name, work, cfg.progress)
         names = list(JOINT_LANDMARKS)
-        pose = {"init_obj2cam": root_poses(lm, K_raw, BUILTIN["human"]), "keypoint_names": names,
-                "keypoints": crop_keypoints(lm, crops, cfg.res, names)}
+        pose = {
+            "init_obj2cam": root_poses(lm, K_raw, BUILTIN["human"]),
+            "keypoint_names": names,
+            "keypoints": crop_keypoints(lm, crops, cfg.res, names),
+        }
         if cfg.progress:
-            print(f"  {src.name}: a person in {int(lm.found.sum())} of {len(frames)} frames"
-                  + ("" if pose["init_obj2cam"] is not None else "; too few for initial poses (train with --init_pose search)"),
-                  flush=True)
+            print(
+                f"  {src.name}: a person in {int(lm.found.sum())} of {len(frames)} frames"
+                + (
+                    ""
+                    if pose["init_obj2cam"] is not None
+                    else "; too few for initial poses (train with --init_pose search)"
+                ),
+                flush=True,
+            )
     flows = {}
     F = len(rgb)
     for g in FLOW_GAPS:
-        if F <= g:
+        if g >= F:
             continue
         if work.has(f"fw_{g}") and work.has(f"bw_{g}"):
             flows[("fw", g)], flows[("bw", g)] = work.load(f"fw_{g}"), work.load(f"bw_{g}")
             continue
         with times("flow"), ThreadPoolExecutor(max(cfg.workers, 1)) as pool:
-            pairs = list(tqdm(pool.map(lambda t: flow_pair(rgb[t], rgb[t + g]), range(F - g)), total=F - g,
-                              desc=f"flow {src.name} gap {g}", unit="pair", disable=not cfg.progress, leave=False))
+            pairs = list(
+                tqdm(
+                    pool.map(lambda t, g=g: flow_pair(rgb[t], rgb[t + g]), range(F - g)),
+                    total=F - g,
+                    desc=f"flow {src.name} gap {g}",
+                    unit="pair",
+                    disable=not cfg.progress,
+                    leave=False,
+                )
+            )
         fw = np.stack([p[0] for p in pairs]).astype(np.float16)
         bw = np.stack([p[1] for p in pairs]).astype(np.float16)
         work.save(f"fw_{g}", fw)
@@ -267,11 +262,25 @@ def process_video(src: Source, mask_dir: Path | None, cfg: PreprocessConfig, wor
         with times("cue net"):
             net, header = load_cue_net(cfg.category)
             est = estimate_cues(net, header, cmask, flows.get(("fw", 1)), flows.get(("bw", 1)), cfg.res)
-        pose = {"keypoints": est["keypoints"], "keypoint_names": est["keypoint_names"],
-                "keypoint_sigma_px": est["keypoint_sigma_px"], "keypoints_mirrored": True,
-                "view_logp": est["view_logp"]}
-    return {"rgb": rgb, "mask": cmask, "detected": detected, "K": K, "flows": flows,
-            "raw_indices": src.raw_indices[keep], "crops": crops, "raw_size": [W, H], "raw_K": K_raw, "pose": pose}
+        pose = {
+            "keypoints": est["keypoints"],
+            "keypoint_names": est["keypoint_names"],
+            "keypoint_sigma_px": est["keypoint_sigma_px"],
+            "keypoints_mirrored": True,
+            "view_logp": est["view_logp"],
+        }
+    return {
+        "rgb": rgb,
+        "mask": cmask,
+        "detected": detected,
+        "K": K,
+        "flows": flows,
+        "raw_indices": src.raw_indices[keep],
+        "crops": crops,
+        "raw_size": [W, H],
+        "raw_K": K_raw,
+        "pose": pose,
+    }
 
 
 def preprocess(cfg: PreprocessConfig) -> Path:
@@ -284,12 +293,14 @@ def _preprocess(cfg: PreprocessConfig) -> Path:
     if cfg.category not in ("human", "quad"):
         raise HerdInputError(f"--category {cfg.category}: choose human or quad")
     if cfg.masks is not None and len(cfg.masks) != len(cfg.inputs):
-        raise HerdInputError(f"--masks: {len(cfg.masks)} folders for {len(cfg.inputs)} inputs; give one mask folder per input, in order")
+        raise HerdInputError(
+            f"--masks: {len(cfg.masks)} folders for {len(cfg.inputs)} inputs; give one mask folder per input, in order"
+        )
     out = Path(cfg.out)
     check_dataset_out(out, cfg.overwrite)  # before reading a frame
     names: list[str] = []
-    for p in cfg.inputs:
-        p = Path(p).resolve()
+    for given in cfg.inputs:
+        p = Path(given).resolve()
         n = p.stem if p.is_file() else p.name
         if p.is_dir() and n.lower() in GENERIC_FOLDERS:  # DAVIS-style <clip>/JPEGImages
             n = p.parent.name
@@ -299,8 +310,8 @@ def _preprocess(cfg: PreprocessConfig) -> Path:
     work_root = out.with_name(out.name + ".work")
     results = []
     times, total_frames = StageTimes(), 0
-    for i, (path, name) in enumerate(zip(cfg.inputs, names)):
-        path = Path(path)
+    for i, (given, name) in enumerate(zip(cfg.inputs, names)):
+        path = Path(given)
         mask_dir = cfg.masks[i] if cfg.masks else None
         with times("read"):
             src = read_source(path, cfg.fps, cfg.max_frames, name)
@@ -319,20 +330,37 @@ def _preprocess(cfg: PreprocessConfig) -> Path:
             raise
     skeleton = BUILTIN[cfg.category]
     truth = [synthetic_source(p) for p in cfg.inputs]
-    with times("write"), DatasetWriter(out, name=out.name, category=cfg.category, skeleton=skeleton, overwrite=cfg.overwrite,
-                       source={"tool": "herd preprocess", "inputs": [str(p) for p in cfg.inputs]}) as w:
+    with (
+        times("write"),
+        DatasetWriter(
+            out,
+            name=out.name,
+            category=cfg.category,
+            skeleton=skeleton,
+            overwrite=cfg.overwrite,
+            source={"tool": "herd preprocess", "inputs": [str(p) for p in cfg.inputs]},
+        ) as w,
+    ):
         for (name, r), src in zip(results, truth):
             v = w.video(name)
             for t in range(len(r["rgb"])):
                 v.write_frame(t, r["rgb"][t], r["mask"][t], ext=".jpg")
             for (d, g), f in r["flows"].items():
                 v.write_flow(d, g, f)
-            extra = {"crops": np.round(r["crops"], 3).tolist(), "raw_size": r["raw_size"],
-                     "raw_intrinsics": np.round(r["raw_K"], 3).tolist()}
+            extra = {
+                "crops": np.round(r["crops"], 3).tolist(),
+                "raw_size": r["raw_size"],
+                "raw_intrinsics": np.round(r["raw_K"], 3).tolist(),
+            }
             if src is not None:  # frames of a herd synth video: evaluation can follow them to its truth
-                extra["ground_truth"] = {"dataset": str(src[0]), "dataset_relative": os.path.relpath(src[0], out.resolve()),
-                                         "video": src[1]}
-            v.finish(intrinsics=r["K"], detected=r["detected"], frame_indices=r["raw_indices"], **r["pose"], extra=extra)
+                extra["ground_truth"] = {
+                    "dataset": str(src[0]),
+                    "dataset_relative": os.path.relpath(src[0], out.resolve()),
+                    "video": src[1],
+                }
+            v.finish(
+                intrinsics=r["K"], detected=r["detected"], frame_indices=r["raw_indices"], **r["pose"], extra=extra
+            )
     shutil.rmtree(work_root, ignore_errors=True)
     if cfg.progress:
         print(f"{out}: {total_frames} input frames; {times.summary(total_frames)}", flush=True)

@@ -41,15 +41,17 @@ def _read_folder(path: Path) -> tuple[list[np.ndarray], float | None]:
     files = image_files(path)
     if not files:
         raise HerdInputError(f"{path}: no .png or .jpg frames in this folder; pass a video file or a folder of frames")
-    frames = []
+    frames: list[np.ndarray] = []
     for f in files:
         try:
             a = np.asarray(Image.open(f).convert("RGB"))
         except (UnidentifiedImageError, OSError) as e:
             raise HerdInputError(f"{f}: corrupt or unreadable frame ({e}); replace or remove it") from None
         if frames and a.shape != frames[0].shape:
-            raise HerdInputError(f"{f}: frame is {a.shape[1]}x{a.shape[0]}, the folder's first is "
-                                 f"{frames[0].shape[1]}x{frames[0].shape[0]}; all frames of a video need one size")
+            raise HerdInputError(
+                f"{f}: frame is {a.shape[1]}x{a.shape[0]}, the folder's first is "
+                f"{frames[0].shape[1]}x{frames[0].shape[0]}; all frames of a video need one size"
+            )
         frames.append(a)
     return frames, None
 
@@ -64,7 +66,9 @@ def _read_video(path: Path) -> tuple[list[np.ndarray], float | None]:
         frames = [np.frombuffer(f, np.uint8).reshape(H, W, 3).copy() for f in gen]
     except (RuntimeError, OSError, StopIteration, ValueError) as e:
         msg = str(e).strip().splitlines()[-1] if str(e).strip() else type(e).__name__
-        raise HerdInputError(f"{path}: unreadable video ({msg}); check the file plays, or extract its frames into a folder") from None
+        raise HerdInputError(
+            f"{path}: unreadable video ({msg}); check the file plays, or extract its frames into a folder"
+        ) from None
     if not frames:
         raise HerdInputError(f"{path}: the video has no frames; check the file")
     return frames, float(meta.get("fps") or 0) or None

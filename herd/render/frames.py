@@ -32,8 +32,9 @@ def normals_from_depth(depth: np.ndarray, intrinsics: np.ndarray, mask: np.ndarr
 
 
 @torch.no_grad()
-def render_frame(model: HerdModel, st: FrameState, res: int, proxy: Proxy, cfg: RenderConfig,
-                 surface: bool = True) -> dict[str, np.ndarray]:
+def render_frame(
+    model: HerdModel, st: FrameState, res: int, proxy: Proxy, cfg: RenderConfig, surface: bool = True
+) -> dict[str, np.ndarray]:
     """Render one frame (``st`` of a single frame, intrinsics at ``res``).
 
     Returns float32 NumPy arrays: ``rgb (res, res, 3)`` in [0, 1], ``mask (res, res)`` opacity,
@@ -52,13 +53,24 @@ def render_frame(model: HerdModel, st: FrameState, res: int, proxy: Proxy, cfg: 
         normal = np.where(fg[..., None], out["normal"], 0.0)
     else:
         depth, normal = depth_volume, normals_from_depth(depth_volume, st.intrinsics[0].cpu().numpy(), fg)
-    return {"rgb": np.clip(out["rgb"], 0, 1), "mask": alpha, "depth": depth.astype(np.float32),
-            "normal": normal.astype(np.float32), "xyz": out["xyz"] / np.maximum(alpha, 1e-6)[..., None],
-            "depth_volume": depth_volume}
+    return {
+        "rgb": np.clip(out["rgb"], 0, 1),
+        "mask": alpha,
+        "depth": depth.astype(np.float32),
+        "normal": normal.astype(np.float32),
+        "xyz": out["xyz"] / np.maximum(alpha, 1e-6)[..., None],
+        "depth_volume": depth_volume,
+    }
 
 
-def to_uint8(channel: str, value: np.ndarray, mask: np.ndarray, depth_range: tuple[float, float] | None = None,
-             center: np.ndarray | None = None, extent: float = 1.0) -> np.ndarray:
+def to_uint8(
+    channel: str,
+    value: np.ndarray,
+    mask: np.ndarray,
+    depth_range: tuple[float, float] | None = None,
+    center: np.ndarray | None = None,
+    extent: float = 1.0,
+) -> np.ndarray:
     """A rendered channel as an ``(H, W, 3)`` uint8 picture on white.
 
     rgb as is; mask as grey levels; depth as a colour map over ``depth_range`` (near is warm);
@@ -72,8 +84,11 @@ def to_uint8(channel: str, value: np.ndarray, mask: np.ndarray, depth_range: tup
     elif channel == "mask":
         pic = np.repeat(value[..., None], 3, -1)
     elif channel == "depth":
-        lo, hi = depth_range if depth_range else (float(value[fg].min()) if fg.any() else 0.0,
-                                                  float(value[fg].max()) if fg.any() else 1.0)
+        lo, hi = (
+            depth_range
+            if depth_range
+            else (float(value[fg].min()) if fg.any() else 0.0, float(value[fg].max()) if fg.any() else 1.0)
+        )
         d = 1 - np.clip((value - lo) / max(hi - lo, 1e-6), 0, 1)
         pic = cv2.applyColorMap((d * 255).astype(np.uint8), cv2.COLORMAP_INFERNO)[..., ::-1] / 255.0
         pic = np.where(fg[..., None], pic, 1.0)

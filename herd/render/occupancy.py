@@ -49,8 +49,16 @@ def grid_points(lo: torch.Tensor, hi: torch.Tensor, G: int) -> torch.Tensor:
 
 
 @torch.no_grad()
-def build_proxy(sdf_fn, lo: torch.Tensor, hi: torch.Tensor, G: int = 64, margin_cells: float = 1.0,
-                inner_cells: float = 3.0, num_points: int = 600, generator: torch.Generator | None = None) -> Proxy:
+def build_proxy(
+    sdf_fn,
+    lo: torch.Tensor,
+    hi: torch.Tensor,
+    G: int = 64,
+    margin_cells: float = 1.0,
+    inner_cells: float = 3.0,
+    num_points: int = 600,
+    generator: torch.Generator | None = None,
+) -> Proxy:
     """Evaluate ``sdf_fn((N, 3)) -> (N,)`` on a grid and make the :class:`Proxy`.
 
     Occupied cells form a shell around the surface: SDF between ``-inner_cells`` and

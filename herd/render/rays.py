@@ -7,8 +7,9 @@ import torch
 from herd.model.so3 import invert_transform
 
 
-def pixel_rays(pix: torch.Tensor, intrinsics: torch.Tensor, obj2cam: torch.Tensor,
-               counts: list[int]) -> tuple[torch.Tensor, torch.Tensor]:
+def pixel_rays(
+    pix: torch.Tensor, intrinsics: torch.Tensor, obj2cam: torch.Tensor, counts: list[int]
+) -> tuple[torch.Tensor, torch.Tensor]:
     """Rays through pixels, grouped by frame.
 
     Args:
@@ -22,13 +23,17 @@ def pixel_rays(pix: torch.Tensor, intrinsics: torch.Tensor, obj2cam: torch.Tenso
     """
     rep = torch.tensor(counts, device=pix.device)
     K = torch.repeat_interleave(intrinsics, rep, dim=0)
-    d_cam = torch.stack([(pix[:, 0] - K[:, 2]) / K[:, 0], (pix[:, 1] - K[:, 3]) / K[:, 1], torch.ones_like(pix[:, 0])], -1)
+    d_cam = torch.stack(
+        [(pix[:, 0] - K[:, 2]) / K[:, 0], (pix[:, 1] - K[:, 3]) / K[:, 1], torch.ones_like(pix[:, 0])], -1
+    )
     cam2obj = torch.repeat_interleave(invert_transform(obj2cam), rep, dim=0)
     dirs = (cam2obj[:, :3, :3] @ d_cam[..., None])[..., 0]
     return cam2obj[:, :3, 3], dirs
 
 
-def ray_box(origins: torch.Tensor, dirs: torch.Tensor, lo: torch.Tensor, hi: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+def ray_box(
+    origins: torch.Tensor, dirs: torch.Tensor, lo: torch.Tensor, hi: torch.Tensor
+) -> tuple[torch.Tensor, torch.Tensor]:
     """Slab intersection of ``(R, 3)`` rays with per-ray boxes ``(R, 3)`` lo/hi: ``(R,)`` near, far
     (far <= near where the ray misses)."""
     inv = 1.0 / torch.where(dirs.abs() < 1e-9, torch.full_like(dirs, 1e-9), dirs)
@@ -41,5 +46,10 @@ def ray_box(origins: torch.Tensor, dirs: torch.Tensor, lo: torch.Tensor, hi: tor
 def project(points_cam: torch.Tensor, intrinsics: torch.Tensor) -> torch.Tensor:
     """``(N, 3)`` camera points with ``(N, 4)`` intrinsics to ``(N, 2)`` pixels."""
     z = points_cam[:, 2].clamp(min=1e-6)
-    return torch.stack([intrinsics[:, 0] * points_cam[:, 0] / z + intrinsics[:, 2],
-                        intrinsics[:, 1] * points_cam[:, 1] / z + intrinsics[:, 3]], -1)
+    return torch.stack(
+        [
+            intrinsics[:, 0] * points_cam[:, 0] / z + intrinsics[:, 2],
+            intrinsics[:, 1] * points_cam[:, 1] / z + intrinsics[:, 3],
+        ],
+        -1,
+    )

@@ -1,4 +1,5 @@
-"""Render rays of a batch of frames: sampling, empty-space skipping, warping, compositing, flow."""
+"""Render rays of a batch of frames: sampling, empty-space skipping, warping, compositing, flow;
+in training, also the samples the objective's regularisers are computed from."""
 
 from __future__ import annotations
 
@@ -31,16 +32,45 @@ class RenderConfig:
 
 
 @dataclasses.dataclass
+class TrainingSamples:
+    """The samples of a training render, for the regularisers the objective computes from them
+    (:mod:`herd.train.objective`): the ``N`` occupied samples, grouped by frame, in both spaces,
+    which of them weigh in the image, and canonical points for the SDF's terms.
+
+    Attributes:
+        posed: ``(N, 3)`` sample points in the posed object space of their frames.
+        canonical: ``(N, 3)`` the same points warped to canonical space (differentiable).
+        back_offset: ``(N, 3)`` the backward soft displacement in that warp, or None without soft
+            deformation.
+        weight: ``(N,)`` compositing weights (differentiable).
+        selected: ``(M,)`` indices of the samples whose weight is above the threshold (those that
+            matter for the warp regularisers).
+        selected_frame: ``(M,)`` batch frame (0..K-1) of each selected sample; selected_counts: the
+            number of selected samples of each of the ``K`` frames.
+        eik_points: ``(E, 3)`` canonical points (detached) for the eikonal term; eik_codes:
+            ``(E, C)`` the shape codes they are evaluated with.
+    """
+
+    posed: torch.Tensor
+    canonical: torch.Tensor
+    back_offset: torch.Tensor | None
+    weight: torch.Tensor
+    selected: torch.Tensor
+    selected_frame: torch.Tensor
+    selected_counts: list[int]
+    eik_points: torch.Tensor
+    eik_codes: torch.Tensor
+
+
+@dataclasses.dataclass
 class RayOutputs:
     """Per-ray renders (``R`` rays) and what the losses need.
 
     Attributes:
         opacity: ``(R,)``; rgb: ``(R, 3)``; depth: ``(R,)`` camera z; xyz: ``(R, 3)`` canonical.
         flow: ``(R, 2)`` pixels to the paired frame (None when not asked for).
-        cycle: weighted mean squared forward-backward warp residual (metres^2), or None.
-        soft: weighted mean of the squared forward plus backward soft displacement (metres^2), or
-            None.
-        eik_points, eik_codes: canonical points and their codes for the eikonal term.
+        samples: what a training render hands the objective for its regularisers
+            (:class:`TrainingSamples`; None when rendering, or when no sample was occupied).
         occupied_fraction: share of samples that reached the networks.
         origins, dirs: ``(R, 3)`` the rays in posed object space; z: ``(R, S)`` sample depths;
             sample_sdf: ``(R, S)`` SDF at the samples, nan where skipped; sample_weight: ``(R, S)``
@@ -53,10 +83,7 @@ class RayOutputs:
     depth: torch.Tensor
     xyz: torch.Tensor
     flow: torch.Tensor | None = None
-    cycle: torch.Tensor | None = None
-    soft: torch.Tensor | None = None
-    eik_points: torch.Tensor | None = None
-    eik_codes: torch.Tensor | None = None
+    samples: TrainingSamples | None = None
     occupied_fraction: float = 0.0
     origins: torch.Tensor | None = None
     dirs: torch.Tensor | None = None
@@ -79,8 +106,9 @@ def _segment_sums(values: torch.Tensor, counts: list[int]) -> list[int]:
     return [int(v.sum()) for v in torch.split(values, counts)]
 
 
-def _shade_with_normals(model: HerdModel, st: FrameState, xo: torch.Tensor, xc0: torch.Tensor, counts: list[int],
-                        code: PerFrame) -> tuple[torch.Tensor, torch.Tensor | None, torch.Tensor, torch.Tensor]:
+def _shade_with_normals(
+    model: HerdModel, st: FrameState, xo: torch.Tensor, xc0: torch.Tensor, counts: list[int], code: PerFrame
+) -> tuple[torch.Tensor, torch.Tensor | None, torch.Tensor, torch.Tensor]:
     """Warp and shade ``(N, 3)`` posed samples (grouped by frame) whose colour sees the surface
     normal: the gradient of the posed SDF at each sample (one extra backward pass through the
     trunk and the warp, first order), rotated to camera space and detached, so that the colour
@@ -102,9 +130,17 @@ def _shade_with_normals(model: HerdModel, st: FrameState, xo: torch.Tensor, xc0:
     return xc, back_offset, sdf, model.field.color(xc, feat, PerFrame(st.app, counts), n)
 
 
-def render_rays(model: HerdModel, st: FrameState, pix: torch.Tensor, counts: list[int], proxy: Proxy,
-                cfg: RenderConfig, training: bool = True, pair: FrameState | None = None,
-                generator: torch.Generator | None = None, soft_scale: torch.Tensor | None = None) -> RayOutputs:
+def render_rays(
+    model: HerdModel,
+    st: FrameState,
+    pix: torch.Tensor,
+    counts: list[int],
+    proxy: Proxy,
+    cfg: RenderConfig,
+    training: bool = True,
+    pair: FrameState | None = None,
+    generator: torch.Generator | None = None,
+) -> RayOutputs:
     """Volume-render rays grouped by frame.
 
     Args:
@@ -112,9 +148,9 @@ def render_rays(model: HerdModel, st: FrameState, pix: torch.Tensor, counts: lis
         st: state of the ``K`` frames the rays belong to.
         pix: ``(R, 2)`` pixel coordinates, rays of frame k contiguous, ``counts[k]`` of them.
         proxy: current proxy (occupancy grid and surface points).
-        training: stratified jitter of the samples and the regularisation terms.
+        training: stratified jitter of the samples, and the samples the regularisers need
+            (:attr:`RayOutputs.samples`).
         pair: state of each frame's paired frame (same order), to render flow into it.
-        soft_scale: ``(K,)`` factor on each frame's samples in the soft-deformation size term.
     """
     R, S = pix.shape[0], cfg.num_samples
     dev = pix.device
@@ -153,14 +189,21 @@ def render_rays(model: HerdModel, st: FrameState, pix: torch.Tensor, counts: lis
     rgb_r = torch.zeros(R, 3, device=dev).index_add(0, ray_of, wo[:, None] * rgb)
     xyz_r = torch.zeros(R, 3, device=dev).index_add(0, ray_of, wo[:, None] * xc)
     depth = (w * z).sum(1)
-    out = RayOutputs(opacity=opacity, rgb=rgb_r, depth=depth, xyz=xyz_r,
-                     occupied_fraction=float(occ.float().mean()) if occ.numel() else 0.0)
+    out = RayOutputs(
+        opacity=opacity,
+        rgb=rgb_r,
+        depth=depth,
+        xyz=xyz_r,
+        occupied_fraction=float(occ.float().mean()) if occ.numel() else 0.0,
+    )
     if not training:
         out.origins, out.dirs, out.z, out.sample_weight = origins, dirs, z, w.detach()
         out.sample_sdf = torch.full((R * S,), float("nan"), device=dev).index_put((idx,), sdf.detach()).reshape(R, S)
     # flow and warp regularisers only where the samples matter: weight above a threshold
     sel = (wo.detach() > cfg.weight_threshold).nonzero()[:, 0] if len(idx) else idx
-    sel_frame = torch.repeat_interleave(torch.arange(len(counts), device=dev), torch.tensor(occ_counts, device=dev))[sel]
+    sel_frame = torch.repeat_interleave(torch.arange(len(counts), device=dev), torch.tensor(occ_counts, device=dev))[
+        sel
+    ]
     sel_counts = [int(c) for c in torch.bincount(sel_frame, minlength=len(counts))]
     if pair is not None:
         out.flow = torch.zeros(R, 2, device=dev)
@@ -173,23 +216,32 @@ def render_rays(model: HerdModel, st: FrameState, pix: torch.Tensor, counts: lis
             den = torch.zeros(R, device=dev).index_add(0, ray_of[sel], ws)
             out.flow = num / den.clamp(min=1e-4)[:, None] - pix
     if training and len(sel):
-        if model.bones is not None or model.soft is not None:
-            back, offset = model.to_posed(xc[sel], sel_counts, st, return_offset=True)
-            wd = wo[sel].detach()
-            weighted_mean = lambda v: (wd * v).sum() / wd.sum().clamp(min=1e-6)  # noqa: E731
-            out.cycle = weighted_mean(((back - xo[sel]) ** 2).sum(-1))
-            if offset is not None:  # both directions: the backward one is what the render sees
-                size = (offset ** 2).sum(-1) + (back_offset[sel] ** 2).sum(-1)
-                out.soft = weighted_mean(size if soft_scale is None else size * soft_scale[sel_frame])
         m = min(cfg.eikonal_points, len(idx))
         pick = torch.randperm(len(idx), generator=generator, device=dev)[:m]
-        out.eik_points, out.eik_codes = xc[pick].detach(), code.rows(pick).detach()
+        out.samples = TrainingSamples(
+            posed=xo,
+            canonical=xc,
+            back_offset=back_offset,
+            weight=wo,
+            selected=sel,
+            selected_frame=sel_frame,
+            selected_counts=sel_counts,
+            eik_points=xc[pick].detach(),
+            eik_codes=code.rows(pick).detach(),
+        )
     return out
 
 
 @torch.no_grad()
-def render_mask(model: HerdModel, frame: int, res: int, proxy: Proxy, cfg: RenderConfig,
-                obj2cam: torch.Tensor | None = None, intrinsics: torch.Tensor | None = None):
+def render_mask(
+    model: HerdModel,
+    frame: int,
+    res: int,
+    proxy: Proxy,
+    cfg: RenderConfig,
+    obj2cam: torch.Tensor | None = None,
+    intrinsics: torch.Tensor | None = None,
+):
     """``(res, res)`` bool NumPy silhouette (opacity > 0.5) of a global frame, optionally from
     another camera (``(4, 4)`` obj2cam in the model's object space, ``(4,)`` intrinsics at ``res``)."""
     dev = model.center.device
@@ -202,8 +254,16 @@ def render_mask(model: HerdModel, frame: int, res: int, proxy: Proxy, cfg: Rende
 
 
 @torch.no_grad()
-def render_image(model: HerdModel, st: FrameState, height: int, width: int, proxy: Proxy, cfg: RenderConfig,
-                 chunk: int = 8192, surface: bool = True) -> dict[str, torch.Tensor]:
+def render_image(
+    model: HerdModel,
+    st: FrameState,
+    height: int,
+    width: int,
+    proxy: Proxy,
+    cfg: RenderConfig,
+    chunk: int = 8192,
+    surface: bool = True,
+) -> dict[str, torch.Tensor]:
     """Render one frame (``st`` of a single frame) in chunks: ``opacity (H, W)``, ``rgb (H, W, 3)``,
     ``depth (H, W)`` (volume-rendered, not normalised by opacity), ``xyz (H, W, 3)``; with
     ``surface`` also ``surface_depth (H, W)`` camera z of the SDF's zero crossing (nan where there
@@ -211,7 +271,9 @@ def render_image(model: HerdModel, st: FrameState, height: int, width: int, prox
     (:mod:`herd.render.surface`). Memory stays flat at any resolution."""
     from herd.render.surface import find_surface
 
-    ys, xs = torch.meshgrid(torch.arange(height, dtype=torch.float32), torch.arange(width, dtype=torch.float32), indexing="ij")
+    ys, xs = torch.meshgrid(
+        torch.arange(height, dtype=torch.float32), torch.arange(width, dtype=torch.float32), indexing="ij"
+    )
     pix = torch.stack([xs.reshape(-1), ys.reshape(-1)], -1)
     outs = {"opacity": [], "rgb": [], "depth": [], "xyz": []}
     if surface:

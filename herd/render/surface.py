@@ -55,7 +55,7 @@ def posed_sdf(model: HerdModel, st: FrameState, x: torch.Tensor, counts: list[in
     return model.sdf(xc, PerFrame(st.shape_code, counts))
 
 
-def first_crossing(z: torch.Tensor, sdf: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+def first_crossing(z: torch.Tensor, sdf: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor]:
     """The first outside-to-inside sign change along each ray.
 
     Args:
@@ -74,8 +74,9 @@ def first_crossing(z: torch.Tensor, sdf: torch.Tensor) -> tuple[torch.Tensor, to
 
 def _ray_frames(counts: list[int], rows: torch.Tensor) -> list[int]:
     """Rays per frame among the selected ``rows`` (rays grouped by frame in ``counts``)."""
-    frame = torch.repeat_interleave(torch.arange(len(counts), device=rows.device),
-                                    torch.tensor(counts, device=rows.device))[rows]
+    frame = torch.repeat_interleave(
+        torch.arange(len(counts), device=rows.device), torch.tensor(counts, device=rows.device)
+    )[rows]
     return [int(c) for c in torch.bincount(frame, minlength=len(counts))]
 
 
@@ -111,8 +112,16 @@ def camera_normals(model: HerdModel, st: FrameState, x: torch.Tensor, counts: li
 
 
 @torch.no_grad()
-def find_surface(model: HerdModel, st: FrameState, origins: torch.Tensor, dirs: torch.Tensor, counts: list[int],
-                 z: torch.Tensor, sdf: torch.Tensor, weights: torch.Tensor) -> Surface:
+def find_surface(
+    model: HerdModel,
+    st: FrameState,
+    origins: torch.Tensor,
+    dirs: torch.Tensor,
+    counts: list[int],
+    z: torch.Tensor,
+    sdf: torch.Tensor,
+    weights: torch.Tensor,
+) -> Surface:
     """Depth and normals of the surface along rays already volume-rendered.
 
     The first bracketed crossing is taken when it lies where the ray turns opaque (accumulated
@@ -159,7 +168,10 @@ def find_surface(model: HerdModel, st: FrameState, origins: torch.Tensor, dirs: 
             d[sel] = refine_bracket(sdf_at(rows[sel]), tb[sel], sbf[sel])
         inside = (~ok & (s.amin(1) < 0)).nonzero()[:, 0]  # the entry lies before the window
         if len(inside):
-            f, ti = sdf_at(rows[inside]), t[inside].gather(1, (s[inside] < 0).to(torch.int8).argmax(1, keepdim=True))[:, 0]
+            f, ti = (
+                sdf_at(rows[inside]),
+                t[inside].gather(1, (s[inside] < 0).to(torch.int8).argmax(1, keepdim=True))[:, 0],
+            )
             step = dirs[rows[inside]].norm(dim=-1)  # metres per unit of camera z
             for _ in range(TRACE_STEPS):  # sphere tracing back towards the camera
                 ti = ti + f(ti) / step

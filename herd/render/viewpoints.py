@@ -58,8 +58,10 @@ def parse_viewpoint(text: str) -> Viewpoint:
             if kind == "bev":
                 return Viewpoint("bev", float(m.group(1)))
             return Viewpoint("ref")
-    raise HerdInputError(f"--viewpoint {text}: unknown; use ref, rot-<elevation>-<max_angle> (e.g. rot-0-360) "
-                         f"or bev-<elevation> (e.g. bev-90)")
+    raise HerdInputError(
+        f"--viewpoint {text}: unknown; use ref, rot-<elevation>-<max_angle> (e.g. rot-0-360) "
+        f"or bev-<elevation> (e.g. bev-90)"
+    )
 
 
 def orbit(ref_obj2cam: np.ndarray, center: np.ndarray, azimuth: float, elevation: float) -> np.ndarray:
@@ -75,8 +77,7 @@ def orbit(ref_obj2cam: np.ndarray, center: np.ndarray, azimuth: float, elevation
     return out
 
 
-def camera_path(vp: Viewpoint, ref_obj2cam: np.ndarray, center: np.ndarray, freeze: int | None = None
-                ) -> np.ndarray:
+def camera_path(vp: Viewpoint, ref_obj2cam: np.ndarray, center: np.ndarray, freeze: int | None = None) -> np.ndarray:
     """Cameras of a rendered sequence.
 
     Args:

@@ -19,11 +19,11 @@ import json
 import shutil
 from pathlib import Path
 
-from herd.errors import HerdInputError
 from herd.atomic import atomic_dir
+from herd.errors import HerdInputError
 from herd.report.charts import line_chart
 from herd.report.page import render_page
-from herd.train.run_dir import read_commands
+from herd.run.folders import read_commands
 
 REPO = Path(__file__).resolve().parents[2]
 VIEWER_PACKAGES = (REPO / "tools" / "node_modules",)
@@ -35,8 +35,10 @@ def find_viewer() -> Path:
         p = root / "@google" / "model-viewer"
         if (p / "dist" / "model-viewer-umd.min.js").is_file():
             return p
-    raise HerdInputError("the 3D viewer (<model-viewer>) is not installed; run 'make tools' in the herd repository "
-                         "(installs the pinned npm package into tools/node_modules)")
+    raise HerdInputError(
+        "the 3D viewer (<model-viewer>) is not installed; run 'make tools' in the herd repository "
+        "(installs the pinned npm package into tools/node_modules)"
+    )
 
 
 def _vendor(dst: Path) -> None:
@@ -74,8 +76,13 @@ def _charts(run: Path, history: list[dict]) -> list[str]:
     if losses:
         charts.append(line_chart("loss terms", dict(sorted(losses.items())[:6]), log_y=True))
     if history:
-        charts.append(line_chart("mask IoU (4 frames) over training time",
-                                 {"mask IoU": [(h["time"] / 60, h["mask_iou"]) for h in history]}, xlabel="minutes"))
+        charts.append(
+            line_chart(
+                "mask IoU (4 frames) over training time",
+                {"mask IoU": [(h["time"] / 60, h["mask_iou"]) for h in history]},
+                xlabel="minutes",
+            )
+        )
     if "train/lr" in s:
         charts.append(line_chart("learning rate", {"lr": s["train/lr"]}))
     return charts
@@ -108,12 +115,14 @@ def _models(run: Path) -> tuple[dict[str, str], list[str]]:
         models[f"{r}-proxy.glb"] = f
         if (run / f"{r}-bones.glb").is_file():
             models[f"{r}-bones.glb"] = run / f"{r}-bones.glb"
-    return {k: "data:model/gltf-binary;base64," + base64.b64encode(v.read_bytes()).decode() for k, v in models.items()}, rounds
+    return {
+        k: "data:model/gltf-binary;base64," + base64.b64encode(v.read_bytes()).decode() for k, v in models.items()
+    }, rounds
 
 
 def build_report(run: Path) -> Path:
     """Write ``run/report/`` (atomically) and return the path of ``index.html``."""
-    from herd.train.run_summary import run_summary
+    from herd.run.summary import run_summary
 
     run = Path(run)
     if not (run / "opts.log").is_file():
@@ -129,10 +138,16 @@ def build_report(run: Path) -> Path:
         videos = _videos(run, tmp / "media")
         models, rounds = _models(run)
         (tmp / "models.js").write_text("window.HERD_MODELS = " + json.dumps(models) + ";\n")
-        page = render_page(title=run.name, summary=summary, charts=_charts(run, summary["history"]), videos=videos,
-                           animated=[k for k in models if k.endswith("animated.glb")], rounds=rounds,
-                           metrics=metrics, commands=read_commands(run),
-                           opts=(run / "opts.log").read_text().splitlines())
+        page = render_page(
+            title=run.name,
+            summary=summary,
+            charts=_charts(run, summary["history"]),
+            videos=videos,
+            animated=[k for k in models if k.endswith("animated.glb")],
+            rounds=rounds,
+            metrics=metrics,
+            commands=read_commands(run),
+            opts=(run / "opts.log").read_text().splitlines(),
+        )
         (tmp / "index.html").write_text(page)
     return out / "index.html"
-

@@ -56,48 +56,71 @@ def _metrics_table(metrics: dict) -> str:
     return f"<table><tr><th>metric</th>{head}</tr>{''.join(rows)}</table>"
 
 
-def render_page(title: str, summary: dict, charts: list[str], videos: list[dict], animated: list[str],
-                rounds: list[str], metrics: dict | None, commands: list[str], opts: list[str]) -> str:
+def render_page(
+    title: str,
+    summary: dict,
+    charts: list[str],
+    videos: list[dict],
+    animated: list[str],
+    rounds: list[str],
+    metrics: dict | None,
+    commands: list[str],
+    opts: list[str],
+) -> str:
     """The page as a string."""
     e = html.escape
-    parts = [f"<!doctype html><html><head><meta charset='utf-8'><title>herd: {e(title)}</title>",
-             f"<style>{CSS}</style>",
-             "<script src='vendor/model-viewer-umd.min.js'></script><script src='models.js'></script>",
-             f"<script>{SCRIPT}</script></head><body>",
-             f"<header><h1>herd report: {e(title)}</h1><div>dataset {e(str(summary.get('seqname')))} · motion "
-             f"{e(str(summary.get('fg_motion')))} · step {summary['step']} of {summary['total_steps']}</div></header><main>"]
+    parts = [
+        f"<!doctype html><html><head><meta charset='utf-8'><title>herd: {e(title)}</title>",
+        f"<style>{CSS}</style>",
+        "<script src='vendor/model-viewer-umd.min.js'></script><script src='models.js'></script>",
+        f"<script>{SCRIPT}</script></head><body>",
+        f"<header><h1>herd report: {e(title)}</h1><div>dataset {e(str(summary.get('seqname')))} · motion "
+        f"{e(str(summary.get('fg_motion')))} · step {summary['step']} of {summary['total_steps']}</div></header><main>",
+    ]
     if metrics:
         parts.append(f"<section><h2>Metrics</h2>{_metrics_table(metrics)}</section>")
     if animated:
         cards = "".join(
             f"<div class='card'><h3>{e(name)}</h3><model-viewer id='anim{i}' data-model='{e(name)}' camera-controls "
             f"autoplay shadow-intensity='0.6' exposure='1.1' alt='{e(name)}'></model-viewer></div>"
-            for i, name in enumerate(animated))
+            for i, name in enumerate(animated)
+        )
         parts.append(f"<section><h2>Animated models (exported glTF)</h2><div class='grid'>{cards}</div></section>")
     if videos:
-        cards = "".join(f"<div class='card'><h3>{e(v['title'])}</h3><video src='{e(v['src'])}' controls loop autoplay muted "
-                        f"playsinline></video></div>" for v in videos)
+        cards = "".join(
+            f"<div class='card'><h3>{e(v['title'])}</h3><video src='{e(v['src'])}' controls loop autoplay muted "
+            f"playsinline></video></div>"
+            for v in videos
+        )
         parts.append(f"<section><h2>Renderings</h2><div class='grid'>{cards}</div></section>")
     if rounds:
         opts_html = "".join(f"<option{' selected' if r == rounds[-1] else ''}>{e(r)}</option>" for r in rounds)
-        parts.append("<section><h2>Training rounds: proxy (with cameras) and bones</h2>"
-                     f"<p>round <select id='round'>{opts_html}</select></p><div class='grid'>"
-                     "<div class='card'><h3>proxy and cameras</h3><model-viewer id='proxy' camera-controls></model-viewer></div>"
-                     "<div class='card'><h3>bones</h3><model-viewer id='bones' camera-controls></model-viewer></div>"
-                     "</div></section>")
+        parts.append(
+            "<section><h2>Training rounds: proxy (with cameras) and bones</h2>"
+            f"<p>round <select id='round'>{opts_html}</select></p><div class='grid'>"
+            "<div class='card'><h3>proxy and cameras</h3><model-viewer id='proxy' camera-controls></model-viewer></div>"
+            "<div class='card'><h3>bones</h3><model-viewer id='bones' camera-controls></model-viewer></div>"
+            "</div></section>"
+        )
     if charts:
         parts.append(f"<section><h2>Training curves</h2><div class='grid'>{''.join(charts)}</div></section>")
     bl = summary.get("bone_lengths")
     if bl and len(bl["individuals"]) > 1:
         head = "".join(f"<th>{e(b)}</th>" for b in bl["bones"])
-        rows = "".join(f"<tr><td>{e(n)}</td>" + "".join(f"<td>{x:.3f}</td>" for x in row) + "</tr>"
-                       for n, row in zip(bl["individuals"], bl["relative"]))
-        parts.append(f"<section><h2>Bone lengths relative to the category mean</h2><div style='overflow:auto'>"
-                     f"<table><tr><th></th>{head}</tr>{rows}</table></div></section>")
+        rows = "".join(
+            f"<tr><td>{e(n)}</td>" + "".join(f"<td>{x:.3f}</td>" for x in row) + "</tr>"
+            for n, row in zip(bl["individuals"], bl["relative"])
+        )
+        parts.append(
+            f"<section><h2>Bone lengths relative to the category mean</h2><div style='overflow:auto'>"
+            f"<table><tr><th></th>{head}</tr>{rows}</table></div></section>"
+        )
     if commands:
         parts.append(f"<section><h2>Commands</h2><pre>{e(chr(10).join(commands))}</pre></section>")
     parts.append(f"<section><h2>Options (opts.log)</h2><pre>{e(chr(10).join(opts))}</pre></section>")
-    parts.append(f"<footer><small>3D viewer: &lt;model-viewer&gt; and three.js, see vendor/ for versions and licences. "
-                 f"Models: {e(json.dumps(len(animated)))} animated, {len(rounds)} rounds.</small></footer>")
+    parts.append(
+        f"<footer><small>3D viewer: &lt;model-viewer&gt; and three.js, see vendor/ for versions and licences. "
+        f"Models: {e(json.dumps(len(animated)))} animated, {len(rounds)} rounds.</small></footer>"
+    )
     parts.append("</main></body></html>")
     return "\n".join(parts)

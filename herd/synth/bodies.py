@@ -18,11 +18,19 @@ from herd.geometry.skeleton import Skeleton, forward_kinematics
 
 # Bone-length groups that vary together per individual, by child-joint base name.
 _GROUPS = {
-    "human": {"torso": ("spine", "chest"), "neck": ("neck", "head"), "arm": ("shoulder", "elbow", "hand"),
-              "leg": ("hip", "knee", "ankle", "foot")},
-    "quad": {"torso": ("spine1", "spine2", "chest"), "neck": ("neck", "head"),
-             "front_leg": ("shoulder", "elbow", "wrist", "paw"), "back_leg": ("hip", "knee", "ankle"),
-             "tail": ("tail1", "tail2", "tail3")},
+    "human": {
+        "torso": ("spine", "chest"),
+        "neck": ("neck", "head"),
+        "arm": ("shoulder", "elbow", "hand"),
+        "leg": ("hip", "knee", "ankle", "foot"),
+    },
+    "quad": {
+        "torso": ("spine1", "spine2", "chest"),
+        "neck": ("neck", "head"),
+        "front_leg": ("shoulder", "elbow", "wrist", "paw"),
+        "back_leg": ("hip", "knee", "ankle"),
+        "tail": ("tail1", "tail2", "tail3"),
+    },
 }
 
 
@@ -61,10 +69,14 @@ class Morphology:
     pattern_params: dict
 
     def to_json(self) -> dict:
-        return {"size": round(float(self.size), 6), "bone_scale": np.round(self.bone_scale, 6).tolist(),
-                "thickness": np.round(self.thickness, 6).tolist(), "colors": np.round(self.colors, 6).tolist(),
-                "pattern": self.pattern,
-                "pattern_params": {k: np.round(np.asarray(v), 6).tolist() for k, v in self.pattern_params.items()}}
+        return {
+            "size": round(float(self.size), 6),
+            "bone_scale": np.round(self.bone_scale, 6).tolist(),
+            "thickness": np.round(self.thickness, 6).tolist(),
+            "colors": np.round(self.colors, 6).tolist(),
+            "pattern": self.pattern,
+            "pattern_params": {k: np.round(np.asarray(v), 6).tolist() for k, v in self.pattern_params.items()},
+        }
 
 
 def sample_morphology(skeleton: Skeleton, rng: np.random.Generator, spread: float = 1.0) -> Morphology:
@@ -91,13 +103,21 @@ def sample_morphology(skeleton: Skeleton, rng: np.random.Generator, spread: floa
         bone_scale[b] = gscale[g] * jitter[k]
         thickness[b] = overall_thick * gthick[g] * tjitter[k]
     hue = rng.uniform(0, 1)
-    colors = np.stack([_hsv(hue, rng.uniform(0.3, 0.7), rng.uniform(0.55, 0.9)),
-                       _hsv((hue + rng.uniform(0.25, 0.75)) % 1, rng.uniform(0.4, 0.9), rng.uniform(0.2, 0.6)),
-                       _hsv(rng.uniform(0, 1), rng.uniform(0.1, 0.5), rng.uniform(0.8, 1.0))])
+    colors = np.stack(
+        [
+            _hsv(hue, rng.uniform(0.3, 0.7), rng.uniform(0.55, 0.9)),
+            _hsv((hue + rng.uniform(0.25, 0.75)) % 1, rng.uniform(0.4, 0.9), rng.uniform(0.2, 0.6)),
+            _hsv(rng.uniform(0, 1), rng.uniform(0.1, 0.5), rng.uniform(0.8, 1.0)),
+        ]
+    )
     if rng.uniform() < 0.5:
         d = rng.normal(size=(2, 3))
         d /= np.linalg.norm(d, axis=1, keepdims=True)
-        params = {"directions": d, "frequencies": rng.uniform(8.0, 16.0, size=2), "phases": rng.uniform(0, 2 * np.pi, 2)}
+        params = {
+            "directions": d,
+            "frequencies": rng.uniform(8.0, 16.0, size=2),
+            "phases": rng.uniform(0, 2 * np.pi, 2),
+        }
         pattern = "stripes"
     else:
         lo, hi = skeleton.rest_joints.min(0) - 0.1, skeleton.rest_joints.max(0) + 0.1
@@ -107,9 +127,15 @@ def sample_morphology(skeleton: Skeleton, rng: np.random.Generator, spread: floa
     params["noise_freq"] = rng.uniform(25.0, 45.0, size=(3, 3))
     params["noise_phase"] = rng.uniform(0, 2 * np.pi, size=3)
     if spread != 1.0:
-        bone_scale, thickness = bone_scale ** spread, thickness ** spread
-    return Morphology(size=float(rng.uniform(0.85, 1.15)), bone_scale=bone_scale, thickness=thickness,
-                      colors=colors, pattern=pattern, pattern_params=params)
+        bone_scale, thickness = bone_scale**spread, thickness**spread
+    return Morphology(
+        size=float(rng.uniform(0.85, 1.15)),
+        bone_scale=bone_scale,
+        thickness=thickness,
+        colors=colors,
+        pattern=pattern,
+        pattern_params=params,
+    )
 
 
 def _hsv(h: float, s: float, v: float) -> np.ndarray:
@@ -164,7 +190,7 @@ class ProceduralBody:
         J = base.num_joints
         dist = np.stack([segment_distance(self.rest_verts, *s[:4])[0] for s in segs])  # (S, V)
         sigma = 0.03 * morph.size
-        w_seg = np.exp(-(np.maximum(dist, 0.0) - np.maximum(dist, 0.0).min(0)) ** 2 / (2 * sigma ** 2))
+        w_seg = np.exp(-((np.maximum(dist, 0.0) - np.maximum(dist, 0.0).min(0)) ** 2) / (2 * sigma**2))
         self.weights = np.zeros((len(self.rest_verts), J))
         for s, seg in enumerate(segs):
             self.weights[:, seg[4]] += w_seg[s]

@@ -42,7 +42,9 @@ class OrbitCamera:
         az = self.azimuth + azimuth_offset
         el = np.clip(self.elevation + elevation_offset, np.deg2rad(-10), np.deg2rad(80))
         d = self.distance
-        eye = self.target + d[:, None] * np.stack([np.sin(az) * np.cos(el), np.sin(el), np.cos(az) * np.cos(el)], axis=1)
+        eye = self.target + d[:, None] * np.stack(
+            [np.sin(az) * np.cos(el), np.sin(el), np.cos(az) * np.cos(el)], axis=1
+        )
         w2c = np.stack([look_at(e, t) for e, t in zip(eye, self.target)])
         return self.jitter @ w2c if shake else w2c
 
@@ -54,8 +56,14 @@ def _smooth_noise(rng: np.random.Generator, t: np.ndarray, amp: float, size: int
     return amp * np.sin(2 * np.pi * f[None] * t[:, None, None] + ph[None]).sum(1) / np.sqrt(1.5)
 
 
-def make_orbit_camera(rng: np.random.Generator, res: int, centres_world: np.ndarray, radius: float,
-                      fps: float, elevation_range_deg: tuple[float, float] = (5.0, 35.0)) -> OrbitCamera:
+def make_orbit_camera(
+    rng: np.random.Generator,
+    res: int,
+    centres_world: np.ndarray,
+    radius: float,
+    fps: float,
+    elevation_range_deg: tuple[float, float] = (5.0, 35.0),
+) -> OrbitCamera:
     """Draw a camera path for one video.
 
     Args:
@@ -80,8 +88,9 @@ def make_orbit_camera(rng: np.random.Generator, res: int, centres_world: np.ndar
     target = np.stack([np.convolve(pad[:, i], k, mode="valid") for i in range(3)], axis=1)
     shake_r = axis_angle_to_matrix(_smooth_noise(rng, t, np.deg2rad(1.0), 3))
     shake_t = _smooth_noise(rng, t, 0.01 * d0, 3)
-    return OrbitCamera(intrinsics=K, target=target, azimuth=az, elevation=el, distance=dist,
-                       jitter=make_transform(shake_r, shake_t))
+    return OrbitCamera(
+        intrinsics=K, target=target, azimuth=az, elevation=el, distance=dist, jitter=make_transform(shake_r, shake_t)
+    )
 
 
 def body_centre_world(obj2world: np.ndarray, rest_verts: np.ndarray) -> tuple[np.ndarray, float]:

@@ -7,8 +7,14 @@ import numpy as np
 from herd.geometry.raster import Raster, project
 
 
-def exact_flow(src: Raster, faces: np.ndarray, verts_dst_cam: np.ndarray, dst: Raster,
-               intrinsics_dst: np.ndarray, depth_tol: float = 0.015) -> np.ndarray:
+def exact_flow(
+    src: Raster,
+    faces: np.ndarray,
+    verts_dst_cam: np.ndarray,
+    dst: Raster,
+    intrinsics_dst: np.ndarray,
+    depth_tol: float = 0.015,
+) -> np.ndarray:
     """Flow from a source frame to a destination frame of the same mesh.
 
     Each covered source pixel's surface point (face, barycentrics) is moved to its position in

@@ -124,8 +124,10 @@ def _load_assets(cfg: SynthConfig) -> tuple[list, object, str, bool]:
     kinds = {a.kind for a in assets}
     if None in kinds or len(kinds) > 1:
         names = ", ".join(f"{a.name} ({a.kind or 'unmapped'})" for a in assets)
-        raise HerdInputError(f"--asset: the assets do not map onto one built-in skeleton ({names}); "
-                             "pass assets of one kind, or --category human|quad to map them all onto one")
+        raise HerdInputError(
+            f"--asset: the assets do not map onto one built-in skeleton ({names}); "
+            "pass assets of one kind, or --category human|quad to map them all onto one"
+        )
     kind = kinds.pop()
     return assets, get_skeleton(kind), kind, True
 
@@ -136,8 +138,17 @@ def _posed(body, motion) -> tuple[np.ndarray, np.ndarray]:
     return (apply_transform(motion.obj2world, np.stack(vs)), apply_transform(motion.obj2world, np.stack(js)))
 
 
-def _render_view_folder(root: Path, body, verts_world: np.ndarray, world2cam: np.ndarray, obj2world: np.ndarray,
-                        K: np.ndarray, res: int, light: np.ndarray, bg: np.ndarray) -> None:
+def _render_view_folder(
+    root: Path,
+    body,
+    verts_world: np.ndarray,
+    world2cam: np.ndarray,
+    obj2world: np.ndarray,
+    K: np.ndarray,
+    res: int,
+    light: np.ndarray,
+    bg: np.ndarray,
+) -> None:
     """Render every frame of a ground-truth view into ``root`` (images, masks, cameras)."""
     (root / "images").mkdir(parents=True)
     (root / "masks").mkdir()
@@ -165,10 +176,24 @@ def synthesize(cfg: SynthConfig) -> Path:
     res = cfg.res
     name = cfg.name or Path(cfg.out).name
     videos: list[_Video] = []
-    source = {"generator": "herd synth", "seed": cfg.seed, "category": category, "res": res, "frames": cfg.frames,
-              "asset": ([a.path.name for a in assets] if len(assets) > 1 else assets[0].path.name) if assets else None}
-    with DatasetWriter(cfg.out, name=name, category=category, skeleton=skeleton, overwrite=cfg.overwrite,
-                       builtin_skeleton=builtin, source=source, flow_gaps=fmt.FLOW_GAPS if cfg.flow else ()) as writer:
+    source = {
+        "generator": "herd synth",
+        "seed": cfg.seed,
+        "category": category,
+        "res": res,
+        "frames": cfg.frames,
+        "asset": ([a.path.name for a in assets] if len(assets) > 1 else assets[0].path.name) if assets else None,
+    }
+    with DatasetWriter(
+        cfg.out,
+        name=name,
+        category=category,
+        skeleton=skeleton,
+        overwrite=cfg.overwrite,
+        builtin_skeleton=builtin,
+        source=source,
+        flow_gaps=fmt.FLOW_GAPS if cfg.flow else (),
+    ) as writer:
         gt = writer.gt_dir
         for i in tqdm(range(cfg.videos), desc="synth videos", unit="video", disable=not cfg.progress):
             rng = np.random.default_rng([cfg.seed, i])
@@ -188,15 +213,31 @@ def synthesize(cfg: SynthConfig) -> Path:
             A, B = videos[a], videos[b]
             verts_world, _ = _posed(B.body, A.motion)
             root = gt / "transfer" / f"v{a:03d}_on_v{b:03d}"
-            _render_view_folder(root, B.body, verts_world, A.camera.world2cam(), A.motion.obj2world,
-                                A.camera.intrinsics, res, A.light, A.background)
+            _render_view_folder(
+                root,
+                B.body,
+                verts_world,
+                A.camera.world2cam(),
+                A.motion.obj2world,
+                A.camera.intrinsics,
+                res,
+                A.light,
+                A.background,
+            )
             write_json(root / "pair.json", {"motion": f"v{a:03d}", "body": f"v{b:03d}"})
-        write_json(gt / "info.json", {
-            "videos": [f"v{i:03d}" for i in range(cfg.videos)],
-            "heldout_views": cfg.heldout_views,
-            "transfer": [{"name": f"v{a:03d}_on_v{b:03d}", "motion": f"v{a:03d}", "body": f"v{b:03d}"} for a, b in pairs],
-            "fps": cfg.fps, "init_rot_noise_deg": cfg.init_rot_noise_deg, "kp_noise_px": cfg.kp_noise_px,
-        })
+        write_json(
+            gt / "info.json",
+            {
+                "videos": [f"v{i:03d}" for i in range(cfg.videos)],
+                "heldout_views": cfg.heldout_views,
+                "transfer": [
+                    {"name": f"v{a:03d}_on_v{b:03d}", "motion": f"v{a:03d}", "body": f"v{b:03d}"} for a, b in pairs
+                ],
+                "fps": cfg.fps,
+                "init_rot_noise_deg": cfg.init_rot_noise_deg,
+                "kp_noise_px": cfg.kp_noise_px,
+            },
+        )
     return Path(cfg.out)
 
 
@@ -207,8 +248,9 @@ def _transfer_pairs(n: int, k: int) -> list[tuple[int, int]]:
     return [(i, (i + 1) % n) for i in range(min(k, n))]
 
 
-def _write_video(writer: DatasetWriter, gt: Path, name: str, vid: _Video, cfg: SynthConfig,
-                 rng: np.random.Generator) -> None:
+def _write_video(
+    writer: DatasetWriter, gt: Path, name: str, vid: _Video, cfg: SynthConfig, rng: np.random.Generator
+) -> None:
     res = cfg.res
     body, motion, cam = vid.body, vid.motion, vid.camera
     F = motion.num_frames
@@ -232,34 +274,69 @@ def _write_video(writer: DatasetWriter, gt: Path, name: str, vid: _Video, cfg: S
         v.write_flow("fw", g, fw)
         v.write_flow("bw", g, bw)
     kp = project(joints_cam, K)
-    conf = ((kp[..., 0] >= 0) & (kp[..., 0] <= res - 1) & (kp[..., 1] >= 0) & (kp[..., 1] <= res - 1)
-            & (joints_cam[..., 2] > 0)).astype(np.float32)
+    conf = (
+        (kp[..., 0] >= 0)
+        & (kp[..., 0] <= res - 1)
+        & (kp[..., 1] >= 0)
+        & (kp[..., 1] <= res - 1)
+        & (joints_cam[..., 2] > 0)
+    ).astype(np.float32)
     if cfg.kp_noise_px > 0:
         kp = kp + rng.normal(0, cfg.kp_noise_px, size=kp.shape)
     keypoints = np.concatenate([kp, conf[..., None]], axis=-1)
-    noise = random_rotation_noise(rng, cfg.init_rot_noise_deg, F) if cfg.init_rot_noise_deg > 0 else np.tile(np.eye(3), (F, 1, 1))
+    noise = (
+        random_rotation_noise(rng, cfg.init_rot_noise_deg, F)
+        if cfg.init_rot_noise_deg > 0
+        else np.tile(np.eye(3), (F, 1, 1))
+    )
     init = obj2cam.copy()
     init[:, :3, :3] = noise @ obj2cam[:, :3, :3]
     depth = np.stack([r.depth for r in rasters])
-    v.finish(intrinsics=K, detected=np.array([r.mask.any() for r in rasters]), init_obj2cam=init,
-             keypoints=keypoints, keypoint_names=list(body.skeleton.joint_names),
-             keypoint_sigma_px=cfg.kp_noise_px, flow_sigma_px=0.0, depth=depth,
-             extra={"fps": cfg.fps})
+    v.finish(
+        intrinsics=K,
+        detected=np.array([r.mask.any() for r in rasters]),
+        init_obj2cam=init,
+        keypoints=keypoints,
+        keypoint_names=list(body.skeleton.joint_names),
+        keypoint_sigma_px=cfg.kp_noise_px,
+        flow_sigma_px=0.0,
+        depth=depth,
+        extra={"fps": cfg.fps},
+    )
     # ground truth
     g = gt / name
     g.mkdir(parents=True)
-    np.savez(g / "rest_mesh.npz", verts=body.rest_verts.astype(np.float32), faces=body.faces.astype(np.int32),
-             weights=getattr(body, "weights", np.zeros((len(body.rest_verts), 0))).astype(np.float32))
+    np.savez(
+        g / "rest_mesh.npz",
+        verts=body.rest_verts.astype(np.float32),
+        faces=body.faces.astype(np.int32),
+        weights=getattr(body, "weights", np.zeros((len(body.rest_verts), 0))).astype(np.float32),
+    )
     np.save(g / "posed_verts_cam.npy", verts_cam.astype(np.float32))
     np.save(g / "joints_cam.npy", joints_cam.astype(np.float32))
     np.save(g / "obj2cam.npy", obj2cam)
     if hasattr(motion, "local_rot") and motion.local_rot.shape[1] == body.skeleton.num_joints:
         np.save(g / "local_rot.npy", motion.local_rot.astype(np.float32))
-    write_json(g / "body.json", {"params": body.params, "bone_lengths": np.round(body.bone_lengths(), 6).tolist(),
-                                 "rest_joints": np.round(body.skeleton.rest_joints, 6).tolist(),
-                                 "motion": motion.name})
+    write_json(
+        g / "body.json",
+        {
+            "params": body.params,
+            "bone_lengths": np.round(body.bone_lengths(), 6).tolist(),
+            "rest_joints": np.round(body.skeleton.rest_joints, 6).tolist(),
+            "motion": motion.name,
+        },
+    )
     for k in range(cfg.heldout_views):
         az = 2 * np.pi * (k + 1) / (cfg.heldout_views + 1)
         el = np.deg2rad(10.0) * (1 if k % 2 == 0 else -0.5)
-        _render_view_folder(g / "heldout" / str(k), body, verts_world, cam.world2cam(az, el, shake=False),
-                            motion.obj2world, K, res, vid.light, vid.background)
+        _render_view_folder(
+            g / "heldout" / str(k),
+            body,
+            verts_world,
+            cam.world2cam(az, el, shake=False),
+            motion.obj2world,
+            K,
+            res,
+            vid.light,
+            vid.background,
+        )

@@ -68,8 +68,12 @@ class Channel:
                 out = vals[i]
             elif self.interpolation == "CUBICSPLINE":
                 a2, a3 = a * a, a * a * a
-                out = ((2 * a3 - 3 * a2 + 1) * vals[i, 1] + (a3 - 2 * a2 + a) * dt * vals[i, 2]
-                       + (-2 * a3 + 3 * a2) * vals[i + 1, 1] + (a3 - a2) * dt * vals[i + 1, 0])
+                out = (
+                    (2 * a3 - 3 * a2 + 1) * vals[i, 1]
+                    + (a3 - 2 * a2 + a) * dt * vals[i, 2]
+                    + (-2 * a3 + 3 * a2) * vals[i + 1, 1]
+                    + (a3 - a2) * dt * vals[i + 1, 0]
+                )
             elif self.path == "rotation":
                 out = slerp(vals[i], vals[i + 1], a)
             else:
@@ -141,8 +145,9 @@ def read_clips(glb: GlbFile) -> dict[str, Clip]:
             if len(times) == 0:
                 continue
             vals = vals.reshape(len(times), 3, -1) if interp == "CUBICSPLINE" else vals.reshape(len(times), -1)
-            channels.append(Channel(node=int(target.node), path=target.path, interpolation=interp,
-                                    times=times, values=vals))
+            channels.append(
+                Channel(node=int(target.node), path=target.path, interpolation=interp, times=times, values=vals)
+            )
         if not channels:
             continue
         start = min(float(c.times[0]) for c in channels)

@@ -7,8 +7,8 @@ and lists every triangle primitive drawn by the default scene as a :class:`Primi
 space of the mesh node (*mesh space*, raw units). It knows nothing of skeletons or motion
 (:mod:`herd.synth.asset_rig` builds those).
 
-Quaternions in this module and in glTF data are ``(x, y, z, w)`` (glTF's order); the rest of
-herd uses ``(w, x, y, z)`` (:mod:`herd.geometry.transforms`). ``node2parent`` and the other
+Quaternions are ``(x, y, z, w)``, glTF's order and herd's (docs/conventions.md). Accessors and
+Draco decoding are :mod:`herd.synth.gltf_accessors`. ``node2parent`` and the other
 ``(4, 4)`` transforms act on column vectors: ``x_parent = node2parent @ x_node``.
 """
 
@@ -22,22 +22,13 @@ from pathlib import Path
 import numpy as np
 from scipy.spatial.transform import Rotation
 
-from herd.errors import HerdInputError
+from herd.synth.gltf_accessors import DRACO, FIX, decode_draco, input_error, read_accessor
 
-DRACO = "KHR_draco_mesh_compression"
-#: What a user is told to do with a file herd cannot read.
-FIX = "export it as a glTF 2.0 binary (.glb) with a skinned mesh"
-_COMPONENT_DTYPES = {5120: np.int8, 5121: np.uint8, 5122: np.int16, 5123: np.uint16,
-                     5125: np.uint32, 5126: np.float32}
-_TYPE_SIZES = {"SCALAR": 1, "VEC2": 2, "VEC3": 3, "VEC4": 4, "MAT2": 4, "MAT3": 9, "MAT4": 16}
 #: Extensions that change what the geometry is and that herd does not decode.
-_UNSUPPORTED = {"EXT_meshopt_compression": "gltfpack -noq -i in.glb -o out.glb",
-                "KHR_mesh_quantization": "gltf-transform dequantize in.glb out.glb"}
-
-
-def input_error(path: Path, what: str, fix: str = FIX) -> HerdInputError:
-    """The one-line error ``"<path>: <what>; <fix>"``."""
-    return HerdInputError(f"{path}: {what}; {fix}")
+_UNSUPPORTED = {
+    "EXT_meshopt_compression": "gltfpack -noq -i in.glb -o out.glb",
+    "KHR_mesh_quantization": "gltf-transform dequantize in.glb out.glb",
+}
 
 
 @dataclasses.dataclass(frozen=True, eq=False)
@@ -179,98 +170,6 @@ def apply(m: np.ndarray, pts: np.ndarray) -> np.ndarray:
 
 
 # ----------------------------------------------------------------------------------------------
-# Accessors
-
-
-def _normalise(out: np.ndarray, normalized: bool) -> np.ndarray:
-    if out.dtype.kind == "f":
-        return out.astype(np.float64)
-    if normalized:
-        info = np.iinfo(out.dtype)
-        return np.maximum(out.astype(np.float64) / info.max, -1.0)
-    return out
-
-
-def read_accessor(gltf, blob: bytes, index: int, path: Path) -> np.ndarray:
-    """``(count, n)`` array of one accessor; matrices come back ``(count, 4, 4)``."""
-    acc = gltf.accessors[index]
-    dtype = np.dtype(_COMPONENT_DTYPES[acc.componentType]).newbyteorder("<")
-    n = _TYPE_SIZES[acc.type]
-    if acc.bufferView is None:
-        out = np.zeros((acc.count, n), dtype=dtype)
-    else:
-        bv = gltf.bufferViews[acc.bufferView]
-        if bv.buffer != 0:
-            raise input_error(path, "data outside the binary chunk is not supported",
-                              "re-export it as a self-contained .glb")
-        start = (bv.byteOffset or 0) + (acc.byteOffset or 0)
-        elem = dtype.itemsize * n
-        stride = bv.byteStride or elem
-        end = start + (stride * (acc.count - 1) + elem if acc.count else 0)
-        if end > len(blob):
-            raise input_error(path, f"accessor {index} reads past the end of the binary chunk",
-                              "the file is truncated or corrupt; re-export it")
-        if stride == elem:
-            out = np.frombuffer(blob, dtype=dtype, count=acc.count * n, offset=start).reshape(acc.count, n)
-        else:
-            raw = np.frombuffer(blob, dtype=np.uint8, count=end - start, offset=start)
-            rows = np.lib.stride_tricks.as_strided(raw, shape=(acc.count, elem), strides=(stride, 1))
-            out = np.ascontiguousarray(rows).view(dtype).reshape(acc.count, n)
-        out = out.copy()
-    if acc.sparse is not None and acc.sparse.count:
-        sp = acc.sparse
-        ibv = gltf.bufferViews[sp.indices.bufferView]
-        idt = np.dtype(_COMPONENT_DTYPES[sp.indices.componentType]).newbyteorder("<")
-        idx = np.frombuffer(blob, dtype=idt, count=sp.count,
-                            offset=(ibv.byteOffset or 0) + (sp.indices.byteOffset or 0))
-        vbv = gltf.bufferViews[sp.values.bufferView]
-        vals = np.frombuffer(blob, dtype=dtype, count=sp.count * n,
-                             offset=(vbv.byteOffset or 0) + (sp.values.byteOffset or 0)).reshape(sp.count, n)
-        out = out.copy()
-        out[idx.astype(np.int64)] = vals
-    out = _normalise(out, bool(acc.normalized))
-    if acc.type == "MAT4":
-        out = out.reshape(acc.count, 4, 4).transpose(0, 2, 1)  # column-major in the file
-    return out
-
-
-def _draco_decoder(path: Path):
-    try:
-        import DracoPy  # noqa: N813 - the package's own name
-    except ImportError:
-        raise input_error(path, f"its meshes are Draco-compressed ({DRACO}) and no Draco decoder is installed",
-                          "pip install DracoPy (Google's Draco decoder), or re-export the asset without mesh "
-                          "compression") from None
-    return DracoPy
-
-
-def _decode_draco(glb: GlbFile, prim, semantics: list[str]) -> tuple[dict[str, np.ndarray], np.ndarray]:
-    """Attributes ``{semantic: (V, n)}`` and ``(T, 3)`` faces of a Draco-compressed primitive."""
-    draco = _draco_decoder(glb.path)
-    ext = prim.extensions[DRACO]
-    gltf = glb.gltf
-    bv = gltf.bufferViews[ext["bufferView"]]
-    data = glb.blob[(bv.byteOffset or 0):(bv.byteOffset or 0) + bv.byteLength]
-    try:
-        mesh = draco.decode(data)
-    except Exception as exc:  # noqa: BLE001 - the decoder raises several kinds on bad data
-        raise input_error(glb.path, f"cannot decode a Draco-compressed mesh ({exc})", "re-export it") from None
-    out = {}
-    for sem in semantics:
-        uid = ext.get("attributes", {}).get(sem)
-        acc_index = getattr(prim.attributes, sem, None)
-        if uid is None or acc_index is None:
-            continue
-        attr = mesh.get_attribute_by_unique_id(int(uid))
-        if attr is None:
-            continue
-        arr = np.asarray(attr["data"]).reshape(len(mesh.points), -1)
-        out[sem] = _normalise(arr, bool(gltf.accessors[acc_index].normalized))
-    faces = np.asarray(mesh.faces, dtype=np.int64).reshape(-1, 3)
-    return out, faces
-
-
-# ----------------------------------------------------------------------------------------------
 # Nodes, materials, primitives
 
 
@@ -290,9 +189,19 @@ def _read_nodes(gltf) -> tuple[Node, ...]:
             s = np.array(n.scale if n.scale is not None else [1.0, 1.0, 1.0], dtype=np.float64)
             q = q / max(np.linalg.norm(q), 1e-12)
             m = trs(t, q, s)
-        nodes.append(Node(name=n.name or "", parent=parents[i], children=tuple(int(c) for c in n.children or []),
-                          translation=t, rotation=q, scale=s, matrix=m,
-                          mesh=-1 if n.mesh is None else int(n.mesh), skin=-1 if n.skin is None else int(n.skin)))
+        nodes.append(
+            Node(
+                name=n.name or "",
+                parent=parents[i],
+                children=tuple(int(c) for c in n.children or []),
+                translation=t,
+                rotation=q,
+                scale=s,
+                matrix=m,
+                mesh=-1 if n.mesh is None else int(n.mesh),
+                skin=-1 if n.skin is None else int(n.skin),
+            )
+        )
     return tuple(nodes)
 
 
@@ -303,7 +212,7 @@ def _read_image(glb: GlbFile, source: int) -> np.ndarray:
     image = gltf.images[source]
     if image.bufferView is not None:
         bv = gltf.bufferViews[image.bufferView]
-        data = glb.blob[(bv.byteOffset or 0):(bv.byteOffset or 0) + bv.byteLength]
+        data = glb.blob[(bv.byteOffset or 0) : (bv.byteOffset or 0) + bv.byteLength]
     elif image.uri and image.uri.startswith("data:"):
         data = base64.b64decode(image.uri.split(",", 1)[1])
     else:
@@ -314,8 +223,9 @@ def _read_image(glb: GlbFile, source: int) -> np.ndarray:
     try:
         img = Image.open(io.BytesIO(data)).convert("RGB")
     except Exception as exc:  # noqa: BLE001 - any decoder failure is a bad file
-        raise input_error(path, f"cannot decode a base-colour texture ({exc})",
-                          "re-export it with PNG or JPEG textures") from None
+        raise input_error(
+            path, f"cannot decode a base-colour texture ({exc})", "re-export it with PNG or JPEG textures"
+        ) from None
     return np.asarray(img, dtype=np.float32) / 255.0
 
 
@@ -363,7 +273,7 @@ def _read_primitive(glb: GlbFile, node: int, mesh_index: int, k: int, prim, cach
     wanted = ["POSITION", "JOINTS_0", "WEIGHTS_0", "JOINTS_1", "WEIGHTS_1", uv_name, "COLOR_0"]
     extensions = prim.extensions or {}
     if DRACO in extensions:
-        arrays, faces = _decode_draco(glb, prim, wanted)
+        arrays, faces = decode_draco(glb, prim, wanted)
     else:
         arrays = {s: glb.accessor(getattr(attrs, s)) for s in wanted if getattr(attrs, s, None) is not None}
         count = len(arrays["POSITION"])
@@ -371,8 +281,11 @@ def _read_primitive(glb: GlbFile, node: int, mesh_index: int, k: int, prim, cach
         faces = _triangles(idx, mode)
     verts = arrays["POSITION"].astype(np.float64)
     if len(faces) and (faces.max() >= len(verts) or faces.min() < 0):
-        raise input_error(glb.path, f"a triangle of mesh {gltf.meshes[mesh_index].name or mesh_index} points past "
-                          "its vertices", "the file is corrupt; re-export it")
+        raise input_error(
+            glb.path,
+            f"a triangle of mesh {gltf.meshes[mesh_index].name or mesh_index} points past its vertices",
+            "the file is corrupt; re-export it",
+        )
     joints = weights = None
     if "JOINTS_0" in arrays and "WEIGHTS_0" in arrays:
         pairs = [(arrays["JOINTS_0"], arrays["WEIGHTS_0"])]
@@ -385,9 +298,18 @@ def _read_primitive(glb: GlbFile, node: int, mesh_index: int, k: int, prim, cach
     if color is not None:
         color = np.clip(color[:, :3].astype(np.float64), 0.0, 1.0)
     label = f"{gltf.meshes[mesh_index].name or f'mesh{mesh_index}'}[{k}]"
-    return Primitive(node=node, label=label, verts=verts, faces=faces, skin_joints=joints, skin_weights=weights,
-                     uv=None if uv is None else uv[:, :2].astype(np.float64), color=color, material=material,
-                     has_morph_targets=bool(prim.targets))
+    return Primitive(
+        node=node,
+        label=label,
+        verts=verts,
+        faces=faces,
+        skin_joints=joints,
+        skin_weights=weights,
+        uv=None if uv is None else uv[:, :2].astype(np.float64),
+        color=color,
+        material=material,
+        has_morph_targets=bool(prim.targets),
+    )
 
 
 def scene_nodes(glb: GlbFile) -> list[int]:
@@ -437,6 +359,9 @@ def open_glb(path: str | Path) -> GlbFile:
         raise input_error(path, f"cannot parse the .glb ({type(exc).__name__})", FIX) from None
     for ext in gltf.extensionsRequired or []:
         if ext in _UNSUPPORTED:
-            raise input_error(path, f"it needs the {ext} extension, which herd does not decode",
-                              f"decompress it first: {_UNSUPPORTED[ext]}")
+            raise input_error(
+                path,
+                f"it needs the {ext} extension, which herd does not decode",
+                f"decompress it first: {_UNSUPPORTED[ext]}",
+            )
     return GlbFile(path=path, gltf=gltf, blob=gltf.binary_blob() or b"", nodes=_read_nodes(gltf))

@@ -1,6 +1,7 @@
 """Joint names and joint mapping: an asset's skeleton onto herd's ``human`` or ``quad`` skeleton.
 
-- :func:`symmetry_map` pairs left and right joints (by names, else by mirrored positions).
+- :func:`~herd.synth.joint_names.symmetry_map` pairs left and right joints (by names, else by
+  mirrored positions; :mod:`herd.synth.joint_names`).
 - :func:`map_joints` finds, for every joint of a built-in skeleton, the asset joint it moves with
   and where it sits on the asset (:class:`JointMap`). Humans are mapped by name when the names
   say which joints are the hips, knees, shoulders and elbows: Mixamo (``mixamorig:LeftUpLeg``),
@@ -19,132 +20,13 @@ Positions are in the asset's object space (+y up, +z forward, +x left; see
 from __future__ import annotations
 
 import dataclasses
-import re
 
 import numpy as np
 
 from herd.geometry.skeleton import Skeleton
+from herd.synth.joint_names import forward_yaw, name_parts, symmetry_map, unique_names
 
-# ----------------------------------------------------------------------------------------------
-# Names
-
-
-def unique_names(names: list[str]) -> list[str]:
-    """Names made unique (``joint<k>`` for empty ones, ``_1``, ``_2`` ... for repeats)."""
-    out: list[str] = []
-    for k, n in enumerate(names):
-        n = n or f"joint{k}"
-        base, i = n, 1
-        while n in out:
-            n, i = f"{base}_{i}", i + 1
-        out.append(n)
-    return out
-
-
-def forward_yaw(names: list[str], joints: np.ndarray) -> float:
-    """Yaw (rad, about +y) that turns the head's horizontal direction to +z, 0 if unclear.
-
-    Args:
-        names: ``J`` joint names.
-        joints: ``(J, 3)`` bind joints in world space.
-    """
-    heads = [k for k, n in enumerate(names) if "head" in n.lower()]
-    if not heads:
-        return 0.0
-    centre = (joints.min(axis=0) + joints.max(axis=0)) / 2
-    d = joints[heads[0]] - centre
-    span = float(np.ptp(joints[:, [0, 2]], axis=0).max())
-    if span <= 0 or np.hypot(d[0], d[2]) < 0.25 * span:
-        return 0.0  # upright body (a person): keep glTF's +z forward
-    if abs(d[0]) > abs(d[2]):
-        return -np.pi / 2 if d[0] > 0 else np.pi / 2
-    return 0.0 if d[2] > 0 else np.pi
-
-
-_SIDE_WORDS = re.compile(r"left|right", re.IGNORECASE)
-_SIDE_TOKENS = re.compile(r"(?:(?<=^)|(?<=[_.\-\s]))([lr]|f[lr]|b[lr]|h[lr])(?=$|[_.\-\s])", re.IGNORECASE)
-_TRAILING_NUMBER = re.compile(r"[_.\-]?\d+$")
-
-
-def _side_key(name: str) -> tuple[str, str] | None:
-    """``(name with its side marker replaced by '*', side 'l' or 'r')``, or ``None`` for a centre name."""
-    m = _SIDE_WORDS.search(name)
-    if m:
-        side = m.group(0).lower()[0]
-        return (name[:m.start()] + "*" + name[m.end():]).lower(), side
-    m = _SIDE_TOKENS.search(name)
-    if m:
-        tok = m.group(1).lower()
-        side, pre = tok[-1], tok[:-1]
-        return (name[:m.start()] + pre + "*" + name[m.end():]).lower(), side
-    return None
-
-
-def symmetry_map(names: list[str] | tuple[str, ...], rest_joints: np.ndarray, tol: float = 0.03) -> np.ndarray:
-    """Mirror joint of every joint, from left/right names, else from mirrored positions.
-
-    Names pair when they differ only by a side marker (``Left``/``Right``, ``_L``/``_R``,
-    ``.l``/``.r``, ``l_``/``r_``, ``fl_``/``fr_``, any case), first exactly, then ignoring a
-    trailing number (the Fox's ``b_LeftLeg01_015`` and ``b_RightLeg01_019``). Joints left unpaired
-    pair with the joint nearest their mirror image (``x -> -x``) if both are each other's nearest
-    and closer than ``tol`` times the skeleton's size; otherwise they map to themselves.
-
-    Args:
-        names: ``J`` joint names.
-        rest_joints: ``(J, 3)`` rest joints in object space (+x left).
-        tol: position tolerance as a fraction of the rest joints' bounding-box diagonal.
-    Returns:
-        ``(J,)`` int index of the mirrored joint.
-    """
-    J = len(names)
-    sym = np.arange(J)
-    keys = [_side_key(n) for n in names]
-    for strip in (False, True):
-        table: dict[tuple[str, str], list[int]] = {}
-        for k, key in enumerate(keys):
-            if key is None or sym[k] != k:
-                continue
-            base = _TRAILING_NUMBER.sub("", key[0]) if strip else key[0]
-            table.setdefault((base, key[1]), []).append(k)
-        for (base, side), ks in table.items():
-            if side != "l":
-                continue
-            other = table.get((base, "r"), [])
-            if len(ks) == 1 and len(other) == 1:
-                a, b = ks[0], other[0]
-                sym[a], sym[b] = b, a
-    size = float(np.linalg.norm(np.ptp(rest_joints, axis=0))) or 1.0
-    free = np.array([k for k in range(J) if sym[k] == k], dtype=np.int64)
-    if len(free) > 1:
-        mirrored = rest_joints[free] * np.array([-1.0, 1.0, 1.0])
-        dist = np.linalg.norm(mirrored[:, None, :] - rest_joints[free][None, :, :], axis=-1)
-        nearest = dist.argmin(axis=1)
-        for a in range(len(free)):
-            b = nearest[a]
-            if b != a and nearest[b] == a and dist[a, b] < tol * size:
-                sym[free[a]] = free[b]
-    return sym
-
-
-_NAMESPACE = re.compile(r"^.*:")
-_PREFIXES = re.compile(r"^(def|org|mch|bip0*1|b|bn|bone|jnt|j|c)[_\-\s.]", re.IGNORECASE)
-_SEPARATORS = re.compile(r"[_.\-\s]")
-
-
-def name_parts(name: str) -> tuple[str, str]:
-    """``(base, side)`` of a joint name: ``"mixamorig:LeftUpLeg"`` -> ``("upleg", "l")``,
-    ``"DEF-thigh.L"`` -> ``("thigh", "l")``, ``"calf_r"`` -> ``("calf", "r")``, ``"Neck"`` ->
-    ``("neck", "")``: namespace, rig prefixes, a trailing index and separators removed."""
-    n = _NAMESPACE.sub("", name)
-    for _ in range(2):
-        n = _PREFIXES.sub("", n)
-    side = ""
-    key = _side_key(n)
-    if key is not None:
-        n, side = key[0].replace("*", ""), key[1]
-    n = _TRAILING_NUMBER.sub("", n) if _SEPARATORS.search(n) else n
-    return _SEPARATORS.sub("", n).lower(), side
-
+__all__ = ["HUMAN_NAMES", "JointMap", "forward_yaw", "guess_kind", "map_joints", "symmetry_map", "unique_names"]
 
 # ----------------------------------------------------------------------------------------------
 # Mapping onto a built-in skeleton
@@ -202,7 +84,7 @@ class _Tree:
         self.parents = sk.parents
         self.pos = sk.rest_joints
         J = sk.num_joints
-        self.children = [[] for _ in range(J)]
+        self.children: list[list[int]] = [[] for _ in range(J)]
         for j in range(1, J):
             self.children[self.parents[j]].append(j)
         self.depth = np.zeros(J, dtype=np.int64)
@@ -227,7 +109,7 @@ class _Tree:
         chain = self.up(b)
         if a not in chain:
             return []
-        return list(reversed(chain[:chain.index(a)]))
+        return list(reversed(chain[: chain.index(a)]))
 
     def is_below(self, j: int, a: int) -> bool:
         return a in self.up(j)
@@ -240,8 +122,9 @@ def _herd_fractions(target: Skeleton, chain: list[str]) -> np.ndarray:
     return cum[1:] / cum[-1]
 
 
-def _spread(tree: _Tree, start: int, path: list[int], fracs: np.ndarray, pickable: int | None = None,
-            extend: bool = False) -> list[tuple[int, np.ndarray, bool]]:
+def _spread(
+    tree: _Tree, start: int, path: list[int], fracs: np.ndarray, pickable: int | None = None, extend: bool = False
+) -> list[tuple[int, np.ndarray, bool]]:
     """Built-in joints at length fractions ``fracs`` along ``path`` (asset joints below ``start``).
 
     Each picks one of the first ``pickable`` path joints (all by default), the one nearest its
@@ -334,8 +217,11 @@ def _map_human_names(tree: _Tree, target: Skeleton) -> dict | None:
     _put(res, "pelvis", (pelvis, tree.pos[pelvis], True))
     _put(res, "chest", (chest, tree.pos[chest], True))
     mid = tree.path(pelvis, chest)
-    _put(res, "spine", _spread(tree, pelvis, mid, _herd_fractions(target, ["pelvis", "spine", "chest"])[:1],
-                               pickable=len(mid) - 1)[0])
+    _put(
+        res,
+        "spine",
+        _spread(tree, pelvis, mid, _herd_fractions(target, ["pelvis", "spine", "chest"])[:1], pickable=len(mid) - 1)[0],
+    )
     for role in ("neck", "head"):
         j = found.get((role, ""))
         if j is not None and tree.is_below(j, chest):
@@ -370,8 +256,11 @@ def _limb_ends(tree: _Tree, kind: str) -> dict[str, int]:
         ends["head"] = max((j for j in leaves if j not in used), key=lambda j: pos[j, 1] - abs(pos[j, 0] - cx))
         return ends
     for s, sx, front in (("fl", 1, 1), ("fr", -1, 1), ("bl", 1, -1), ("br", -1, -1)):
-        quad = [j for j in leaves if sx * (pos[j, 0] - cx) > 0 and front * (pos[j, 2] - cz) > 0
-                and pos[j, 1] < lo[1] + 0.4 * H]
+        quad = [
+            j
+            for j in leaves
+            if sx * (pos[j, 0] - cx) > 0 and front * (pos[j, 2] - cz) > 0 and pos[j, 1] < lo[1] + 0.4 * H
+        ]
         if not quad:
             raise ValueError(f"no foot joint at {s}")
         ends[f"{s}_paw"] = min(quad, key=lambda j: pos[j, 1])
@@ -411,15 +300,18 @@ def _map_geometry(tree: _Tree, target: Skeleton, kind: str) -> dict:
         for k, n in enumerate(torso[1:], 1):
             _put(res, n, (pelvis, tree.pos[pelvis] + up * span * k / (len(torso) - 1), False))
     else:
-        for n, pick in zip(torso[1:-1], _spread(tree, pelvis, mid, _herd_fractions(target, torso)[:-1],
-                                                pickable=len(mid) - 1)):
+        for n, pick in zip(
+            torso[1:-1], _spread(tree, pelvis, mid, _herd_fractions(target, torso)[:-1], pickable=len(mid) - 1)
+        ):
             _put(res, n, pick)
         _put(res, "chest", (chest, tree.pos[chest], True))
-    for n, pick in zip(neck_chain[1:], _spread(tree, chest, tree.path(chest, ends["head"]) or [ends["head"]],
-                                               _herd_fractions(target, neck_chain))):
+    for n, pick in zip(
+        neck_chain[1:],
+        _spread(tree, chest, tree.path(chest, ends["head"]) or [ends["head"]], _herd_fractions(target, neck_chain)),
+    ):
         _put(res, n, pick)
     prefixes = (("l_", "r_"), ("l_", "r_")) if sides else (("bl_", "br_"), ("fl_", "fr_"))
-    for (start, chain, names, pre) in ((pelvis, leg_chain, legs, prefixes[0]), (chest, arm_chain, arms, prefixes[1])):
+    for start, chain, names, pre in ((pelvis, leg_chain, legs, prefixes[0]), (chest, arm_chain, arms, prefixes[1])):
         for end, p in zip(names, pre):
             full = [p + n if i else n for i, n in enumerate(chain)]
             path = tree.path(start, ends[end]) or [ends[end]]
@@ -428,8 +320,9 @@ def _map_geometry(tree: _Tree, target: Skeleton, kind: str) -> dict:
     if kind == "quad":
         tail = ["pelvis", "tail1", "tail2", "tail3"]
         if "tail3" in ends and tree.path(pelvis, ends["tail3"]):
-            for n, pick in zip(tail[1:], _spread(tree, pelvis, tree.path(pelvis, ends["tail3"]),
-                                                 _herd_fractions(target, tail))):
+            for n, pick in zip(
+                tail[1:], _spread(tree, pelvis, tree.path(pelvis, ends["tail3"]), _herd_fractions(target, tail))
+            ):
                 _put(res, n, pick)
         else:
             for n in tail[1:]:
@@ -455,5 +348,11 @@ def map_joints(skeleton: Skeleton, target: Skeleton, kind: str) -> JointMap:
     if res is None:
         res, how = _map_geometry(tree, target, kind), "geometry"
     names = target.joint_names
-    return JointMap(kind=kind, target=target, asset_joint=np.array([res[n][0] for n in names], dtype=np.int64),
-                    rest=np.stack([res[n][1] for n in names]), exact=np.array([res[n][2] for n in names]), how=how)
+    return JointMap(
+        kind=kind,
+        target=target,
+        asset_joint=np.array([res[n][0] for n in names], dtype=np.int64),
+        rest=np.stack([res[n][1] for n in names]),
+        exact=np.array([res[n][2] for n in names]),
+        how=how,
+    )

@@ -55,10 +55,15 @@ def _quad_action(sk: Skeleton, action: str, t: np.ndarray, speed: float, rng: np
     ang = np.zeros((F, J, 3))
     j = sk.index
     if action in ("walk", "trot", "turn"):
-        freq, upper, lower, v = {"walk": (1.1, 0.35, 0.6, 0.9), "trot": (2.0, 0.5, 0.9, 2.0),
-                                 "turn": (1.0, 0.3, 0.5, 0.3)}[action]
-        phases = {"walk": {"bl": 0.0, "fl": 0.25, "br": 0.5, "fr": 0.75},
-                  "trot": {"fl": 0.0, "br": 0.0, "fr": 0.5, "bl": 0.5}}.get(action, {"bl": 0.0, "fl": 0.25, "br": 0.5, "fr": 0.75})
+        freq, upper, lower, v = {
+            "walk": (1.1, 0.35, 0.6, 0.9),
+            "trot": (2.0, 0.5, 0.9, 2.0),
+            "turn": (1.0, 0.3, 0.5, 0.3),
+        }[action]
+        phases = {
+            "walk": {"bl": 0.0, "fl": 0.25, "br": 0.5, "fr": 0.75},
+            "trot": {"fl": 0.0, "br": 0.0, "fr": 0.5, "bl": 0.5},
+        }.get(action, {"bl": 0.0, "fl": 0.25, "br": 0.5, "fr": 0.75})
         base = 2 * np.pi * freq * speed * t + rng.uniform(0, 2 * np.pi)
         for leg, ph in phases.items():
             th = base + 2 * np.pi * ph
@@ -74,7 +79,9 @@ def _quad_action(sk: Skeleton, action: str, t: np.ndarray, speed: float, rng: np
         for n in ("spine1", "spine2"):
             ang[:, j(n), 1] = 0.05 * np.sin(base)
         ang[:, j("head"), 0] = 0.06 * np.sin(2 * base)
-        yaw_rate = np.full(F, rng.choice([-1, 1]) * np.deg2rad(rng.uniform(45, 75))) if action == "turn" else np.zeros(F)
+        yaw_rate = (
+            np.full(F, rng.choice([-1, 1]) * np.deg2rad(rng.uniform(45, 75))) if action == "turn" else np.zeros(F)
+        )
         if action == "turn":
             for n in ("spine1", "spine2", "chest", "neck"):
                 ang[:, j(n), 1] = 0.12 * np.sign(yaw_rate)
@@ -100,8 +107,11 @@ def _human_action(sk: Skeleton, action: str, t: np.ndarray, speed: float, rng: n
     ang[:, j("l_shoulder"), 2] = -1.2  # arms down from the T-pose
     ang[:, j("r_shoulder"), 2] = 1.2
     if action in ("walk", "run", "turn"):
-        freq, hip, knee, arm, elbow, v = {"walk": (0.9, 0.45, 0.8, 0.35, 0.3, 1.0), "run": (1.4, 0.7, 1.5, 0.6, 1.3, 2.5),
-                                          "turn": (0.8, 0.3, 0.6, 0.25, 0.3, 0.25)}[action]
+        freq, hip, knee, arm, elbow, v = {
+            "walk": (0.9, 0.45, 0.8, 0.35, 0.3, 1.0),
+            "run": (1.4, 0.7, 1.5, 0.6, 1.3, 2.5),
+            "turn": (0.8, 0.3, 0.6, 0.25, 0.3, 0.25),
+        }[action]
         base = 2 * np.pi * freq * speed * t + rng.uniform(0, 2 * np.pi)
         for side, ph in (("l", 0.0), ("r", np.pi)):
             up, low = _leg_swing(base + ph, hip, knee)
@@ -112,7 +122,9 @@ def _human_action(sk: Skeleton, action: str, t: np.ndarray, speed: float, rng: n
             ang[:, j(f"{side}_elbow"), 1] = (-elbow if side == "l" else elbow) * (1 + 0.3 * np.sin(base + ph))
         ang[:, j("spine"), 0] = 0.2 if action == "run" else 0.03
         ang[:, j("chest"), 1] = 0.08 * np.sin(base)
-        yaw_rate = np.full(F, rng.choice([-1, 1]) * np.deg2rad(rng.uniform(50, 80))) if action == "turn" else np.zeros(F)
+        yaw_rate = (
+            np.full(F, rng.choice([-1, 1]) * np.deg2rad(rng.uniform(50, 80))) if action == "turn" else np.zeros(F)
+        )
         return ang, np.full(F, v * speed), yaw_rate
     if action == "crouch":
         depth = 0.5 + 0.5 * np.sin(2 * np.pi * 0.35 * speed * t - np.pi / 2)  # down and up
@@ -142,8 +154,9 @@ def _timeline(F: int, n: int, rng: np.random.Generator, fade: int = 6) -> np.nda
     return np.stack([1 - s, s])
 
 
-def make_motion(skeleton: Skeleton, num_frames: int, rng: np.random.Generator,
-                actions: list[str] | None = None, fps: float = FPS) -> ProceduralMotion:
+def make_motion(
+    skeleton: Skeleton, num_frames: int, rng: np.random.Generator, actions: list[str] | None = None, fps: float = FPS
+) -> ProceduralMotion:
     """Draw a motion for a built-in skeleton.
 
     Args:
@@ -167,8 +180,13 @@ def make_motion(skeleton: Skeleton, num_frames: int, rng: np.random.Generator,
         pos = np.zeros(3)  # the rest pose already stands on the ground
         heading = rng.uniform(0, 2 * np.pi)
         R = axis_angle_to_matrix(np.array([0.0, heading, 0.0]))
-        return ProceduralMotion(num_frames=F, local_rot=local_rot, obj2world=np.tile(make_transform(R, pos), (F, 1, 1)),
-                                name=STILL, speed=speed)
+        return ProceduralMotion(
+            num_frames=F,
+            local_rot=local_rot,
+            obj2world=np.tile(make_transform(R, pos), (F, 1, 1)),
+            name=STILL,
+            speed=speed,
+        )
     unknown = [a for a in actions if a not in ACTIONS[kind]]
     if unknown:
         raise ValueError(f"unknown {kind} action {unknown[0]!r}; choose from {', '.join(ACTIONS[kind])} or {STILL}")
@@ -197,5 +215,6 @@ def make_motion(skeleton: Skeleton, num_frames: int, rng: np.random.Generator,
     lowest = joint2obj[:, :, 1, 3].min(axis=1)
     pos[:, 1] = -lowest + skeleton.rest_joints[:, 1].min()
     R = axis_angle_to_matrix(heading[:, None] * np.array([0.0, 1.0, 0.0]))
-    return ProceduralMotion(num_frames=F, local_rot=local_rot, obj2world=make_transform(R, pos),
-                            name="+".join(actions), speed=speed)
+    return ProceduralMotion(
+        num_frames=F, local_rot=local_rot, obj2world=make_transform(R, pos), name="+".join(actions), speed=speed
+    )

@@ -7,8 +7,9 @@ import numpy as np
 from herd.geometry.raster import Raster, rasterize, vertex_normals
 
 
-def render_body(body, verts_cam: np.ndarray, intrinsics: np.ndarray, res: int,
-                light_cam: np.ndarray, background: np.ndarray) -> tuple[np.ndarray, Raster]:
+def render_body(
+    body, verts_cam: np.ndarray, intrinsics: np.ndarray, res: int, light_cam: np.ndarray, background: np.ndarray
+) -> tuple[np.ndarray, Raster]:
     """Render a posed body.
 
     Args:

@@ -97,8 +97,9 @@ def _kinematic_order(parents: np.ndarray, jm: JointMap, owners: dict[int, int]) 
     return kp, order
 
 
-def retarget(parents: np.ndarray, rest_joints: np.ndarray, jm: JointMap, builtin_rest: np.ndarray,
-             local_rot: np.ndarray) -> np.ndarray:
+def retarget(
+    parents: np.ndarray, rest_joints: np.ndarray, jm: JointMap, builtin_rest: np.ndarray, local_rot: np.ndarray
+) -> np.ndarray:
     """Skinning transforms of an asset rig driven by built-in joint rotations.
 
     Args:

@@ -1,3 +1,3 @@
-"""Training: options and flagfiles, pixel sampling, losses, the loop with checkpoints and rollback,
-and per-round visualisations. Depends on data, model and render; nothing depends on it but the
-commands that load a trained run (render, export, eval)."""
+"""Training: pixel sampling, losses, the loop with checkpoints and rollback, and per-round
+visualisations. What a run is (options, folders, checkpoints) is :mod:`herd.run`'s; nothing
+depends on this package but the commands (``cli``) and the benchmarks (``bench``)."""

@@ -1,4 +1,5 @@
-"""Losses and regularisers of one step; each returns a scalar, weights are applied by the trainer."""
+"""Losses and regularisers of one step; each returns a scalar, weights are applied by the objective
+(:mod:`herd.train.objective`)."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ import torch
 from herd.model.model import FrameState, HerdModel
 from herd.model.so3 import apply_transform
 from herd.render.rays import project
-from herd.render.renderer import RayOutputs
+from herd.render.renderer import RayOutputs, TrainingSamples
 from herd.train.sampler import Batch
 
 
@@ -15,7 +16,7 @@ def mask_loss(out: RayOutputs, batch: Batch) -> torch.Tensor:
     """Balanced squared error of opacity: object and background pixels weigh the same."""
     m = batch.mask
     fg = ((out.opacity - 1) ** 2 * m).sum() / m.sum().clamp(min=1)
-    bg = (out.opacity ** 2 * (1 - m)).sum() / (1 - m).sum().clamp(min=1)
+    bg = (out.opacity**2 * (1 - m)).sum() / (1 - m).sum().clamp(min=1)
     return 0.5 * (fg + bg)
 
 
@@ -39,7 +40,7 @@ def flow_precision(sigma_px: torch.Tensor) -> torch.Tensor:
     the training resolution, NaN where unknown): the inverse variance relative to an unknown flow's,
     at most :data:`FLOW_PRECISION_MAX`; ``1`` for unknown flow, ``4`` for exact flow."""
     s2 = torch.nan_to_num(sigma_px, nan=FLOW_SIGMA_UNKNOWN_PX) ** 2
-    return (FLOW_SIGMA_UNKNOWN_PX ** 2 / s2).clamp(max=FLOW_PRECISION_MAX)
+    return (FLOW_SIGMA_UNKNOWN_PX**2 / s2).clamp(max=FLOW_PRECISION_MAX)
 
 
 def flow_loss(out: RayOutputs, batch: Batch, res: int, precision: torch.Tensor) -> torch.Tensor:
@@ -54,7 +55,11 @@ def flow_loss(out: RayOutputs, batch: Batch, res: int, precision: torch.Tensor) 
 def depth_loss(out: RayOutputs, batch: Batch, extent: float) -> torch.Tensor:
     """L1 depth error where depth is known and inside the mask, in units of the object extent."""
     valid = (batch.depth > 0).float() * batch.mask
-    return ((out.depth / out.opacity.clamp(min=1e-3) - batch.depth).abs() * valid).sum() / valid.sum().clamp(min=1) / extent
+    return (
+        ((out.depth / out.opacity.clamp(min=1e-3) - batch.depth).abs() * valid).sum()
+        / valid.sum().clamp(min=1)
+        / extent
+    )
 
 
 #: keypoint error (pixels at the training resolution, per coordinate) assumed where a dataset does
@@ -72,7 +77,7 @@ def keypoint_precision(sigma_px: torch.Tensor) -> torch.Tensor:
     unknown keypoint's, ``1`` for unknown keypoints, ``(1.5^2 + 0.01^2) / 0.01^2 = 22,501`` for
     exact ones, ``2.25`` for keypoints one pixel off."""
     s2 = torch.nan_to_num(sigma_px, nan=KP_SIGMA_UNKNOWN_PX) ** 2
-    return (KP_SIGMA_UNKNOWN_PX ** 2 + KP_SIGMA_FLOOR_PX ** 2) / (s2 + KP_SIGMA_FLOOR_PX ** 2)
+    return (KP_SIGMA_UNKNOWN_PX**2 + KP_SIGMA_FLOOR_PX**2) / (s2 + KP_SIGMA_FLOOR_PX**2)
 
 
 def projected_joints(st: FrameState) -> torch.Tensor:
@@ -82,8 +87,14 @@ def projected_joints(st: FrameState) -> torch.Tensor:
     return project(cam.reshape(-1, 3), st.intrinsics.repeat_interleave(J, 0)).reshape(K, J, 2)
 
 
-def keypoint_loss(st: FrameState, batch: Batch, res: int, precision: torch.Tensor,
-                  symmetry: torch.Tensor | None = None, mirrored: torch.Tensor | None = None) -> torch.Tensor:
+def keypoint_loss(
+    st: FrameState,
+    batch: Batch,
+    res: int,
+    precision: torch.Tensor,
+    symmetry: torch.Tensor | None = None,
+    mirrored: torch.Tensor | None = None,
+) -> torch.Tensor:
     """Squared reprojection error of the posed skeleton joints, in units of the image size,
     weighted by each keypoint's confidence and each frame's ``(K,)`` :func:`keypoint_precision`
     (the mean over keypoints is by confidence alone, so the precision scales the term).
@@ -93,38 +104,66 @@ def keypoint_loss(st: FrameState, batch: Batch, res: int, precision: torch.Tenso
     every joint compared to its mirror twin (``symmetry (J,)``, :attr:`Skeleton.symmetry`)."""
     kp = batch.keypoints
     proj = projected_joints(st)
-    err = ((proj - kp[..., :2]) ** 2).sum(-1) / res ** 2 * kp[..., 2]
+    err = ((proj - kp[..., :2]) ** 2).sum(-1) / res**2 * kp[..., 2]
     if symmetry is not None and mirrored is not None and bool(mirrored.any()):
-        swapped = ((proj[:, symmetry] - kp[..., :2]) ** 2).sum(-1) / res ** 2 * kp[..., 2]
+        swapped = ((proj[:, symmetry] - kp[..., :2]) ** 2).sum(-1) / res**2 * kp[..., 2]
         use = mirrored[:, None] & (swapped.sum(1, keepdim=True) < err.sum(1, keepdim=True))
         err = torch.where(use, swapped, err)
     return (err * precision[:, None]).sum() / kp[..., 2].sum().clamp(min=1)
 
 
-def eikonal_loss(model: HerdModel, out: RayOutputs) -> torch.Tensor:
+def eikonal_loss(model: HerdModel, s: TrainingSamples) -> torch.Tensor:
     """``(|grad sdf| - 1)^2`` on the sampled canonical points."""
-    x = out.eik_points.clone().requires_grad_(True)
-    sdf = model.sdf(x, out.eik_codes)
+    x = s.eik_points.clone().requires_grad_(True)
+    sdf = model.sdf(x, s.eik_codes)
     (g,) = torch.autograd.grad(sdf.sum(), x, create_graph=True)
     return ((g.norm(dim=-1) - 1) ** 2).mean()
 
 
-def sdf_surface_terms(model: HerdModel, out: RayOutputs, offset: float,
-                      generator: torch.Generator | None = None) -> tuple[torch.Tensor, torch.Tensor]:
+def sdf_surface_terms(
+    model: HerdModel, s: TrainingSamples, offset: float, generator: torch.Generator | None = None
+) -> tuple[torch.Tensor, torch.Tensor]:
     """The eikonal term and the normal smoothness term from one gradient evaluation.
 
     The ``M`` eikonal points ``x`` and partners ``x + offset * u`` (``u`` random unit directions,
     canonical space, metres) get SDF gradients ``g``; returns ``(|g| - 1)^2`` over all ``2M``
     points and ``|g(x)/|g(x)| - g(x')/|g(x')||^2`` over the ``M`` pairs."""
-    x0 = out.eik_points
+    x0 = s.eik_points
     u = torch.randn(x0.shape, generator=generator, device=x0.device)
     x = torch.cat([x0, x0 + offset * u / u.norm(dim=-1, keepdim=True).clamp(min=1e-9)]).requires_grad_(True)
-    sdf = model.sdf(x, torch.cat([out.eik_codes, out.eik_codes]))
+    sdf = model.sdf(x, torch.cat([s.eik_codes, s.eik_codes]))
     (g,) = torch.autograd.grad(sdf.sum(), x, create_graph=True)
     norm = g.norm(dim=-1)
     n = g / norm.clamp(min=1e-6)[:, None]
     M = x0.shape[0]
     return ((norm - 1) ** 2).mean(), ((n[:M] - n[M:]) ** 2).sum(-1).mean()
+
+
+def warp_terms(
+    model: HerdModel, st: FrameState, s: TrainingSamples, soft_scale: torch.Tensor | None = None
+) -> tuple[torch.Tensor, torch.Tensor | None]:
+    """The warp regularisers on the samples that weigh in the image (:attr:`TrainingSamples.selected`),
+    each a mean weighted by the samples' compositing weights, in metres^2:
+
+    - cycle: the squared residual of warping the canonical points forward again to their frames
+      (``to_posed(to_canonical(x)) - x``);
+    - soft: the squared size of the soft displacement, forward plus backward (the backward one is
+      what the render sees), each frame's samples scaled by its ``(K,)`` ``soft_scale``; None
+      without soft deformation.
+    """
+    sel = s.selected
+    back, offset = model.to_posed(s.canonical[sel], s.selected_counts, st, return_offset=True)
+    wd = s.weight[sel].detach()
+
+    def weighted_mean(v: torch.Tensor) -> torch.Tensor:
+        return (wd * v).sum() / wd.sum().clamp(min=1e-6)
+
+    cycle = weighted_mean(((back - s.posed[sel]) ** 2).sum(-1))
+    soft = None
+    if offset is not None:
+        size = (offset**2).sum(-1) + (s.back_offset[sel] ** 2).sum(-1)
+        soft = weighted_mean(size if soft_scale is None else size * soft_scale[s.selected_frame])
+    return cycle, soft
 
 
 def skin_loss(model: HerdModel, st: FrameState) -> torch.Tensor:
@@ -134,7 +173,7 @@ def skin_loss(model: HerdModel, st: FrameState) -> torch.Tensor:
     code = st.code[:1].expand(c.shape[0], -1)
     inside = (torch.relu(model.sdf(c, code)) ** 2).mean()
     near = ((c - model.bones.center_init) ** 2).sum(-1).mean()
-    return (inside + near) / model.extent ** 2
+    return (inside + near) / model.extent**2
 
 
 def pose_prior(st: FrameState, scale: float, frame_weight: torch.Tensor) -> torch.Tensor:
@@ -144,7 +183,7 @@ def pose_prior(st: FrameState, scale: float, frame_weight: torch.Tensor) -> torc
     its ``(K,)`` ``frame_weight`` (see :func:`pose_prior_frame_weight`)."""
     r2 = st.joint_rotvecs[:, 1:] ** 2
     if scale > 0:
-        r2 = scale ** 2 * torch.log1p(r2 / scale ** 2)
+        r2 = scale**2 * torch.log1p(r2 / scale**2)
     return (r2 * frame_weight[:, None, None]).mean()
 
 

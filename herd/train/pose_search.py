@@ -97,7 +97,7 @@ def _close(occ: torch.Tensor) -> torch.Tensor:
 def _splat(uv: torch.Tensor, lo: torch.Tensor, cell: torch.Tensor, size: int) -> torch.Tensor:
     """``(B, N, 2)`` points to ``(B, size, size)`` occupancy; ``lo (B, 2)`` is the raster's corner and
     ``cell (B,)`` its cell width, in the units of ``uv``."""
-    B, N, _ = uv.shape
+    B = uv.shape[0]
     ij = ((uv - lo[:, None]) / cell[:, None, None]).floor().long()
     ok = ((ij >= 0) & (ij < size)).all(-1)
     flat = (torch.arange(B)[:, None] * size * size + ij[..., 1] * size + ij[..., 0])[ok]
@@ -112,8 +112,9 @@ def _project(points: torch.Tensor, R: torch.Tensor, t: torch.Tensor, K: np.ndarr
     return torch.stack([K[0] * cam[..., 0] / cam[..., 2], K[1] * cam[..., 1] / cam[..., 2]], -1)
 
 
-def template_area_px(points: torch.Tensor, R: torch.Tensor, t: torch.Tensor, K: np.ndarray,
-                     supersample: int = 2) -> torch.Tensor:
+def template_area_px(
+    points: torch.Tensor, R: torch.Tensor, t: torch.Tensor, K: np.ndarray, supersample: int = 2
+) -> torch.Tensor:
     """``(B,)`` image pixels covered by the ``(N, 3)`` canonical points posed by ``(B, 3, 3)``
     rotations and ``(B, 3)`` translations and projected with ``K = (fx, fy, cx, cy)``: splatted on
     the image's own pixel grid, ``supersample`` times finer, and closed (the splat of
@@ -123,7 +124,7 @@ def template_area_px(points: torch.Tensor, R: torch.Tensor, t: torch.Tensor, K: 
     lo = uv.amin(1).floor() - 2
     size = int((uv.amax(1) - lo).amax().ceil()) + 3
     occ = _splat(uv, lo, torch.ones(len(R)), size)
-    return occ.sum((1, 2)) / supersample ** 2
+    return occ.sum((1, 2)) / supersample**2
 
 
 def template_silhouettes(points: torch.Tensor, R: torch.Tensor, t: torch.Tensor, K: np.ndarray) -> torch.Tensor:
@@ -160,8 +161,12 @@ def mask_silhouette(mask: np.ndarray) -> np.ndarray | None:
         return None
     unit = np.sqrt(len(xs))
     scale = GRID / (2 * SPAN * unit)  # raster cells per pixel
-    A = np.array([[scale, 0, GRID / 2 - 0.5 - scale * xs.mean()],  # pixel index -> raster index
-                  [0, scale, GRID / 2 - 0.5 - scale * ys.mean()]])
+    A = np.array(
+        [
+            [scale, 0, GRID / 2 - 0.5 - scale * xs.mean()],  # pixel index -> raster index
+            [0, scale, GRID / 2 - 0.5 - scale * ys.mean()],
+        ]
+    )
     soft = cv2.GaussianBlur(mask.astype(np.float32), (0, 0), max(0.5 / scale, 0.5))
     return cv2.warpAffine(soft, A, (GRID, GRID), flags=cv2.INTER_LINEAR) > 0.5
 
@@ -169,9 +174,11 @@ def mask_silhouette(mask: np.ndarray) -> np.ndarray | None:
 def soft_iou(sils: np.ndarray, mask: np.ndarray) -> np.ndarray:
     """``(B,)`` IoU of ``(B, G, G)`` silhouettes with a ``(G, G)`` one, after a Gaussian blur of
     :data:`BLUR` cells (sum of minimum over sum of maximum)."""
+
     def soft(x):
         x = x.astype(np.float32)
         return x if BLUR <= 0 else np.stack([cv2.GaussianBlur(s, (0, 0), BLUR) for s in x.reshape(-1, GRID, GRID)])
+
     a, b = soft(sils), soft(mask[None])
     return np.minimum(a, b).sum((1, 2)) / np.maximum(np.maximum(a, b).sum((1, 2)), 1e-6)
 
@@ -215,12 +222,15 @@ def view_cue(cache, frames: np.ndarray, T0: torch.Tensor) -> np.ndarray | None:
     frames without a pose cue; frames with another initial rotation get none."""
     if cache.view_logp is None:
         return None
-    upright = torch.allclose(T0[:, :3, :3], torch.tensor(UPRIGHT_SIDE_VIEW, dtype=T0.dtype).expand(len(T0), 3, 3), atol=1e-5)
+    upright = torch.allclose(
+        T0[:, :3, :3], torch.tensor(UPRIGHT_SIDE_VIEW, dtype=T0.dtype).expand(len(T0), 3, 3), atol=1e-5
+    )
     return np.asarray(cache.view_logp[frames], np.float64) if upright else None
 
 
-def place_by_area(T: np.ndarray, points: torch.Tensor, center: np.ndarray, cache, frames: np.ndarray,
-                  iterations: int = 3) -> np.ndarray:
+def place_by_area(
+    T: np.ndarray, points: torch.Tensor, center: np.ndarray, cache, frames: np.ndarray, iterations: int = 3
+) -> np.ndarray:
     """``(F, 4, 4)`` poses ``T`` of a video's ``frames`` moved along the ray through the canonical
     ``center (3,)`` to the depth at which the ``(N, 3)`` template ``points`` cover as many pixels
     as each frame's mask. Area goes as the inverse square of depth only for a flat body, so the
@@ -233,7 +243,7 @@ def place_by_area(T: np.ndarray, points: torch.Tensor, center: np.ndarray, cache
     mask_px = np.array([float(np.count_nonzero(cache.mask[f])) for f in frames])
     ok = (mask_px >= 4) & np.asarray(cache.detected[frames], bool)
     for i in np.nonzero(ok)[0]:
-        R = torch.tensor(T[i:i + 1, :3, :3], dtype=torch.float32)
+        R = torch.tensor(T[i : i + 1, :3, :3], dtype=torch.float32)
         for _ in range(iterations):
             t = torch.tensor(ray[i] * np.exp(log_z[i]) / ray[i, 2] - c_cam[i], dtype=torch.float32)[None]
             template_px = float(template_area_px(points, R, t, cache.intrinsics[frames[i]])[0])
@@ -272,8 +282,9 @@ def search_root_orientation(model, cache, sil_weight: float = 1.0, view_weight: 
     for v in range(cache.num_videos):
         frames = cache.video_frames(v)
         T0 = init[torch.as_tensor(frames, device=dev)].detach().float().cpu()
-        Rall = torch.tensor(np.stack([candidates(R) for R in T0[:, :3, :3].double().numpy()]),
-                            dtype=torch.float32)  # (F, C, 3, 3) camera-frame rotations
+        Rall = torch.tensor(
+            np.stack([candidates(R) for R in T0[:, :3, :3].double().numpy()]), dtype=torch.float32
+        )  # (F, C, 3, 3) camera-frame rotations
         scores = np.zeros((len(frames), C))
         for i, f in enumerate(frames):
             m = mask_silhouette(np.asarray(cache.mask[f]))
@@ -286,8 +297,11 @@ def search_root_orientation(model, cache, sil_weight: float = 1.0, view_weight: 
         cue = view_cue(cache, frames, T0)
         if cue is not None:
             scores += view_weight * np.maximum(cue, VIEW_LOGP_FLOOR)
-        turn = np.stack([_angles(Rall[i], Rall[i + 1]).numpy() for i in range(len(frames) - 1)]) \
-            if len(frames) > 1 else np.zeros((0, C, C))
+        turn = (
+            np.stack([_angles(Rall[i], Rall[i + 1]).numpy() for i in range(len(frames) - 1)])
+            if len(frames) > 1
+            else np.zeros((0, C, C))
+        )
         path = viterbi(scores, turn)
         T = T0.numpy().astype(np.float64).copy()
         T[:, :3, :3] = Rall[np.arange(len(frames)), path].numpy()
@@ -296,6 +310,12 @@ def search_root_orientation(model, cache, sil_weight: float = 1.0, view_weight: 
         T = place_by_area(T, pts, center.double().numpy(), cache, frames)
         init[torch.as_tensor(frames, device=dev)] = torch.tensor(T, dtype=init.dtype, device=dev)
         yaws = [YAWS[path[i] // len(ELEVATIONS)] for i in (0, len(frames) // 2, len(frames) - 1)]
-        report.append({"video": v, "iou": round(float(scores[np.arange(len(frames)), path].mean()), 4),
-                       "iou_before": round(float(iou_path_before), 4), "yaws": yaws})
+        report.append(
+            {
+                "video": v,
+                "iou": round(float(scores[np.arange(len(frames)), path].mean()), 4),
+                "iou_before": round(float(iou_path_before), 4),
+                "yaws": yaws,
+            }
+        )
     return report

@@ -35,9 +35,17 @@ class Batch:
     counts: list[int]
     depth: torch.Tensor | None = None
 
-    def to(self, device: torch.device) -> "Batch":
-        return Batch(**{f.name: (getattr(self, f.name).to(device) if isinstance(getattr(self, f.name), torch.Tensor)
-                                 else getattr(self, f.name)) for f in dataclasses.fields(self)})
+    def to(self, device: torch.device) -> Batch:
+        return Batch(
+            **{
+                f.name: (
+                    getattr(self, f.name).to(device)
+                    if isinstance(getattr(self, f.name), torch.Tensor)
+                    else getattr(self, f.name)
+                )
+                for f in dataclasses.fields(self)
+            }
+        )
 
 
 class PixelSampler:
@@ -61,14 +69,18 @@ class PixelSampler:
         self.first = np.array([cache.meta["videos"][v]["start"] for v in cache.frame_video])
 
     def state(self) -> dict:
-        return self.rng.bit_generator.state
+        return dict(self.rng.bit_generator.state)
 
     def set_state(self, state: dict) -> None:
         self.rng.bit_generator.state = state
 
     def _pair(self, t: int) -> tuple[int, str, int]:
-        options = [(d, g) for g in self.gaps for d in ("fw", "bw")
-                   if (d == "fw" and t + g <= self.last[t]) or (d == "bw" and t - g >= self.first[t])]
+        options = [
+            (d, g)
+            for g in self.gaps
+            for d in ("fw", "bw")
+            if (d == "fw" and t + g <= self.last[t]) or (d == "bw" and t - g >= self.first[t])
+        ]
         if not options:
             return t, "", 0
         d, g = options[self.rng.integers(len(options))]
@@ -105,10 +117,14 @@ class PixelSampler:
             if c.depth is not None:
                 depth.append(c.depth[t].reshape(-1)[flat])
         kp = None if c.keypoints is None else torch.from_numpy(np.asarray(c.keypoints[frames], dtype=np.float32))
-        return Batch(frames=torch.from_numpy(frames.astype(np.int64)), pairs=torch.tensor(pairs, dtype=torch.long),
-                     pix=torch.from_numpy(np.concatenate(pix).astype(np.float32)),
-                     rgb=torch.from_numpy(np.concatenate(rgb).astype(np.float32) / 255.0),
-                     mask=torch.from_numpy(np.concatenate(mask).astype(np.float32)),
-                     flow=torch.from_numpy(np.concatenate(flow).astype(np.float32)),
-                     keypoints=kp, counts=[self.n] * self.K,
-                     depth=torch.from_numpy(np.concatenate(depth).astype(np.float32)) if depth else None)
+        return Batch(
+            frames=torch.from_numpy(frames.astype(np.int64)),
+            pairs=torch.tensor(pairs, dtype=torch.long),
+            pix=torch.from_numpy(np.concatenate(pix).astype(np.float32)),
+            rgb=torch.from_numpy(np.concatenate(rgb).astype(np.float32) / 255.0),
+            mask=torch.from_numpy(np.concatenate(mask).astype(np.float32)),
+            flow=torch.from_numpy(np.concatenate(flow).astype(np.float32)),
+            keypoints=kp,
+            counts=[self.n] * self.K,
+            depth=torch.from_numpy(np.concatenate(depth).astype(np.float32)) if depth else None,
+        )

@@ -17,7 +17,7 @@ STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM)
 class StopRequest:
     """Called between steps: True once a stop signal has arrived."""
 
-    def __init__(self):
+    def __init__(self) -> None:
         self.signum: int | None = None
 
     def __call__(self) -> bool:
@@ -25,11 +25,13 @@ class StopRequest:
 
     @property
     def name(self) -> str:
+        assert self.signum is not None, "no signal arrived"
         return signal.Signals(self.signum).name
 
     @property
     def exit_code(self) -> int:
         """The shell's code for a process ended by the signal: 130 for SIGINT, 143 for SIGTERM."""
+        assert self.signum is not None, "no signal arrived"
         return 128 + self.signum
 
 

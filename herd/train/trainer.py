@@ -1,14 +1,16 @@
 """The training loop: rounds of steps, proxy refresh, checkpoints, exact resume, rollback on blow-ups,
-progress with ETA, TensorBoard logs and per-round visualisations."""
+progress with ETA, TensorBoard logs and per-round visualisations. What a step costs is the
+objective's (:mod:`herd.train.objective`); the processes under torchrun are in
+:mod:`herd.train.processes`."""
 
 from __future__ import annotations
 
 import copy
 import dataclasses
 import math
-import os
 import time
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import torch
@@ -19,46 +21,24 @@ from herd.data.cache import Cache, build_cache
 from herd.errors import HerdInputError
 from herd.model.model import HerdModel, ModelConfig
 from herd.render.occupancy import Proxy, build_proxy
-from herd.render.renderer import render_image, render_mask, render_rays
-from herd.train import losses as L
-from herd.train.config import TrainConfig
-from herd.train.flags import to_flagfile
+from herd.render.renderer import render_image, render_mask
+from herd.run.checkpoint import CHECKPOINT_FORMAT, load_model_state, open_checkpoint
+from herd.run.flags import to_flagfile
+from herd.run.folders import open_dataset, run_path
+from herd.run.options import TrainConfig
+from herd.run.progress import ProgressFile
+from herd.run.scene_meta import scene_meta
 from herd.train.init_shape import fit_initial_shape
-from herd.train.loaded_run import CHECKPOINT_FORMAT, read_checkpoint
-from herd.train.progress import ProgressFile
-from herd.train.run_dir import open_dataset, run_path
+from herd.train.objective import Objective
+from herd.train.processes import any_decides, first_decides, init_distributed, made_by_first, pick_device, set_threads
 from herd.train.sampler import PixelSampler
-from herd.train.scene_meta import scene_meta
-
-
-def pick_device(name: str) -> torch.device:
-    if name == "auto":
-        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
-    if name == "cuda" and not torch.cuda.is_available():
-        raise HerdInputError("--device cuda: no CUDA GPU is available; use --device cpu or auto")
-    return torch.device(name)
-
-
-def init_distributed(device: torch.device) -> tuple[int, int, torch.device]:
-    """Join the process group when started by ``torchrun`` (``WORLD_SIZE`` > 1): gloo on CPU, NCCL
-    on GPU. Returns (rank, world size, this process's device)."""
-    import torch.distributed as dist
-
-    world = int(os.environ.get("WORLD_SIZE", "1"))
-    if world <= 1:
-        return 0, 1, device
-    if not dist.is_initialized():
-        dist.init_process_group("nccl" if device.type == "cuda" else "gloo")
-    if device.type == "cuda":
-        device = torch.device("cuda", int(os.environ.get("LOCAL_RANK", "0")))
-        torch.cuda.set_device(device)
-    return dist.get_rank(), world, device
+from herd.train.step_schedules import lr_factor
 
 
 class _LossModule(torch.nn.Module):
     """The model with the trainer's loss as ``forward``, so DistributedDataParallel can wrap it."""
 
-    def __init__(self, trainer: "Trainer"):
+    def __init__(self, trainer: Trainer):
         super().__init__()
         self.model = trainer.model
         self._trainer = trainer
@@ -78,14 +58,13 @@ class Trainer:
     def __init__(self, opts: TrainConfig, model_cfg: ModelConfig | None = None):
         self.opts, self.model_cfg = opts, model_cfg or ModelConfig()
         if opts.init_pose not in ("auto", "data", "search"):
-            raise HerdInputError(f"--init_pose {opts.init_pose}: choose auto, data (the dataset's initial poses) or search")
+            raise HerdInputError(
+                f"--init_pose {opts.init_pose}: choose auto, data (the dataset's initial poses) or search"
+            )
         self.ds = open_dataset(opts.seqname, opts.data_root, self.model_cfg.fg_motion)
         self.run_dir = run_path(opts.seqname, opts.logname, opts.logroot)
         self.rank, self.world, self.device = init_distributed(pick_device(opts.device))
-        if opts.threads > 0:
-            torch.set_num_threads(opts.threads)
-        elif self.world > 1 and self.device.type == "cpu":  # share the cores between the processes
-            torch.set_num_threads(max(1, (os.cpu_count() or 1) // int(os.environ.get("LOCAL_WORLD_SIZE", self.world))))
+        set_threads(opts.threads, self.world, self.device)
         torch.manual_seed(opts.seed)
         res = opts.train_res or min(max(max(v.height, v.width) for v in self.ds.videos), 128)
         self.cache = Cache(self._build_cache(res))
@@ -93,14 +72,6 @@ class Trainer:
         self.model = HerdModel(self.model_cfg, self.meta).to(self.device)
         self.model.set_bf16(opts.bf16)
         self.rcfg = opts.render_config()
-        # each frame's trust in its cues, from the error its dataset states (exact for herd synth)
-        self.kp_precision = L.keypoint_precision(torch.from_numpy(self.cache.cue_sigma("keypoint"))).to(self.device)
-        self.flow_precision = L.flow_precision(torch.from_numpy(self.cache.cue_sigma("flow"))).to(self.device)
-        self.pose_prior_frame_weight = L.pose_prior_frame_weight(self.kp_precision)
-        self.soft_frame_weight = L.soft_deform_frame_weight(self.kp_precision)
-        self.kp_mirrored = torch.from_numpy(self.cache.keypoints_mirrored()).to(self.device)
-        self.kp_symmetry = (None if self.model.skeleton is None
-                            else torch.as_tensor(self.model.skeleton.symmetry, device=self.device))
         # --num_rays and --frames_per_step are the whole step's batch: under torchrun each process
         # draws its share of the frames, and DDP's gradient mean over the processes is then the
         # gradient of one process's mean over all the rays (same step count, same learning rate)
@@ -109,6 +80,7 @@ class Trainer:
         self.sampler = PixelSampler(self.cache, local_frames, rays_per_frame, opts.seed + 1000 * self.rank)
         self.gen = torch.Generator().manual_seed(opts.seed + 1 + 1000 * self.rank)  # ray jitter, code swaps
         self.proxy_gen = torch.Generator().manual_seed(opts.seed + 2)  # the same on every process
+        self.objective = Objective(opts, self.model, self.cache, self.rcfg, self.gen)
         self.optimizer = torch.optim.AdamW(self.model.param_groups(opts.learning_rate), weight_decay=1e-4)
         self.scheduler = torch.optim.lr_scheduler.LambdaLR(self.optimizer, self._lr_factor)
         self.step = 0
@@ -116,7 +88,7 @@ class Trainer:
         self.grad_ema: float | None = None
         self.rollbacks = 0
         self._good: dict | None = None
-        self.writer = None
+        self.writer: Any = None  # a TensorBoard SummaryWriter on the first process
         self.history: list[dict] = []
         self.step_module: torch.nn.Module = _LossModule(self)
 
@@ -127,24 +99,14 @@ class Trainer:
 
     def _build_cache(self, res: int) -> Path:
         """The first process builds the cache; the others wait for it."""
-        path = None
-        if self.is_main:
-            path = build_cache(self.ds, res, Path(self.opts.logroot) / ".cache", progress=not self.opts.quiet)
-        if self.world > 1:
-            import torch.distributed as dist
+        return made_by_first(
+            lambda: build_cache(self.ds, res, Path(self.opts.logroot) / ".cache", progress=not self.opts.quiet),
+            self.rank,
+            self.world,
+        )
 
-            box = [str(path) if path else None]
-            dist.broadcast_object_list(box, src=0)
-            path = Path(box[0])
-        return path
-
-    # ---- schedule -------------------------------------------------------------------------
     def _lr_factor(self, step: int) -> float:
-        total, warm = max(self.opts.total_iters, 1), max(self.opts.warmup_iters, 1)
-        if step < warm:
-            return (step + 1) / warm
-        p = min((step - warm) / max(total - warm, 1), 1.0)
-        return 0.1 + 0.9 * 0.5 * (1 + math.cos(math.pi * p))
+        return lr_factor(step, self.opts.total_iters, self.opts.warmup_iters)
 
     @property
     def round_index(self) -> int:
@@ -169,77 +131,18 @@ class Trainer:
 
     # ---- one step -------------------------------------------------------------------------
     def compute_losses(self, batch) -> tuple[torch.Tensor, dict[str, float]]:
-        o, m = self.opts, self.model
-        K = batch.frames.shape[0]
-        frames = torch.cat([batch.frames, batch.pairs])
-        st_all = m.frame_state(frames, shape_video=self.swapped_videos(m.frame_video[frames]))
-        st, pair = st_all.select(slice(0, K)), st_all.select(slice(K, 2 * K))
-        out = render_rays(m, st, batch.pix, batch.counts, self.proxy, self.rcfg, training=True,
-                          pair=pair if o.flow_wt > 0 else None, generator=self.gen,
-                          soft_scale=self.soft_frame_weight[batch.frames])
-        res = self.cache.res
-        terms = {"mask": (o.mask_wt, L.mask_loss(out, batch)), "rgb": (o.rgb_wt, L.rgb_loss(out, batch))}
-        if o.flow_wt > 0 and out.flow is not None:
-            terms["flow"] = (o.flow_wt, L.flow_loss(out, batch, res, self.flow_precision[batch.frames]))
-        if o.kp_wt > 0 and batch.keypoints is not None and st.joints is not None:
-            terms["keypoint"] = (o.kp_wt, L.keypoint_loss(st, batch, res, self.kp_precision[batch.frames],
-                                                          self.kp_symmetry, self.kp_mirrored[batch.frames]))
-        if o.depth_wt > 0 and batch.depth is not None:
-            terms["depth"] = (o.depth_wt, L.depth_loss(out, batch, m.extent))
-        if o.normal_smooth_wt > 0 and out.eik_points is not None and len(out.eik_points):
-            eik, smooth = L.sdf_surface_terms(m, out, 0.015 * m.extent, self.gen)
-            terms["eikonal"] = (o.eikonal_wt, eik)
-            terms["normal_smooth"] = (o.normal_smooth_wt, smooth)
-        elif o.eikonal_wt > 0 and out.eik_points is not None:
-            terms["eikonal"] = (o.eikonal_wt, L.eikonal_loss(m, out))
-        if out.cycle is not None:
-            terms["cycle"] = (o.cycle_wt, out.cycle / m.extent ** 2)
-        if out.soft is not None:
-            terms["soft_deform"] = (o.soft_deform_wt, out.soft / m.extent ** 2)
-        if m.bones is not None:
-            terms["skin"] = (o.skin_wt, L.skin_loss(m, st))
-            terms["bone_length"] = (o.prior_wt, L.bone_length_prior(st))
-            pose_wt = self.pose_prior_weight()
-            if pose_wt > 0:
-                terms["prior"] = (pose_wt, L.pose_prior(st, o.pose_prior_scale, self.pose_prior_frame_weight[batch.frames]))
-        total = sum(w * v for w, v in terms.values())
-        logs = {k: float(v.detach()) for k, (_, v) in terms.items()}
-        logs["occupied"] = out.occupied_fraction
-        logs["beta"] = float(m.density.beta.detach())
-        return total, logs
-
-    def pose_prior_weight(self) -> float:
-        """``--pose_prior_wt``, kept all through training, or fading linearly to 0 over the first
-        ``--pose_prior_fade`` of it when that is set."""
-        o = self.opts
-        if o.pose_prior_fade <= 0:
-            return o.pose_prior_wt
-        return o.pose_prior_wt * max(0.0, 1.0 - self.progress / o.pose_prior_fade)
-
-    def swap_probability(self) -> float:
-        """Code swapping: the chance that a frame's canonical shape is evaluated with another
-        video's morphology code; 0.5 at the start, decaying linearly to 0 at 30% of training, and
-        0 with a single code. It keeps the shared shape a category mean early on, so individual
-        detail has to come through the codes."""
-        if self.model.morph_codes.shape[0] < 2:
-            return 0.0
-        return 0.5 * max(0.0, 1.0 - self.progress / 0.3)
-
-    def swapped_videos(self, video: torch.Tensor) -> torch.Tensor | None:
-        """Per frame, the video whose code the shape uses (None when nothing is swapped)."""
-        p = self.swap_probability()
-        if p <= 0:
-            return None
-        V = self.model.morph_codes.shape[0]
-        swap = torch.rand(video.shape[0], generator=self.gen) < p
-        other = (video.cpu() + torch.randint(1, V, video.shape, generator=self.gen)) % V
-        return torch.where(swap, other, video.cpu()).to(video.device)
+        """The objective of ``batch`` at the current proxy and progress (:class:`Objective`)."""
+        assert self.proxy is not None, "refresh_proxy() before the first step"
+        return self.objective(batch, self.proxy, self.progress)
 
     def _snapshot(self) -> None:
-        self._good = {"model": copy.deepcopy(self.model.state_dict()),
-                      "optimizer": copy.deepcopy(self.optimizer.state_dict())}
+        self._good = {
+            "model": copy.deepcopy(self.model.state_dict()),
+            "optimizer": copy.deepcopy(self.optimizer.state_dict()),
+        }
 
     def _rollback(self) -> None:
+        assert self._good is not None, "a rollback needs a snapshot"
         self.model.load_state_dict(self._good["model"])
         self.optimizer.load_state_dict(self._good["optimizer"])
         self.rollbacks += 1
@@ -275,13 +178,22 @@ class Trainer:
 
     # ---- checkpoints ----------------------------------------------------------------------
     def checkpoint(self) -> dict:
-        return {"model": self.model.state_dict(), "optimizer": self.optimizer.state_dict(),
-                "scheduler": self.scheduler.state_dict(), "step": self.step, "grad_ema": self.grad_ema,
-                "proxy": None if self.proxy is None else self.proxy.state_dict(),
-                "sampler": self.sampler.state(), "gen": self.gen.get_state(), "proxy_gen": self.proxy_gen.get_state(),
-                "torch_rng": torch.get_rng_state(),
-                "rollbacks": self.rollbacks, "history": self.history,
-                "opts": to_flagfile(self.opts, self.model_cfg), "format": CHECKPOINT_FORMAT}
+        return {
+            "model": self.model.state_dict(),
+            "optimizer": self.optimizer.state_dict(),
+            "scheduler": self.scheduler.state_dict(),
+            "step": self.step,
+            "grad_ema": self.grad_ema,
+            "proxy": None if self.proxy is None else self.proxy.state_dict(),
+            "sampler": self.sampler.state(),
+            "gen": self.gen.get_state(),
+            "proxy_gen": self.proxy_gen.get_state(),
+            "torch_rng": torch.get_rng_state(),
+            "rollbacks": self.rollbacks,
+            "history": self.history,
+            "opts": to_flagfile(self.opts, self.model_cfg),
+            "format": CHECKPOINT_FORMAT,
+        }
 
     def save(self, numbered: bool = False) -> None:
         if not self.is_main:
@@ -292,16 +204,10 @@ class Trainer:
                 torch.save(ck, tmp)
 
     def load(self, suffix: str) -> None:
-        path = self.run_dir / f"ckpt_{suffix}.pth"
-        if not path.is_file():
-            raise HerdInputError(f"{path}: no such checkpoint; train first or pick --load_suffix from "
-                                 f"{sorted(p.stem[5:] for p in self.run_dir.glob('ckpt_*.pth')) or 'none'}")
-        ck = read_checkpoint(path, self.device)
-        try:
-            self.model.load_state_dict(ck["model"])
-        except RuntimeError as e:
-            raise HerdInputError(f"{path}: checkpoint does not match these options ({str(e).splitlines()[0]}); "
-                                 f"use --flagfile {self.run_dir / 'opts.log'}") from None
+        """Resume from ``ckpt_<suffix>.pth`` of this run: model, optimiser, schedules, sampler and
+        random states, so the run continues as if never stopped."""
+        path, ck = open_checkpoint(self.run_dir, suffix, self.device)
+        load_model_state(self.model, ck, path)
         self.optimizer.load_state_dict(ck["optimizer"])
         self.scheduler.load_state_dict(ck["scheduler"])
         self.step, self.grad_ema, self.rollbacks = ck["step"], ck["grad_ema"], ck["rollbacks"]
@@ -328,8 +234,9 @@ class Trainer:
         r = self.round_index
         frames = list(np.linspace(0, self.cache.num_frames - 1, min(4, self.cache.num_frames)).astype(int))
         iou = self.quick_mask_iou(frames)
-        self.history.append({"round": r, "step": self.step, "time": time.perf_counter() - self._t0 + self._elapsed0,
-                             "mask_iou": iou})
+        self.history.append(
+            {"round": r, "step": self.step, "time": time.perf_counter() - self._t0 + self._elapsed0, "mask_iou": iou}
+        )
         if self.writer is not None:
             self.writer.add_scalar("eval/mask_iou", iou, self.step)
             self._log_images(frames[0])
@@ -344,8 +251,12 @@ class Trainer:
         rgb = img["rgb"].clamp(0, 1).cpu().numpy()
         ref = self.cache.rgb[f] / 255.0
         self.writer.add_image("render/rgb", np.concatenate([ref, rgb], 1), self.step, dataformats="HWC")
-        self.writer.add_image("render/mask", np.concatenate([self.cache.mask[f], img["opacity"].cpu().numpy()], 1),
-                              self.step, dataformats="HW")
+        self.writer.add_image(
+            "render/mask",
+            np.concatenate([self.cache.mask[f], img["opacity"].cpu().numpy()], 1),
+            self.step,
+            dataformats="HW",
+        )
 
     @torch.no_grad()
     def _write_glbs(self, r: int) -> None:
@@ -358,8 +269,15 @@ class Trainer:
         if m.articulation is not None:
             joints = m.articulation.rest_joints.cpu().numpy()
             parents = np.asarray(m.skeleton.parents)
-        write_round_glbs(self.run_dir, r, Proxy(**{k: v.cpu() for k, v in self.proxy.state_dict().items()}),
-                         joints, parents, obj2cam, m.extent)
+        write_round_glbs(
+            self.run_dir,
+            r,
+            Proxy(**{k: v.cpu() for k, v in self.proxy.state_dict().items()}),
+            joints,
+            parents,
+            obj2cam,
+            m.extent,
+        )
 
     def _search_init_pose(self) -> None:
         """``--init_pose search`` (see :mod:`herd.train.pose_search`); every process computes the
@@ -369,33 +287,21 @@ class Trainer:
         found = search_root_orientation(self.model, self.cache)
         if self.is_main and not self.opts.quiet:
             for r in found:
-                print(f"init_pose search: video {r['video']}: yaw {'/'.join(map(str, r['yaws']))} at start/middle/end "
-                      f"(silhouette IoU {r['iou_before']:.3f} -> {r['iou']:.3f})")
+                print(
+                    f"init_pose search: video {r['video']}: yaw {'/'.join(map(str, r['yaws']))} at start/middle/end "
+                    f"(silhouette IoU {r['iou_before']:.3f} -> {r['iou']:.3f})"
+                )
 
     # ---- main loop ------------------------------------------------------------------------
     def _over_budget(self) -> bool:
         """``--max_minutes`` reached (decided by the first process, so all processes stop together)."""
         if not self.opts.max_minutes or self.step % 10:
             return False
-        over = time.perf_counter() - self._t0 + self._elapsed0 > 60 * self.opts.max_minutes
-        if self.world > 1:
-            import torch.distributed as dist
-
-            flag = torch.tensor([float(over)])
-            dist.broadcast(flag, src=0)
-            over = bool(flag.item())
-        return over
+        return first_decides(time.perf_counter() - self._t0 + self._elapsed0 > 60 * self.opts.max_minutes, self.world)
 
     def _stop_requested(self, should_stop) -> bool:
         """``should_stop()`` (a signal arrived) in any process: all processes stop at the same step."""
-        stop = should_stop is not None and should_stop()
-        if self.world > 1 and should_stop is not None:
-            import torch.distributed as dist
-
-            flag = torch.tensor([float(stop)])
-            dist.all_reduce(flag, op=dist.ReduceOp.MAX)
-            stop = bool(flag.item())
-        return stop
+        return should_stop is not None and any_decides(should_stop(), self.world)
 
     def run(self, on_step=None, should_stop=None) -> dict:
         """Train to ``num_rounds * iters_per_round`` steps; Ctrl-C saves ``ckpt_latest.pth`` first.
@@ -416,8 +322,9 @@ class Trainer:
         if self.world > 1:
             from torch.nn.parallel import DistributedDataParallel
 
-            self.step_module = DistributedDataParallel(_LossModule(self), find_unused_parameters=True,
-                                                       broadcast_buffers=False)
+            self.step_module = DistributedDataParallel(
+                _LossModule(self), find_unused_parameters=True, broadcast_buffers=False
+            )
         if self.is_main:
             # a flagfile to reproduce the run: without the resume point
             (self.run_dir / "opts.log").write_text(to_flagfile(dataclasses.replace(o, load_suffix=""), self.model_cfg))
@@ -429,8 +336,14 @@ class Trainer:
                 self.writer = None
         self._t0 = time.perf_counter()
         self._elapsed0 = self.history[-1]["time"] if self.history else 0.0
-        bar = tqdm(total=o.total_iters, initial=self.step, desc="train", unit="it", disable=o.quiet or not self.is_main,
-                   dynamic_ncols=True)
+        bar = tqdm(
+            total=o.total_iters,
+            initial=self.step,
+            desc="train",
+            unit="it",
+            disable=o.quiet or not self.is_main,
+            dynamic_ncols=True,
+        )
         progress = ProgressFile(self.run_dir, o.total_iters, self.step) if self.is_main else None
         try:
             while self.step < o.total_iters and not self._stop_requested(should_stop):
@@ -443,10 +356,18 @@ class Trainer:
                 if progress is not None:
                     progress.update(self.step)
                 if self.step % 10 == 0:
-                    bar.set_postfix(loss=f"{logs['total']:.4f}", mask=f"{logs['mask']:.4f}", occ=f"{logs['occupied']:.2f}")
+                    bar.set_postfix(
+                        loss=f"{logs['total']:.4f}", mask=f"{logs['mask']:.4f}", occ=f"{logs['occupied']:.2f}"
+                    )
                     if self.writer is not None:
                         for k, v in logs.items():
-                            self.writer.add_scalar(f"loss/{k}" if k not in ("lr", "beta", "occupied", "grad_norm", "rays") else f"train/{k}", v, self.step)
+                            self.writer.add_scalar(
+                                f"loss/{k}"
+                                if k not in ("lr", "beta", "occupied", "grad_norm", "rays")
+                                else f"train/{k}",
+                                v,
+                                self.step,
+                            )
                 over = self._over_budget()
                 if self.step % o.iters_per_round == 0 or over:
                     self.end_round()
@@ -460,5 +381,9 @@ class Trainer:
         self.save()
         if self.writer is not None:
             self.writer.close()
-        return {"steps": self.step, "rollbacks": self.rollbacks, "history": self.history,
-                "seconds": time.perf_counter() - self._t0}
+        return {
+            "steps": self.step,
+            "rollbacks": self.rollbacks,
+            "history": self.history,
+            "seconds": time.perf_counter() - self._t0,
+        }

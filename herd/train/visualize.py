@@ -9,22 +9,8 @@ import numpy as np
 import trimesh
 
 from herd.atomic import atomic_file
+from herd.export.bones import bones_mesh
 from herd.render.occupancy import Proxy, proxy_mesh
-
-
-def bones_mesh(joints: np.ndarray, parents: np.ndarray, radius: float) -> trimesh.Trimesh:
-    """``(J, 3)`` joints and parents to spheres (joints) and cylinders (bones), one coloured mesh."""
-    parts = []
-    for j, p in enumerate(parents):
-        s = trimesh.creation.icosphere(subdivisions=1, radius=radius)
-        s.apply_translation(joints[j])
-        s.visual.vertex_colors = [230, 80, 60, 255]
-        parts.append(s)
-        if p >= 0 and np.linalg.norm(joints[j] - joints[p]) > 1e-6:
-            c = trimesh.creation.cylinder(radius=radius * 0.5, segment=[joints[p], joints[j]], sections=8)
-            c.visual.vertex_colors = [240, 200, 80, 255]
-            parts.append(c)
-    return trimesh.util.concatenate(parts)
 
 
 def frustum(cam2obj: np.ndarray, size: float) -> trimesh.Trimesh:
@@ -39,8 +25,15 @@ def frustum(cam2obj: np.ndarray, size: float) -> trimesh.Trimesh:
     return m
 
 
-def write_round_glbs(run_dir: Path, round_idx: int, proxy: Proxy, joints: np.ndarray | None, parents: np.ndarray | None,
-                     obj2cam: np.ndarray, extent: float) -> None:
+def write_round_glbs(
+    run_dir: Path,
+    round_idx: int,
+    proxy: Proxy,
+    joints: np.ndarray | None,
+    parents: np.ndarray | None,
+    obj2cam: np.ndarray,
+    extent: float,
+) -> None:
     """Write ``NNN-bones.glb`` (skeletons only) and ``NNN-proxy.glb``; at most 200 camera frusta."""
     if joints is not None:
         _write_glb(trimesh.Scene(bones_mesh(joints, parents, 0.02 * extent)), run_dir / f"{round_idx:03d}-bones.glb")

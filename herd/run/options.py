@@ -7,7 +7,6 @@ import dataclasses
 from typing import ClassVar
 
 from herd.option_range import Range
-
 from herd.render.renderer import RenderConfig
 
 
@@ -109,13 +108,39 @@ class TrainConfig:
     quiet: bool = False
 
     RANGES: ClassVar[dict[str, Range]] = {
-        "num_rounds": Range(1), "iters_per_round": Range(1), "learning_rate": Range(0, above=True),
-        "num_rays": Range(8), "frames_per_step": Range(1), "train_res": Range(8, or_zero=True),
-        "num_samples": Range(2), **{w: Range(0) for w in ("mask_wt", "rgb_wt", "flow_wt", "kp_wt", "depth_wt",
-                                                          "eikonal_wt", "normal_smooth_wt", "cycle_wt", "soft_deform_wt", "skin_wt",
-                                                          "prior_wt", "pose_prior_wt", "pose_prior_scale")},
-        "pose_prior_fade": Range(0, 1), "warmup_iters": Range(0), "grad_clip": Range(0, above=True),
-        "seed": Range(0), "threads": Range(0), "init_smooth": Range(0), "max_minutes": Range(0)}
+        "num_rounds": Range(1),
+        "iters_per_round": Range(1),
+        "learning_rate": Range(0, above=True),
+        "num_rays": Range(8),
+        "frames_per_step": Range(1),
+        "train_res": Range(8, or_zero=True),
+        "num_samples": Range(2),
+        **{
+            w: Range(0)
+            for w in (
+                "mask_wt",
+                "rgb_wt",
+                "flow_wt",
+                "kp_wt",
+                "depth_wt",
+                "eikonal_wt",
+                "normal_smooth_wt",
+                "cycle_wt",
+                "soft_deform_wt",
+                "skin_wt",
+                "prior_wt",
+                "pose_prior_wt",
+                "pose_prior_scale",
+            )
+        },
+        "pose_prior_fade": Range(0, 1),
+        "warmup_iters": Range(0),
+        "grad_clip": Range(0, above=True),
+        "seed": Range(0),
+        "threads": Range(0),
+        "init_smooth": Range(0),
+        "max_minutes": Range(0),
+    }
 
     @property
     def total_iters(self) -> int:

@@ -1,7 +1,13 @@
-"""Flags in the tutorial's spelling: ``--name=value``, ``--name value``, ``--name``/``--noname`` for
-booleans, and ``--flagfile=FILE`` (one flag per line, read in place, so later flags win).
+"""The one flag parser of every ``herd`` command, in the tutorial's spelling: ``--name=value``,
+``--name value``, ``--name``/``--noname`` for booleans, ``--name v1 v2 ...`` for a list, and
+``--flagfile=FILE`` (one flag per line, read in place, so later flags win).
 
-Options are typed dataclasses; the docstring's ``Attributes:`` lines double as ``--help``.
+Options are typed dataclasses; the docstring's ``Attributes:`` lines double as ``--help``, a
+``RANGES`` class variable bounds numbers (:mod:`herd.option_range`) and a ``CHOICES`` one names
+the values a text option takes. Why not absl-py, which speaks the same spellings: its flags are
+process-wide globals registered at import, while herd's options are plain values passed
+explicitly, typed and documented in one place, and several commands (render, export, eval) read
+the training's options and their own side by side.
 """
 
 from __future__ import annotations
@@ -9,6 +15,7 @@ from __future__ import annotations
 import dataclasses
 import inspect
 import re
+import types
 import typing
 from pathlib import Path
 
@@ -18,18 +25,19 @@ from herd.option_range import check_ranges
 
 def _attribute_docs(cls) -> dict[str, str]:
     doc = inspect.getdoc(cls) or ""
-    out, cur = {}, None
+    out: dict[str, str] = {}
+    cur: list[str] = []
     for line in doc.split("Attributes:", 1)[-1].splitlines():
-        m = re.match(r"\s{4}(\w+): (.*)", line)
+        m = re.match(r"\s{4}(\w+(?:, \w+)*): (.*)", line)  # "name: doc" or "a, b: doc" (one doc for both)
         if m:
-            cur = m.group(1)
-            out[cur] = m.group(2).strip()
+            cur = m.group(1).split(", ")
+            out.update({c: m.group(2).strip() for c in cur})
         elif cur and line.startswith("        "):
-            out[cur] += " " + line.strip()
+            out.update({c: out[c] + " " + line.strip() for c in cur})
     return out
 
 
-def _fields(classes) -> dict[str, tuple[type, dataclasses.Field]]:
+def _fields(classes) -> dict[str, tuple[type, dataclasses.Field, object]]:
     out = {}
     for cls in classes:
         hints = typing.get_type_hints(cls)
@@ -38,13 +46,31 @@ def _fields(classes) -> dict[str, tuple[type, dataclasses.Field]]:
     return out
 
 
+def _list_item(typ) -> type | None:
+    """``X`` for a ``list[X]`` (or ``list[X] | None``) option, else None."""
+    for t in (typ, *typing.get_args(typ)):
+        if typing.get_origin(t) is list:
+            return typing.get_args(t)[0]
+    return None
+
+
+def check_choices(options) -> None:
+    """Every field of a flag dataclass named in its ``CHOICES`` holds one of them (or None)."""
+    for name, allowed in getattr(options, "CHOICES", {}).items():
+        value = getattr(options, name)
+        if value is not None and value not in allowed:
+            raise HerdInputError(f"--{name}={value}: choose {' or '.join(allowed)}")
+
+
 def _convert(name: str, value: str, typ) -> object:
     origin = typing.get_origin(typ)
-    if origin is typing.Union or str(origin) == "types.UnionType":
+    if origin is typing.Union or origin is types.UnionType:
         args = [a for a in typing.get_args(typ) if a is not type(None)]
         if value.lower() in ("none", ""):
             return None
         typ = args[0]
+    if callable(getattr(typ, "parse", None)):
+        return typ.parse(value)  # a typed option read from its flag spelling (FgMotion)
     try:
         if typ is bool:
             v = value.lower()
@@ -70,7 +96,9 @@ def expand_flagfiles(argv: list[str]) -> list[str]:
         if a == "--flagfile" or a.startswith("--flagfile="):
             path = Path(a.split("=", 1)[1] if "=" in a else next(it, ""))
             if not path.is_file():
-                raise HerdInputError(f"{path}: no such flagfile; pass --flagfile=logdir/<run>/opts.log of a trained run")
+                raise HerdInputError(
+                    f"{path}: no such flagfile; pass --flagfile=logdir/<run>/opts.log of a trained run"
+                )
             lines = [ln.strip() for ln in path.read_text().splitlines()]
             out += expand_flagfiles([ln for ln in lines if ln and not ln.startswith("#")])
         else:
@@ -78,10 +106,19 @@ def expand_flagfiles(argv: list[str]) -> list[str]:
     return out
 
 
-def parse_flags(argv: list[str], *classes, prog: str = "herd", positional: str | None = None):
+def parse_flags(
+    argv: list[str],
+    *classes,
+    prog: str = "herd",
+    positional: str | None = None,
+    help_classes: tuple | None = None,
+    help_note: str = "",
+):
     """Parse flags into instances of ``classes`` (dataclasses; a flag belongs to the class that
     declares it). Unknown flags and bad values raise :class:`HerdInputError`. ``--help`` prints
-    every option with its doc and exits."""
+    the options of ``help_classes`` (default: every class) with their docs, then ``help_note``,
+    and exits. With ``positional`` (its name in the usage line), the arguments that are not flags
+    come back as a list after the instances; without it they are an error."""
     fields = _fields(classes)
     values: dict[str, object] = {}
     argv = expand_flagfiles(list(argv))
@@ -91,18 +128,38 @@ def parse_flags(argv: list[str], *classes, prog: str = "herd", positional: str |
         a = argv[i]
         i += 1
         if a in ("-h", "--help"):
-            print(help_text(prog, *classes))
+            print(
+                help_text(
+                    prog, *(classes if help_classes is None else help_classes), note=help_note, positional=positional
+                )
+            )
             raise SystemExit(0)
         if not a.startswith("--"):
             pos.append(a)
             continue
         name, eq, val = a[2:].partition("=")
-        if name not in fields and name.startswith("no") and name[2:] in fields and fields[name[2:]][2] is bool and not eq:
+        if (
+            name not in fields
+            and name.startswith("no")
+            and name[2:] in fields
+            and fields[name[2:]][2] is bool
+            and not eq
+        ):
             values[name[2:]] = False
             continue
         if name not in fields:
             raise HerdInputError(f"unknown flag --{name} (see '{prog} --help')")
         typ = fields[name][2]
+        item = _list_item(typ)
+        if item is not None:  # --name v1 v2 ... (up to the next flag), or --name=v
+            vals = [val] if eq else []
+            while not eq and i < len(argv) and not argv[i].startswith("--"):
+                vals.append(argv[i])
+                i += 1
+            if not vals:
+                raise HerdInputError(f"--{name}: missing value")
+            values[name] = [_convert(name, v, item) for v in vals]
+            continue
         if not eq:
             if typ is bool and (i >= len(argv) or argv[i].lower() not in ("true", "false", "1", "0")):
                 values[name] = True
@@ -117,12 +174,16 @@ def parse_flags(argv: list[str], *classes, prog: str = "herd", positional: str |
     out = []
     for cls in classes:
         kw = {f.name: values[f.name] for f in dataclasses.fields(cls) if f.name in values}
-        missing = [f.name for f in dataclasses.fields(cls)
-                   if f.name not in kw and f.default is dataclasses.MISSING and f.default_factory is dataclasses.MISSING]
+        missing = [
+            f.name
+            for f in dataclasses.fields(cls)
+            if f.name not in kw and f.default is dataclasses.MISSING and f.default_factory is dataclasses.MISSING
+        ]
         if missing:
             raise HerdInputError(f"missing flag --{missing[0]} (see '{prog} --help')")
         out.append(cls(**kw))
         check_ranges(out[-1])
+        check_choices(out[-1])
     if positional is not None:
         out.append(pos)
     return out
@@ -138,8 +199,10 @@ def to_flagfile(*instances) -> str:
     return "\n".join(lines) + "\n"
 
 
-def help_text(prog: str, *classes) -> str:
-    lines = [f"usage: {prog} [--flagfile=FILE] [--name=value ...]", ""]
+def help_text(prog: str, *classes, note: str = "", positional: str | None = None) -> str:
+    """Usage, then per class its first docstring line and one line per option (doc, default,
+    allowed range or choices), then ``note``."""
+    lines = [f"usage: {prog}{' ' + positional if positional else ''} [--flagfile=FILE] [--name=value ...]", ""]
     for cls in classes:
         docs = _attribute_docs(cls)
         lines.append(f"{(inspect.getdoc(cls) or cls.__name__).splitlines()[0]}")
@@ -147,6 +210,10 @@ def help_text(prog: str, *classes) -> str:
             default = "" if f.default is dataclasses.MISSING else f" (default: {f.default})"
             allowed = getattr(cls, "RANGES", {}).get(f.name)
             default += f" (allowed: {allowed})" if allowed else ""
+            choices = getattr(cls, "CHOICES", {}).get(f.name)
+            default += f" (choices: {', '.join(choices)})" if choices else ""
             lines.append(f"  --{f.name:<22}{docs.get(f.name, '')}{default}")
         lines.append("")
+    if note:
+        lines += [note, ""]
     return "\n".join(lines)

@@ -10,7 +10,7 @@ from pathlib import Path
 from herd.data.reader import Dataset, load_dataset
 from herd.data.skeletons import BUILTIN
 from herd.errors import HerdInputError
-from herd.model.model import FG_MOTIONS, motion_parts
+from herd.model.fg_motion import FgMotion
 
 
 def dataset_path(seqname: str, data_root: str) -> Path:
@@ -21,31 +21,35 @@ def dataset_path(seqname: str, data_root: str) -> Path:
     q = Path(data_root) / seqname
     if q.is_dir():
         return q
-    raise HerdInputError(f"--seqname {seqname}: no dataset at {q} or {p}; make one with herd synth or herd preprocess, "
-                         f"or set --data_root")
+    raise HerdInputError(
+        f"--seqname {seqname}: no dataset at {q} or {p}; make one with herd synth or herd preprocess, "
+        f"or set --data_root"
+    )
 
 
 def run_path(seqname: str, logname: str, logroot: str) -> Path:
     return Path(logroot) / f"{Path(seqname).name}-{logname}"
 
 
-def check_motion(fg_motion: str, ds: Dataset) -> None:
+def check_motion(fg_motion: FgMotion, ds: Dataset) -> None:
     """A skeleton motion needs a dataset with that skeleton (a custom skeleton, e.g. from a glTF
     asset, serves any ``skel-*`` motion)."""
-    if fg_motion not in FG_MOTIONS:
-        raise HerdInputError(f"--fg_motion {fg_motion}: unknown; choose one of {', '.join(FG_MOTIONS)}")
-    skel, _ = motion_parts(fg_motion)
+    skel = fg_motion.skeleton
     if skel is None:
         return
     if ds.skeleton is None:
-        raise HerdInputError(f"--fg_motion {fg_motion}: dataset {ds.root} has no skeleton; use rigid or dense, "
-                             f"or a dataset made for the {skel} skeleton")
+        raise HerdInputError(
+            f"--fg_motion {fg_motion}: dataset {ds.root} has no skeleton; use rigid or dense, "
+            f"or a dataset made for the {skel} skeleton"
+        )
     if ds.skeleton.name in BUILTIN and ds.skeleton.name != skel:
-        raise HerdInputError(f"--fg_motion {fg_motion}: dataset {ds.root} uses the {ds.skeleton.name} skeleton; "
-                             f"use --fg_motion comp_skel-{ds.skeleton.name}_dense or skel-{ds.skeleton.name}")
+        raise HerdInputError(
+            f"--fg_motion {fg_motion}: dataset {ds.root} uses the {ds.skeleton.name} skeleton; "
+            f"use --fg_motion comp_skel-{ds.skeleton.name}_dense or skel-{ds.skeleton.name}"
+        )
 
 
-def open_dataset(seqname: str, data_root: str, fg_motion: str) -> Dataset:
+def open_dataset(seqname: str, data_root: str, fg_motion: FgMotion) -> Dataset:
     ds = load_dataset(dataset_path(seqname, data_root))
     check_motion(fg_motion, ds)
     return ds

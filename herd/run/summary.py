@@ -5,12 +5,12 @@ from __future__ import annotations
 from pathlib import Path
 
 from herd.errors import HerdInputError
-from herd.train.progress import describe_progress, read_progress
+from herd.run.progress import describe_progress, read_progress
 
 
 def run_summary(run: Path) -> dict:
     """JSON-able summary: options, progress, per-round mask IoU, checkpoints, visualisations."""
-    from herd.train.loaded_run import read_checkpoint
+    from herd.run.checkpoint import read_checkpoint
 
     opts = {}
     for line in (run / "opts.log").read_text().splitlines():
@@ -22,13 +22,23 @@ def run_summary(run: Path) -> dict:
     if not ck_path.is_file() and progress is None:
         raise HerdInputError(f"{ck_path}: no checkpoint yet; the run has not finished a step")
     # before the first round's checkpoint, the training's progress file is all there is
-    ck = read_checkpoint(ck_path) if ck_path.is_file() else {"step": progress["step"]}
+    ck: dict = read_checkpoint(ck_path) if ck_path.is_file() else {"step": progress["step"] if progress else 0}
     total = int(opts.get("num_rounds", 0)) * int(opts.get("iters_per_round", 0))
-    return {"kind": "run", "path": str(run), "seqname": opts.get("seqname"), "fg_motion": opts.get("fg_motion"),
-            "single_inst": opts.get("single_inst"), "step": ck["step"], "total_steps": total,
-            "rollbacks": ck.get("rollbacks", 0), "history": ck.get("history", []), "progress": progress,
-            "checkpoints": sorted(p.name for p in run.glob("ckpt_*.pth")), "glbs": len(list(run.glob("*-proxy.glb"))),
-            "bone_lengths": _bone_lengths(ck["model"], opts) if "model" in ck else None}
+    return {
+        "kind": "run",
+        "path": str(run),
+        "seqname": opts.get("seqname"),
+        "fg_motion": opts.get("fg_motion"),
+        "single_inst": opts.get("single_inst"),
+        "step": ck["step"],
+        "total_steps": total,
+        "rollbacks": ck.get("rollbacks", 0),
+        "history": ck.get("history", []),
+        "progress": progress,
+        "checkpoints": sorted(p.name for p in run.glob("ckpt_*.pth")),
+        "glbs": len(list(run.glob("*-proxy.glb"))),
+        "bone_lengths": _bone_lengths(ck["model"], opts) if "model" in ck else None,
+    }
 
 
 def _bone_lengths(state: dict, opts: dict) -> dict | None:
@@ -44,12 +54,14 @@ def _bone_lengths(state: dict, opts: dict) -> dict | None:
     names = None
     try:
         from herd.data.reader import load_dataset
-        from herd.train.run_dir import dataset_path
+        from herd.run.folders import dataset_path
 
         ds = load_dataset(dataset_path(opts.get("seqname", ""), opts.get("data_root", "database")))
+        if ds.skeleton is None:
+            raise ValueError("the dataset has no skeleton")
         names = [ds.skeleton.joint_names[c] for c in ds.skeleton.bone_children]
         videos = [v.name for v in ds.videos]
-    except Exception:  # the dataset moved: fall back to indices
+    except (OSError, ValueError, KeyError, AttributeError, HerdInputError):  # the dataset moved or changed: indices
         videos = None
     names = names or [f"bone{b}" for b in range(scale.shape[1])]
     rel = scale / scale.mean(0, keepdim=True)
@@ -67,7 +79,7 @@ def print_run_summary(s: dict) -> None:
     bl = s.get("bone_lengths")
     if bl and len(bl["individuals"]) > 1:
         print("  bone lengths relative to the category mean:")
-        show = range(0, len(bl["bones"]))
+        show = range(len(bl["bones"]))
         print("  " + f"{'':<10}" + "".join(f"{bl['bones'][b][:9]:>10}" for b in show))
         for name, row in zip(bl["individuals"], bl["relative"]):
             print("  " + f"{name:<10}" + "".join(f"{row[b]:>10.3f}" for b in show))

@@ -6,45 +6,16 @@ from __future__ import annotations
 import dataclasses
 from pathlib import Path
 
-import torch
-
 from herd.data.cache import Cache, build_cache
 from herd.data.reader import Dataset
 from herd.errors import HerdInputError
 from herd.model.model import HerdModel, ModelConfig
 from herd.render.occupancy import Proxy
 from herd.render.renderer import RenderConfig
-from herd.train.config import TrainConfig
-from herd.train.run_dir import open_dataset, run_path
-from herd.train.scene_meta import scene_meta
-
-#: bumped when saved parameters change shape or meaning (2: one root-pose network per video)
-CHECKPOINT_FORMAT = "herd-checkpoint-2"
-
-
-def check_checkpoint_format(ck: dict, path: Path) -> None:
-    """A clear error for a file that is not a checkpoint of this version of herd."""
-    fmt = ck.get("format") if isinstance(ck, dict) else None
-    if fmt == CHECKPOINT_FORMAT:
-        return
-    if isinstance(fmt, str) and fmt.startswith("herd-checkpoint-"):
-        raise HerdInputError(f"{path}: written by another version of herd ({fmt}; this one reads "
-                             f"{CHECKPOINT_FORMAT}); retrain the run")
-    raise HerdInputError(f"{path}: not a herd checkpoint; retrain the run")
-
-
-def read_checkpoint(path: Path, device: str | torch.device = "cpu") -> dict:
-    """Open a checkpoint with ``weights_only=True`` (tensors and plain data only, so no code in it
-    runs) and check its format. A file that does not load (torn by a crash, cut short in a copy,
-    or carrying pickled objects) is refused with one line naming it."""
-    try:
-        ck = torch.load(path, map_location=device, weights_only=True)
-    except Exception as e:  # noqa: BLE001 - whatever the damage, the file is unusable
-        reason = (str(e).strip().splitlines() or [type(e).__name__])[0][:160]
-        raise HerdInputError(f"{path}: damaged or not a plain herd checkpoint ({reason}); resume from another "
-                             f"ckpt_NNNN.pth of the run (--load_suffix) or retrain it") from None
-    check_checkpoint_format(ck, path)
-    return ck
+from herd.run.checkpoint import load_model_state, open_checkpoint
+from herd.run.folders import open_dataset, run_path
+from herd.run.options import TrainConfig
+from herd.run.scene_meta import scene_meta
 
 
 @dataclasses.dataclass
@@ -76,8 +47,10 @@ class LoadedRun:
     def check_video(self, flag: str, v: int) -> int:
         """A video index given on the command line, checked against the run."""
         if not 0 <= v < self.cache.num_videos:
-            raise HerdInputError(f"--{flag}={v}: out of range; {self.run_dir} has videos 0..{self.cache.num_videos - 1} "
-                                 f"({', '.join(self.video_names)})")
+            raise HerdInputError(
+                f"--{flag}={v}: out of range; {self.run_dir} has videos 0..{self.cache.num_videos - 1} "
+                f"({', '.join(self.video_names)})"
+            )
         return v
 
 
@@ -85,20 +58,13 @@ def _trained_before_shading(state: dict, model: HerdModel) -> bool:
     """A run trained before ``--shading`` existed (default on since) has a colour head three
     inputs narrower and no such flag in its opts.log: it opens as it was trained."""
     w = state.get("field.color_head.net.0.weight")
-    return (model.cfg.shading and w is not None
-            and w.shape[1] == model.field.color_head.net[0].weight.shape[1] - 3)
+    return model.cfg.shading and w is not None and w.shape[1] == model.field.color_head.net[0].weight.shape[1] - 3  # type: ignore[index]
 
 
 def load_run(opts: TrainConfig, model_cfg: ModelConfig, device: str = "cpu") -> LoadedRun:
     """Open ``ckpt_<opts.load_suffix or 'latest'>.pth`` of the run the options name."""
     run_dir = run_path(opts.seqname, opts.logname, opts.logroot)
-    suffix = opts.load_suffix or "latest"
-    path = run_dir / f"ckpt_{suffix}.pth"
-    if not path.is_file():
-        have = sorted(p.stem[5:] for p in run_dir.glob("ckpt_*.pth")) or "none"
-        raise HerdInputError(f"{path}: no such checkpoint; train the run first, or pick --load_suffix from {have} "
-                             f"(and pass --flagfile {run_dir / 'opts.log'})")
-    ck = read_checkpoint(path, device)
+    path, ck = open_checkpoint(run_dir, opts.load_suffix, device)
     ds = open_dataset(opts.seqname, opts.data_root, model_cfg.fg_motion)
     res = opts.train_res or min(max(max(v.height, v.width) for v in ds.videos), 128)
     cache = Cache(build_cache(ds, res, Path(opts.logroot) / ".cache", progress=False))
@@ -107,11 +73,7 @@ def load_run(opts: TrainConfig, model_cfg: ModelConfig, device: str = "cpu") -> 
     if _trained_before_shading(ck["model"], model):
         model_cfg = dataclasses.replace(model_cfg, shading=False)
         model = HerdModel(model_cfg, meta).to(device)
-    try:
-        model.load_state_dict(ck["model"])
-    except RuntimeError as e:
-        raise HerdInputError(f"{path}: checkpoint does not match these options ({str(e).splitlines()[0]}); "
-                             f"pass --flagfile {run_dir / 'opts.log'}") from None
+    load_model_state(model, ck, path)
     if ck.get("proxy") is None:
         raise HerdInputError(f"{path}: saved before the first step; train the run further")
     model.eval()

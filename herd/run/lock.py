@@ -35,8 +35,10 @@ def run_lock(run_dir: Path, flag: str = "--logname"):
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
             holder = os.pread(fd, 32, 0).decode(errors="replace").strip() or "unknown"
-            raise HerdInputError(f"{run_dir}: already being trained by process {holder}; wait for it to end, "
-                                 f"stop it, or choose another {flag}") from None
+            raise HerdInputError(
+                f"{run_dir}: already being trained by process {holder}; wait for it to end, "
+                f"stop it, or choose another {flag}"
+            ) from None
         os.ftruncate(fd, 0)
         os.pwrite(fd, f"{os.getpid()}\n".encode(), 0)
         try:

@@ -7,14 +7,14 @@ import numpy as np
 from herd.data.cache import Cache
 from herd.data.reader import Dataset
 from herd.geometry.transforms import smooth_poses
-from herd.model.model import SceneMeta, motion_parts
+from herd.model.fg_motion import FgMotion
+from herd.model.model import SceneMeta
 
 
-def scene_meta(cache: Cache, ds: Dataset, fg_motion: str, pose_smoothing: float = 3.0) -> SceneMeta:
+def scene_meta(cache: Cache, ds: Dataset, fg_motion: FgMotion, pose_smoothing: float = 3.0) -> SceneMeta:
     """Canonical bounds from the rest skeleton (metres), or from the masks and initial poses; the
     initial poses smoothed in time (``pose_smoothing`` frames, Gaussian sigma)."""
-    skel_name, _ = motion_parts(fg_motion)
-    skeleton = ds.skeleton if skel_name else None
+    skeleton = ds.skeleton if fg_motion.skeleton else None
     ref = ds.skeleton
     if ref is not None:
         lo, hi = ref.rest_joints.min(0), ref.rest_joints.max(0)
@@ -26,6 +26,13 @@ def scene_meta(cache: Cache, ds: Dataset, fg_motion: str, pose_smoothing: float 
         r = np.sqrt(np.maximum(area, 1) / np.pi) * z / cache.intrinsics[:, 0]
         center, extent = np.zeros(3), float(np.median(r[cache.detected]) * 1.3)
     init = smooth_poses(cache.init_obj2cam, cache.frame_video, pose_smoothing)
-    return SceneMeta(frame_video=cache.frame_video, frame_time=cache.frame_time(), init_obj2cam=init,
-                     intrinsics=cache.intrinsics, num_videos=cache.num_videos, skeleton=skeleton,
-                     center=center, extent=extent)
+    return SceneMeta(
+        frame_video=cache.frame_video,
+        frame_time=cache.frame_time(),
+        init_obj2cam=init,
+        intrinsics=cache.intrinsics,
+        num_videos=cache.num_videos,
+        skeleton=skeleton,
+        center=center,
+        extent=extent,
+    )

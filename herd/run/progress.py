@@ -35,10 +35,20 @@ class ProgressFile:
     def write(self, step: int) -> None:
         elapsed = time.perf_counter() - self.t0
         rate = (step - self.start) / elapsed if step > self.start and elapsed > 0 else None
-        write_text_atomic(self.path, json.dumps({  # not fsynced: on the training's hot path
-            "step": step, "total_steps": self.total, "steps_per_second": rate,
-            "eta_seconds": None if rate is None else (self.total - step) / rate,
-            "pid": os.getpid(), "updated": time.time()}), durable=False)
+        write_text_atomic(
+            self.path,
+            json.dumps(
+                {  # not fsynced: on the training's hot path
+                    "step": step,
+                    "total_steps": self.total,
+                    "steps_per_second": rate,
+                    "eta_seconds": None if rate is None else (self.total - step) / rate,
+                    "pid": os.getpid(),
+                    "updated": time.time(),
+                }
+            ),
+            durable=False,
+        )
 
 
 def read_progress(run_dir: Path) -> dict | None:
@@ -58,8 +68,10 @@ def describe_progress(p: dict, run_dir: str = "<run>") -> str:
     if step >= total:
         return f"finished at step {step}"
     if not _alive(p.get("pid")):
-        return (f"stopped at step {step} of {total} (process {p.get('pid')} is gone); resume with "
-                f"herd train --flagfile {run_dir}/opts.log --load_suffix latest")
+        return (
+            f"stopped at step {step} of {total} (process {p.get('pid')} is gone); resume with "
+            f"herd train --flagfile {run_dir}/opts.log --load_suffix latest"
+        )
     rate = p.get("steps_per_second")
     speed = "rate not measured yet" if not rate else f"{rate:.2f} steps/s, ETA {_clock(p['eta_seconds'])}"
     age = max(0.0, time.time() - p.get("updated", time.time()))
@@ -80,5 +92,5 @@ def _alive(pid) -> bool:
 
 
 def _clock(seconds: float) -> str:
-    s = int(round(seconds))
+    s = round(seconds)
     return f"{s // 3600}:{s // 60 % 60:02d}:{s % 60:02d}"
