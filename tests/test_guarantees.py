@@ -329,7 +329,7 @@ def _cli(argv: list, capsys) -> tuple[int, str]:
     return code, capsys.readouterr().err
 
 
-@pytest.mark.parametrize("bad", ["--num_rounds=-1", "--iters_per_round=0", "--num_samples=0", "--learning_rate=nan",
+@pytest.mark.parametrize("bad", ["--num_rounds=-1", "--iters_per_round=-2", "--num_samples=0", "--learning_rate=nan",
                                  "--frames_per_step=0", "--train_res=-1", "--num_rays=0", "--grad_clip=inf",
                                  "--pose_prior_fade=2", "--hidden=0"])
 def test_a_training_option_out_of_range_is_one_line_with_the_allowed_range(clip, tmp_path, capsys, bad):

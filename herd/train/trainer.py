@@ -29,6 +29,7 @@ from herd.train.progress import ProgressFile
 from herd.train.run_dir import open_dataset, run_path
 from herd.train.sampler import PixelSampler
 from herd.train.scene_meta import scene_meta
+from herd.train.schedule import resolve as resolve_schedule
 
 
 def pick_device(name: str) -> torch.device:
@@ -89,6 +90,8 @@ class Trainer:
         torch.manual_seed(opts.seed)
         res = opts.train_res or min(max(max(v.height, v.width) for v in self.ds.videos), 128)
         self.cache = Cache(self._build_cache(res))
+        self.opts = opts = resolve_schedule(opts, self.cache.num_videos, self.cache.num_frames,
+                                            announce=self.is_main and not opts.quiet)
         self.meta = scene_meta(self.cache, self.ds, self.model_cfg.fg_motion, opts.init_smooth)
         self.model = HerdModel(self.model_cfg, self.meta).to(self.device)
         self.model.set_bf16(opts.bf16)
