@@ -106,3 +106,31 @@ def test_trainer_prints_the_schedule_it_sized_and_saves_it_in_opts_log(tmp_path,
     assert capsys.readouterr().out.splitlines()[0] == "schedule: 2 rounds x 3 steps = 6 steps"
     given.run()
     assert "--num_rounds=2\n--iters_per_round=3\n" in (given.run_dir / "opts.log").read_text()
+
+
+def test_proxy_of_many_individuals_evaluates_a_fraction_of_the_grid_and_keeps_the_shell():
+    """A category's proxy is the union of every individual's shape (one field evaluation per video
+    per point), refreshed every round: evaluated exactly only near the surface, it must give the
+    same occupied shell and surface points as the dense grid."""
+    import torch
+
+    from herd.render.occupancy import build_proxy, grid_points
+
+    centres = torch.tensor([[0.0, 0.0, 0.0], [0.25, 0.1, 0.0], [-0.2, 0.0, 0.15]])
+    calls = {"points": 0}
+
+    def union(x):  # three spheres of radius 0.3: the union of three individuals
+        calls["points"] += len(x)
+        return (torch.cdist(x, centres) - 0.3).amin(1)
+
+    lo, hi, G = torch.full((3,), -1.0), torch.full((3,), 1.0), 64
+    sparse = build_proxy(union, lo, hi, G=G, generator=torch.Generator().manual_seed(0))
+    assert calls["points"] < 0.3 * G ** 3
+    dense_sdf = union(grid_points(lo, hi, G)).reshape(G, G, G)
+    cell = 2.0 / G
+    dense_occ = (dense_sdf < cell) & (dense_sdf > -3 * cell)
+    dense_occ = torch.nn.functional.max_pool3d(dense_occ[None, None].float(), 3, stride=1, padding=1)[0, 0] > 0
+    assert torch.equal(sparse.occupied, dense_occ)
+    near = dense_sdf.abs() < 1.5 * cell
+    assert torch.allclose(sparse.sdf[near], dense_sdf[near], atol=1e-6)
+    assert ((sparse.sdf < 0) == (dense_sdf < 0)).all()
