@@ -22,6 +22,7 @@ from herd.render.occupancy import Proxy, build_proxy
 from herd.render.renderer import render_image, render_mask, render_rays
 from herd.train import losses as L
 from herd.train.config import TrainConfig
+from herd.train.elastic import reseed_process, resume_after_restart
 from herd.train.flags import to_flagfile
 from herd.train.init_shape import fit_initial_shape
 from herd.train.loaded_run import CHECKPOINT_FORMAT, read_checkpoint
@@ -83,6 +84,7 @@ class Trainer:
         self.ds = open_dataset(opts.seqname, opts.data_root, self.model_cfg.fg_motion)
         self.run_dir = run_path(opts.seqname, opts.logname, opts.logroot)
         self.rank, self.world, self.device = init_distributed(pick_device(opts.device))
+        opts = resume_after_restart(opts, self.run_dir, self.rank, self.world)  # torchrun --max_restarts
         if opts.threads > 0:
             torch.set_num_threads(opts.threads)
         elif self.world > 1 and self.device.type == "cpu":  # share the cores between the processes
@@ -314,6 +316,7 @@ class Trainer:
         self.gen.set_state(ck["gen"])
         self.proxy_gen.set_state(ck["proxy_gen"])
         torch.set_rng_state(ck["torch_rng"])
+        reseed_process(self.sampler, self.gen, self.opts.seed, self.rank, self.step)  # the checkpoint has rank 0's
 
     # ---- round end ------------------------------------------------------------------------
     @torch.no_grad()
