@@ -27,17 +27,20 @@ def test_scale_bench_verdict_follows_the_spread():
     from herd.bench.scale import table, verdict
 
     def rows(ms48, mb48):
-        return [{"videos": n, "frames": 16 * n, "step_ms_median": ms, "step_ms_mean": ms, "peak_mb": 900, "owned_mb": mb,
+        return [{"videos": n, "frames": 16 * n, "step_ms_interleaved": ms, "step_ms_median": 2 * ms if n == 6 else ms,
+                 "step_ms_mean": ms, "peak_mb": 900, "owned_mb": mb,
                  "file_mb": 300, "cache_s_per_video": 0.1, "proxy_s": 0.5 * n}
                 for n, ms, mb in ((6, 200, 600), (12, 205, 600), (48, ms48, mb48))]
 
     flat = verdict(rows(225, 650), 0.15)
-    assert flat["flat_step_time"] and flat["flat_owned_memory"] and flat["spread"]["step_ms_median"] == 0.125
+    # the verdict follows the interleaved times (the 6-video run alone was slowed by other work)
+    assert flat["flat_step_time"] and flat["flat_owned_memory"] and flat["spread"]["step_ms_interleaved"] == 0.125
+    assert flat["spread"]["step_ms_median"] > 0.15
     assert flat["proxy_s_per_video"] == 0.5
     slow = verdict(rows(240, 700), 0.15)
     assert not slow["flat_step_time"] and not slow["flat_owned_memory"]
     text = table(slow)
-    assert "step time NOT flat" in text and "owned memory NOT flat" in text and "| 48 | 768 | 240 / 240 |" in text
+    assert "step time NOT flat" in text and "owned memory NOT flat" in text and "| 48 | 768 | 240 | 240 / 240 |" in text
 
 
 def test_scale_bench_refuses_bad_sizes_with_exit_2():

@@ -7,15 +7,18 @@ the default 4,096 rays and 16 frames per step):
 
 - the training cache is built and timed (seconds per video);
 - the model is set up (initial shape, proxy) and the proxy refresh that opens every round timed;
-- ``--steps`` training steps are timed after 3 warm-up steps (median and mean per step);
+- ``--steps`` training steps are timed after 3 warm-up steps (median and mean per step), in that
+  process alone and again interleaved: one more process sets up every size and takes one step of
+  each in turn (the order rotating), so that the load of a shared machine falls on every size
+  alike; the flatness verdict uses the interleaved medians;
 - peak resident memory (``VmHWM``) and, at the end, its two parts: memory the process owns
   (``RssAnon``: model, optimiser, activations, the step's batch) and file-backed pages
   (``RssFile``: the libraries, about 250 MB of them torch's, and the pages of the memory-mapped
   cache the run has read, which the kernel may drop at any time and which grow with the frames a
   run has touched, not with what a step needs).
 
-Flat means within ``--tolerance`` (15 %) of the smallest category: step time (median) and owned
-memory. Writes ``bench/results/scale-<date>.json`` and ``.md`` and prints the table.
+Flat means within ``--tolerance`` (15 %) of the smallest category: step time (interleaved
+median) and owned memory. Writes ``bench/results/scale-<date>.json`` and ``.md`` and prints the table.
 """
 
 from __future__ import annotations
@@ -45,22 +48,14 @@ def _status_mb(*keys: str) -> dict[str, int]:
     return out
 
 
-def measure(data: str, logroot: str, steps: int) -> dict:
-    """Cache, set-up and ``steps`` timed training steps on one category (run in a child process)."""
-    import torch
-
-    from herd.data.cache import build_cache
-    from herd.data.reader import load_dataset
+def _trainer(data: str, logroot: str, steps: int):
+    """A trainer on ``data`` (same model for every size) after its initial shape, first proxy and 3
+    warm-up steps; and how long the proxy took."""
     from herd.model.model import ModelConfig
     from herd.train.config import TrainConfig
     from herd.train.init_shape import fit_initial_shape
     from herd.train.trainer import Trainer
 
-    ds = load_dataset(data)
-    res = max(ds.videos[0].height, ds.videos[0].width)
-    t0 = time.perf_counter()
-    build_cache(ds, res, Path(logroot) / ".cache", progress=False)
-    cache_s = time.perf_counter() - t0
     opts = TrainConfig(seqname=data, logname="scale", logroot=logroot, quiet=True, num_rounds=1,
                        iters_per_round=steps + 3)
     t = Trainer(opts, ModelConfig(fg_motion="comp_skel-quad_dense", single_inst=False))  # reuses the cache
@@ -70,6 +65,37 @@ def measure(data: str, logroot: str, steps: int) -> dict:
     proxy_s = time.perf_counter() - t0
     for _ in range(3):
         t.train_step()
+    return t, proxy_s
+
+
+def interleaved(datas: list[str], logroots: list[str], steps: int) -> list[float]:
+    """Median step time (ms) of each category, one step of each in turn, ``steps`` turns (run in a
+    child process)."""
+    trainers = [_trainer(d, r, steps)[0] for d, r in zip(datas, logroots)]
+    times: list[list[float]] = [[] for _ in trainers]
+    for k in range(steps):
+        for j in range(len(trainers)):
+            i = (j + k) % len(trainers)
+            t0 = time.perf_counter()
+            trainers[i].train_step()
+            times[i].append(time.perf_counter() - t0)
+    return [round(1000 * statistics.median(x), 1) for x in times]
+
+
+def measure(data: str, logroot: str, steps: int) -> dict:
+    """Cache, set-up and ``steps`` timed training steps on one category (run in a child process)."""
+    import torch
+
+    from herd.data.cache import build_cache
+    from herd.data.reader import load_dataset
+
+    ds = load_dataset(data)
+    res = max(ds.videos[0].height, ds.videos[0].width)
+    t0 = time.perf_counter()
+    build_cache(ds, res, Path(logroot) / ".cache", progress=False)
+    cache_s = time.perf_counter() - t0
+    t, proxy_s = _trainer(data, logroot, steps)
+    opts = t.opts
     times = []
     for _ in range(steps):
         t0 = time.perf_counter()
@@ -123,6 +149,13 @@ def run(sizes: tuple[int, ...] = SIZES, steps: int = 30, frames: int = 16, res: 
                 raise SystemExit(f"herd.bench.scale: the {n}-video measurement failed:\n{p.stderr[-3000:]}")
             rows.append(json.loads(p.stdout.strip().splitlines()[-1]))
             print(f"[scale] {n} videos: {rows[-1]['step_ms_median']} ms per step, {rows[-1]['owned_mb']} MB owned", flush=True)
+        arg = json.dumps([[str(d) for d in cats.values()], [str(Path(tmp) / f"logdir-{n}") for n in cats], steps])
+        p = subprocess.run([sys.executable, "-m", "herd.bench.scale", "--_interleave", arg], capture_output=True, text=True)
+        if p.returncode != 0:
+            raise SystemExit(f"herd.bench.scale: the interleaved measurement failed:\n{p.stderr[-3000:]}")
+        for r, ms in zip(rows, json.loads(p.stdout.strip().splitlines()[-1])):
+            r["step_ms_interleaved"] = ms
+        print("[scale] interleaved: " + ", ".join(f"{r['videos']} videos {r['step_ms_interleaved']} ms" for r in rows), flush=True)
     result = {"sizes": list(sizes), "frames_per_video": frames, "res": res, "steps": steps, "synth_s": round(synth_s, 1),
               **verdict(rows, tolerance)}
     print(table(result))
@@ -132,21 +165,23 @@ def run(sizes: tuple[int, ...] = SIZES, steps: int = 30, frames: int = 16, res: 
 def verdict(rows: list[dict], tolerance: float) -> dict:
     """The rows with their spread (largest over smallest, minus 1) in step time and memory, whether
     step time and owned memory are flat within ``tolerance``, and the proxy refresh per video."""
-    spread = {k: max(r[k] for r in rows) / min(r[k] for r in rows) - 1 for k in ("step_ms_median", "owned_mb", "peak_mb")}
+    keys = ("step_ms_interleaved", "step_ms_median", "owned_mb", "peak_mb")
+    spread = {k: max(r[k] for r in rows) / min(r[k] for r in rows) - 1 for k in keys}
     return {"rows": rows, "spread": {k: round(v, 3) for k, v in spread.items()}, "tolerance": tolerance,
-            "flat_step_time": spread["step_ms_median"] <= tolerance, "flat_owned_memory": spread["owned_mb"] <= tolerance,
+            "flat_step_time": spread["step_ms_interleaved"] <= tolerance, "flat_owned_memory": spread["owned_mb"] <= tolerance,
             "proxy_s_per_video": round(statistics.fmean(r["proxy_s"] / r["videos"] for r in rows), 3)}
 
 
 def table(result: dict) -> str:
     """The markdown table and the verdict."""
-    lines = ["| videos | frames | step ms (median / mean) | peak MB | owned MB | file-backed MB | cache s per video | "
-             "proxy refresh s |", "| --- | --- | --- | --- | --- | --- | --- | --- |"]
+    lines = ["| videos | frames | step ms, interleaved (median) | step ms, alone (median / mean) | peak MB | owned MB | "
+             "file-backed MB | cache s per video | proxy refresh s |", "| --- | --- | --- | --- | --- | --- | --- | --- | --- |"]
     for r in result["rows"]:
-        lines.append(f"| {r['videos']} | {r['frames']} | {r['step_ms_median']} / {r['step_ms_mean']} | {r['peak_mb']} | "
+        lines.append(f"| {r['videos']} | {r['frames']} | {r['step_ms_interleaved']} | {r['step_ms_median']} / {r['step_ms_mean']} | {r['peak_mb']} | "
                      f"{r['owned_mb']} | {r['file_mb']} | {r['cache_s_per_video']} | {r['proxy_s']} |")
     s, tol = result["spread"], result["tolerance"]
-    lines += ["", f"Spread over the sizes (largest / smallest - 1): step time {100 * s['step_ms_median']:.1f} %, "
+    lines += ["", f"Spread over the sizes (largest / smallest - 1): step time {100 * s['step_ms_interleaved']:.1f} % "
+              f"interleaved ({100 * s['step_ms_median']:.1f} % measured alone), "
               f"owned memory {100 * s['owned_mb']:.1f} %, peak resident {100 * s['peak_mb']:.1f} % "
               f"(flat: within {100 * tol:.0f} %): step time {'flat' if result['flat_step_time'] else 'NOT flat'}, "
               f"owned memory {'flat' if result['flat_owned_memory'] else 'NOT flat'}.",
@@ -163,10 +198,15 @@ def main(argv: list[str] | None = None) -> None:
     p.add_argument("--tolerance", type=float, default=0.15)
     p.add_argument("--out", type=Path, default=Path("bench/results"))
     p.add_argument("--_child", default=None, help=argparse.SUPPRESS)
+    p.add_argument("--_interleave", default=None, help=argparse.SUPPRESS)
     a = p.parse_args(argv)
     if a._child:
         data, logroot, steps = json.loads(a._child)
         print(json.dumps(measure(data, logroot, steps)))
+        return
+    if a._interleave:
+        datas, logroots, steps = json.loads(a._interleave)
+        print(json.dumps(interleaved(datas, logroots, steps)))
         return
     if min(a.sizes) < 1 or a.steps < 1 or a.frames < 2 or a.res < 16:
         p.error("--sizes >= 1, --steps >= 1, --frames >= 2 and --res >= 16")
