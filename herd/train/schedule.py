@@ -13,10 +13,12 @@ checkpoint, GLBs) stays a small share of the time. A value the user gives is kep
 120`` alone (the seed's flag) gets ``iters_per_round`` from the same step count; both given, the
 dataset is not consulted.
 
-Calibration (docs/benchmarks.md): six 32-frame videos (192 frames) reach their best held-out IoU
-after about 6,000 steps of 16 frames, 500 draws per frame; neighbouring frames of a video share
-most of what they teach, so half of that per frame is the default for longer and more videos:
+Calibration (docs/benchmarks.md, "Category quality"): the six 32-frame videos of the category
+benchmark (192 frames) gain little past 4,000 steps of 16 frames (held-out IoU 0.774 at 4,000,
+0.777 at 5,370), i.e. 330 draws per frame. Neighbouring frames of a video teach much the same, so
+longer and more videos should need fewer draws per frame; 250 is a judgement, not a measurement:
 192 frames -> 3,000 steps; 24 videos of 80 frames -> 30,000; 48 -> 60,000 (120 rounds of 500).
+Whether that converges at the seed's scale needs the multi-hour runs of issue 25.
 """
 
 from __future__ import annotations
