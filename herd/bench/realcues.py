@@ -22,7 +22,7 @@ Each run is evaluated by ``herd eval``'s metrics (held-out views, both geometry 
 bone lengths, transfer; ``docs/evaluation.md``) and a frozen-time turntable of its first video,
 whose floaters are counted and whose pictures are kept. One JSON line per run; at the end a table
 per category with the mean and the spread (min-max) over seeds, written to
-``bench/results/realcues-<date>.{json,md}``.
+``bench/results/realcues-<date>-<time>.{json,md}``.
 
 **Seeds are split.** Defaults are chosen on the tuning seeds (:data:`TUNING_SEEDS`) only; the
 reported numbers are on :data:`REPORTED_SEEDS`, never looked at while tuning.
@@ -46,10 +46,6 @@ REPORTED_SEEDS = (11, 12, 13)
 VARIANTS = ("real", "degraded", "oracle")
 #: joints whose tip a segmenter may miss (hands, feet, paws)
 LIMB_TIPS = {"quad": ("fl_paw", "fr_paw", "bl_paw", "br_paw"), "human": ("l_hand", "r_hand", "l_foot", "r_foot")}
-#: the metrics of the table, in order
-TABLE_KEYS = ("ref_mask_iou", "heldout_mask_iou", "chamfer_cm", "fscore_2pct", "fscore_5pct", "fscore_10pct",
-              "seq_chamfer_cm", "seq_fscore_5cm", "seq_fscore_10cm", "joint_error", "bone_length_r",
-              "transfer_mask_iou", "floaters")
 
 
 def degrade_mask(mask: np.ndarray, rng: np.random.Generator, tips: np.ndarray | None = None,
@@ -160,26 +156,11 @@ def train_and_score(data: Path, category: str, seed: int, work: Path, steps: int
 
 
 def summarise(rows: list[dict]) -> str:
-    """Markdown tables per category: rows are variants, columns metrics as mean (min-max) over seeds."""
-    lines = []
-    for category in dict.fromkeys(r["category"] for r in rows):
-        seeds = sorted({r["seed"] for r in rows if r["category"] == category})
-        lines += [f"### {category}-6, seeds {', '.join(map(str, seeds))}", "",
-                  "| variant | " + " | ".join(TABLE_KEYS) + " |", "|" + " --- |" * (len(TABLE_KEYS) + 1)]
-        for variant in VARIANTS:
-            sel = [r for r in rows if r["category"] == category and r["variant"] == variant]
-            if not sel:
-                continue
-            cells = []
-            for k in TABLE_KEYS:
-                vals = [r["metrics"][k] for r in sel if k in r["metrics"] and np.isfinite(r["metrics"][k])]
-                d = 1 if "chamfer" in k else 3
-                cells.append("-" if not vals else f"{np.mean(vals):.{d}f}" +
-                             (f" ({min(vals):.{d}f}-{max(vals):.{d}f})" if len(vals) > 1 else ""))
-            name = variant + (" (diagnostic: exact cues)" if variant == "oracle" else "")
-            lines.append(f"| {name} | " + " | ".join(cells) + " |")
-        lines.append("")
-    return "\n".join(lines)
+    """Markdown tables per category: rows are variants, columns metrics as mean (min-max) over seeds
+    (the same tables as ``docs/benchmarks.md``, :mod:`herd.bench.page`)."""
+    from herd.bench.page import realcues_table
+
+    return realcues_table([{**r, "_date": datetime.date.today().isoformat()} for r in rows])
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -218,8 +199,9 @@ def main(argv: list[str] | None = None) -> None:
                 rows.append(row)
     from herd.evaluation.geometry import GEOMETRY_PROTOCOL
 
-    date = datetime.date.today().isoformat()
-    result = {"date": date, "machine": f"{platform.processor() or platform.machine()}, {torch.get_num_threads()} threads, "
+    now = datetime.datetime.now(datetime.timezone.utc)
+    date = now.date().isoformat()
+    result = {"date": date, "written": now.isoformat(timespec="seconds"), "machine": f"{platform.processor() or platform.machine()}, {torch.get_num_threads()} threads, "
                                        f"torch {torch.__version__}, Python {platform.python_version()}",
               "geometry_protocol": GEOMETRY_PROTOCOL, "steps": a.steps, "minutes_cap": a.minutes,
               "command": "python -m herd.bench.realcues " + " ".join(argv if argv is not None else __import__("sys").argv[1:]),
@@ -228,9 +210,10 @@ def main(argv: list[str] | None = None) -> None:
     print(md)
     if set(seeds) <= set(REPORTED_SEEDS):  # tuning runs are not results
         a.out.mkdir(parents=True, exist_ok=True)
-        (a.out / f"realcues-{date}.json").write_text(json.dumps(result, indent=1))
-        (a.out / f"realcues-{date}.md").write_text(md)
-        print(f"wrote {a.out / f'realcues-{date}.json'} and .md")
+        stem = a.out / f"realcues-{now:%Y-%m-%d-%H%M%S}"  # never over an earlier run's file
+        stem.with_suffix(".json").write_text(json.dumps(result, indent=1))
+        stem.with_suffix(".md").write_text(md)
+        print(f"wrote {stem}.json and .md; python -m herd.bench.page puts the standing rows in docs/benchmarks.md")
 
 
 if __name__ == "__main__":
