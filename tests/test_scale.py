@@ -63,22 +63,22 @@ def test_sixty_videos_train_with_the_open_file_limit_at_256(sixty, tmp_path):
 
 def test_schedule_grows_with_the_frames_and_keeps_what_the_user_gives():
     # small data keeps the old default of 20 rounds of 100 steps
-    assert size_schedule(0, 0, 32, 16).total_iters == 2000
-    assert (size_schedule(0, 0, 32, 16).num_rounds, size_schedule(0, 0, 32, 16).iters_per_round) == (20, 100)
-    six = size_schedule(0, 0, 6 * 32, 16)
-    assert six.total_iters == 3000
+    small = size_schedule(0, 0, 32, 16)
+    assert (small.num_rounds, small.iters_per_round, small.total_iters) == (20, 100, 2000)
+    # the category benchmark's six 32-frame videos: its 6,000 steps
+    assert size_schedule(0, 0, 6 * 32, 16).total_iters == 6000
     # the seed's scale: 48 videos of 40-120 frames -> its 120 rounds, steps in proportion to the frames
     seed = size_schedule(0, 0, 48 * 80, 16)
-    assert seed.num_rounds == MAX_ROUNDS and seed.total_iters == 60000
+    assert seed.num_rounds == MAX_ROUNDS and seed.total_iters == 120000
     assert size_schedule(0, 0, 24 * 80, 16).total_iters == pytest.approx(seed.total_iters / 2, rel=0.01)
     # fewer frames per step: more steps for the same draws per frame
     assert size_schedule(0, 0, 24 * 80, 8).total_iters == pytest.approx(2 * size_schedule(0, 0, 24 * 80, 16).total_iters, rel=0.01)
     # what the user gives is kept; the other value fills in from the dataset
     assert size_schedule(7, 30, 48 * 80, 16).total_iters == 210
     only_rounds = size_schedule(120, 0, 48 * 80, 16)
-    assert only_rounds.num_rounds == 120 and only_rounds.iters_per_round == 500
+    assert only_rounds.num_rounds == 120 and only_rounds.iters_per_round == 1000
     only_iters = size_schedule(0, 200, 48 * 80, 16)
-    assert only_iters.iters_per_round == 200 and only_iters.num_rounds == 300
+    assert only_iters.iters_per_round == 200 and only_iters.num_rounds == 600
 
 
 def test_schedule_flags_accept_zero_for_the_dataset_and_refuse_negatives():
@@ -97,10 +97,10 @@ def test_trainer_prints_the_schedule_it_sized_and_saves_it_in_opts_log(tmp_path,
     t = Trainer(TrainConfig(seqname=str(data), logname="auto", logroot=str(tmp_path / "logdir"), frames_per_step=4),
                 ModelConfig())
     line = [ln for ln in capsys.readouterr().out.splitlines() if ln.startswith("schedule:")]
-    # 180 frames, 4 per step: 250 * 180 / 4 = 11,250 steps in 112 rounds of 101
-    assert line == ["schedule: 112 rounds x 101 steps = 11312 steps (from the dataset: 3 videos, 180 frames; "
+    # 180 frames, 4 per step: 500 * 180 / 4 = 22,500 steps in 120 rounds of 188
+    assert line == ["schedule: 120 rounds x 188 steps = 22560 steps (from the dataset: 3 videos, 180 frames; "
                     "set --num_rounds and --iters_per_round to choose)"]
-    assert (t.opts.num_rounds, t.opts.iters_per_round) == (112, 101)
+    assert (t.opts.num_rounds, t.opts.iters_per_round) == (120, 188)
     given = Trainer(TrainConfig(seqname=str(data), logname="given", logroot=str(tmp_path / "logdir"), num_rounds=2,
                                 iters_per_round=3), ModelConfig())
     assert capsys.readouterr().out.splitlines()[0] == "schedule: 2 rounds x 3 steps = 6 steps"

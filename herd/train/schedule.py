@@ -3,7 +3,8 @@
 ``--num_rounds 0`` and ``--iters_per_round 0`` (the defaults) mean "from the dataset". The step
 count grows with the frames of all videos, so that every frame is drawn about
 :data:`VISITS_PER_FRAME` times whatever the number of videos, and never falls below
-:data:`MIN_STEPS` (the old fixed default of 20 rounds of 100 steps, which small datasets keep):
+:data:`MIN_STEPS` (the old fixed default of 20 rounds of 100 steps, which datasets of up to 64
+frames keep):
 
     steps = max(MIN_STEPS, VISITS_PER_FRAME * frames / frames_per_step)
 
@@ -13,12 +14,13 @@ checkpoint, GLBs) stays a small share of the time. A value the user gives is kep
 120`` alone (the seed's flag) gets ``iters_per_round`` from the same step count; both given, the
 dataset is not consulted.
 
-Calibration (docs/benchmarks.md, "Category quality"): the six 32-frame videos of the category
-benchmark (192 frames) gain little past 4,000 steps of 16 frames (held-out IoU 0.774 at 4,000,
-0.777 at 5,370), i.e. 330 draws per frame. Neighbouring frames of a video teach much the same, so
-longer and more videos should need fewer draws per frame; 250 is a judgement, not a measurement:
-192 frames -> 3,000 steps; 24 videos of 80 frames -> 30,000; 48 -> 60,000 (120 rounds of 500).
-Whether that converges at the seed's scale needs the multi-hour runs of issue 25.
+Calibration (docs/benchmarks.md, "Single videos and categories"): the benchmarks that meet every
+acceptance target train one 32-frame video for 2,000 steps and six (192 frames) for 6,000 steps of
+16 frames, i.e. 1,000 and 500 draws per frame; this rule gives both: 2,000 and 6,000. At the seed's
+scale that is 24 videos of 80 frames -> 60,000 steps (120 rounds of 500, about 3 hours at this
+machine's 0.18 s per step), 48 -> 120,000 (120 rounds of 1,000, overnight). Whether so many draws
+per frame are needed when neighbouring frames of long clips teach much the same is not measured:
+that needs the multi-hour runs of issue 25.
 """
 
 from __future__ import annotations
@@ -27,7 +29,7 @@ import dataclasses
 import math
 
 #: frames drawn per frame of the dataset over a run
-VISITS_PER_FRAME = 250
+VISITS_PER_FRAME = 500
 #: the fewest steps a run is given
 MIN_STEPS = 2000
 #: rounds when sized from the data: at least 20, at most the seed's 120
