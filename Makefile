@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: install lint format constraints tools demo test test-slow bench bench-quick bench-single bench-category bench-realcues clean
+.PHONY: install lint format constraints tools demo test test-slow bench bench-quick bench-single bench-category bench-realcues bench-scale clean
 TOOLS := tools/node_modules/.installed
 
 # the versions the test suite was last run with (make constraints rewrites it from .venv)
@@ -65,11 +65,17 @@ test: $(STAMP) $(HUMAN) $(TOOLS)
 test-slow: $(STAMP) $(TOOLS) $(BROWSER)
 	$(PY) -m pytest -q -m slow
 
-## bench: speed and quality benchmarks, printed beside a baseline measured in the same run, then
-## the real-cue benchmark (images and masks through herd preprocess, scored in 3D; hours)
+## bench: speed and quality benchmarks, printed beside a baseline measured in the same run, step time
+## and memory at 6 to 48 videos, then the real-cue benchmark (images and masks through herd
+## preprocess, scored in 3D; hours)
 bench: $(STAMP)
 	$(PY) -m herd.bench
+	$(PY) -m herd.bench.scale
 	$(PY) -m herd.bench.realcues
+
+## bench-scale: step time, memory and cache build time at 6, 12, 24 and 48 videos (minutes)
+bench-scale: $(STAMP)
+	$(PY) -m herd.bench.scale
 
 ## bench-realcues: the real path on the reported seeds, beside the oracle run (docs/evaluation.md)
 bench-realcues: $(STAMP)

@@ -401,7 +401,7 @@ def _cli(argv: list, capsys) -> tuple[int, str]:
     "bad",
     [
         "--num_rounds=-1",
-        "--iters_per_round=0",
+        "--iters_per_round=-2",
         "--num_samples=0",
         "--learning_rate=nan",
         "--frames_per_step=0",

@@ -8,7 +8,7 @@ import trimesh
 from scipy.spatial import cKDTree
 
 from herd.export.mesh import extract_canonical_mesh, posed_normals, posed_vertices
-from herd.export.sdf_grid import sdf_grid
+from herd.render.sdf_grid import sdf_grid
 
 
 def _bumpy(x):

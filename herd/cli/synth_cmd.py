@@ -38,6 +38,8 @@ class SynthOptions:
             run, turn, crouch, wave; or still for a rigid object); random by default. With
             --asset, built-in actions retargeted onto the rigs instead of their own clips.
         overwrite: replace --out if it is a herd dataset or an empty folder (anything else is refused).
+        workers: processes rendering videos side by side (default 0: one per CPU core); the output is
+            byte-identical whatever the number.
         quiet: no progress bar.
     """
 
@@ -55,6 +57,7 @@ class SynthOptions:
     transfer_pairs: int = 3
     actions: str | None = None
     overwrite: bool = False
+    workers: int = 0
     quiet: bool = False
 
     RANGES: ClassVar[dict[str, Range]] = {
@@ -66,6 +69,7 @@ class SynthOptions:
         "kp_noise_px": Range(0),
         "heldout_views": Range(0),
         "transfer_pairs": Range(0),
+        "workers": Range(0),
     }
     CHOICES: ClassVar[dict[str, tuple[str, ...]]] = {"category": ("human", "quad")}
 
@@ -133,6 +137,7 @@ def _synthesize(a, category, frames) -> Path:
             transfer_pairs=a.transfer_pairs,
             overwrite=a.overwrite,
             progress=not a.quiet,
+            workers=a.workers,
             actions=a.actions.split(",") if a.actions else None,
         )
     )

@@ -68,7 +68,7 @@ def extract_canonical_mesh(model: HerdModel, video: int, grid_size: int = 128, m
     weights evaluated from the fields at the final vertices."""
     from skimage.measure import marching_cubes
 
-    from herd.export.sdf_grid import sdf_grid
+    from herd.render.sdf_grid import sdf_grid
 
     dev = model.center.device
     code = model.video_code(torch.tensor([video], device=dev))

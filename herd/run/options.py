@@ -19,8 +19,9 @@ class TrainConfig:
         logname: run name; the run goes to <logroot>/<seqname>-<logname>/.
         data_root: where datasets live.
         logroot: where runs go.
-        num_rounds: rounds of training; the proxy, checkpoints and visualisations refresh each round.
-        iters_per_round: optimisation steps per round.
+        num_rounds: rounds of training; the proxy, checkpoints and visualisations refresh each round
+            (0: sized from the dataset's frames, herd.train.schedule, printed at the start).
+        iters_per_round: optimisation steps per round (0: sized from the dataset, as num_rounds).
         learning_rate: peak AdamW learning rate.
         num_rays: rays per step, over all processes (torchrun splits the step's frames between them).
         frames_per_step: frames per step, over all processes (rays are split evenly between them).
@@ -74,8 +75,8 @@ class TrainConfig:
     logname: str = "run"
     data_root: str = "database"
     logroot: str = "logdir"
-    num_rounds: int = 20
-    iters_per_round: int = 100
+    num_rounds: int = 0
+    iters_per_round: int = 0
     learning_rate: float = 3e-3
     num_rays: int = 4096
     frames_per_step: int = 16
@@ -108,8 +109,8 @@ class TrainConfig:
     quiet: bool = False
 
     RANGES: ClassVar[dict[str, Range]] = {
-        "num_rounds": Range(1),
-        "iters_per_round": Range(1),
+        "num_rounds": Range(1, or_zero=True),
+        "iters_per_round": Range(1, or_zero=True),
         "learning_rate": Range(0, above=True),
         "num_rays": Range(8),
         "frames_per_step": Range(1),

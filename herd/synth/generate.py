@@ -3,6 +3,10 @@
 from __future__ import annotations
 
 import dataclasses
+import multiprocessing
+import os
+import warnings
+from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
 import numpy as np
@@ -11,7 +15,7 @@ from tqdm import tqdm
 from herd.data import format as fmt
 from herd.data.output_dir import check_dataset_out
 from herd.data.skeletons import get_skeleton
-from herd.data.writer import DatasetWriter, write_json, write_png
+from herd.data.writer import DatasetWriter, VideoWriter, write_json, write_png
 from herd.geometry.raster import project
 from herd.geometry.transforms import apply_transform, random_rotation_noise
 from herd.synth.cameras import body_centre_world, make_orbit_camera
@@ -51,6 +55,8 @@ class SynthConfig:
         name: dataset name (default: the folder name).
         overwrite: replace an existing dataset folder.
         progress: show progress bars.
+        workers: processes that render videos side by side (0: one per CPU core, at most one per
+            video; 1: all in this process). The output is byte-identical whatever the number.
     """
 
     out: Path
@@ -71,6 +77,7 @@ class SynthConfig:
     name: str | None = None
     overwrite: bool = False
     progress: bool = True
+    workers: int = 1
 
 
 @dataclasses.dataclass
@@ -132,6 +139,64 @@ def _load_assets(cfg: SynthConfig) -> tuple[list, object, str, bool]:
     return assets, get_skeleton(kind), kind, True
 
 
+def _individual(cfg: SynthConfig, assets: list, category: str, i: int) -> tuple[_Video, np.random.Generator]:
+    """Video ``i``'s individual, motion, camera, light and background, and its random stream as
+    left for the rest of the video (noise on keypoints and initial poses); the same whenever and
+    wherever it is called."""
+    rng = np.random.default_rng([cfg.seed, i])
+    body, motion = _make_individual(cfg, rng, assets, video_frames(cfg, i), i)
+    centres, radius = body_centre_world(motion.obj2world, body.rest_verts)
+    kind = assets[i % len(assets)].kind if assets else category
+    elev = (0.0, 25.0) if kind == "human" else (5.0, 35.0)
+    cam = make_orbit_camera(rng, cfg.res, centres, radius, cfg.fps, elev)
+    light = np.array([rng.uniform(-0.5, 0.5), -rng.uniform(0.4, 0.8), -rng.uniform(0.4, 0.7)])
+    light /= np.linalg.norm(light)
+    bg = rng.uniform(0.55, 0.85, size=3)
+    return _Video(body, motion, cam, light, bg), rng
+
+
+#: what a worker process needs, set before the pool forks (the assets are not pickled per video)
+_JOB: dict = {}
+
+
+def _render_video(i: int) -> list[tuple[type, str]]:
+    """Render and write video ``i`` (in a worker or in this process); returns the warnings it raised."""
+    cfg, assets, category, root, gt = (_JOB[k] for k in ("cfg", "assets", "category", "root", "gt"))
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        vid, rng = _individual(cfg, assets, category, i)
+        name = f"v{i:03d}"
+        _write_video(VideoWriter(root / name), gt, name, vid, cfg, rng)
+    return [(w.category, str(w.message)) for w in caught]
+
+
+def _write_videos(writer: DatasetWriter, gt: Path, cfg: SynthConfig, assets: list, category: str) -> None:
+    """Every video of the category, ``cfg.workers`` at a time; listed in the manifest in order."""
+    workers = cfg.workers or (os.cpu_count() or 1)
+    workers = min(workers, cfg.videos)
+    if workers > 1 and "fork" not in multiprocessing.get_all_start_methods():
+        workers = 1
+    _JOB.update(cfg=cfg, assets=assets, category=category, root=writer.tmp, gt=gt)
+    try:
+        if workers > 1:
+            with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork")) as pool:
+                done = pool.map(_render_video, range(cfg.videos))
+                results = list(
+                    tqdm(done, total=cfg.videos, desc="synth videos", unit="video", disable=not cfg.progress)
+                )
+        else:
+            results = [
+                _render_video(i)
+                for i in tqdm(range(cfg.videos), desc="synth videos", unit="video", disable=not cfg.progress)
+            ]
+    finally:
+        _JOB.clear()
+    for caught in results:
+        for category_, message in caught:
+            warnings.warn(message, category_, stacklevel=2)
+    writer.videos.extend(f"v{i:03d}" for i in range(cfg.videos))
+
+
 def _posed(body, motion) -> tuple[np.ndarray, np.ndarray]:
     """``(F, V, 3)`` vertices and ``(F, J, 3)`` joints in world space."""
     vs, js = zip(*(body.pose(motion, t) for t in range(motion.num_frames)))
@@ -175,7 +240,6 @@ def synthesize(cfg: SynthConfig) -> Path:
         skeleton, builtin = get_skeleton(category), True
     res = cfg.res
     name = cfg.name or Path(cfg.out).name
-    videos: list[_Video] = []
     source = {
         "generator": "herd synth",
         "seed": cfg.seed,
@@ -195,19 +259,14 @@ def synthesize(cfg: SynthConfig) -> Path:
         flow_gaps=fmt.FLOW_GAPS if cfg.flow else (),
     ) as writer:
         gt = writer.gt_dir
-        for i in tqdm(range(cfg.videos), desc="synth videos", unit="video", disable=not cfg.progress):
-            rng = np.random.default_rng([cfg.seed, i])
-            body, motion = _make_individual(cfg, rng, assets, video_frames(cfg, i), i)
-            centres, radius = body_centre_world(motion.obj2world, body.rest_verts)
-            kind = assets[i % len(assets)].kind if assets else category
-            elev = (0.0, 25.0) if kind == "human" else (5.0, 35.0)
-            cam = make_orbit_camera(rng, res, centres, radius, cfg.fps, elev)
-            light = np.array([rng.uniform(-0.5, 0.5), -rng.uniform(0.4, 0.8), -rng.uniform(0.4, 0.7)])
-            light /= np.linalg.norm(light)
-            bg = rng.uniform(0.55, 0.85, size=3)
-            vid = _Video(body, motion, cam, light, bg)
-            videos.append(vid)
-            _write_video(writer, gt, f"v{i:03d}", vid, cfg, rng)
+        _write_videos(writer, gt, cfg, assets, category)
+
+        def individual(i: int) -> _Video:  # again, for the transfer targets (its warnings were shown)
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                return _individual(cfg, assets, category, i)[0]
+
+        videos = {i: individual(i) for pair in _transfer_pairs(cfg.videos, cfg.transfer_pairs) for i in pair}
         pairs = _transfer_pairs(cfg.videos, cfg.transfer_pairs)
         for a, b in pairs:
             A, B = videos[a], videos[b]
@@ -248,9 +307,7 @@ def _transfer_pairs(n: int, k: int) -> list[tuple[int, int]]:
     return [(i, (i + 1) % n) for i in range(min(k, n))]
 
 
-def _write_video(
-    writer: DatasetWriter, gt: Path, name: str, vid: _Video, cfg: SynthConfig, rng: np.random.Generator
-) -> None:
+def _write_video(v: VideoWriter, gt: Path, name: str, vid: _Video, cfg: SynthConfig, rng: np.random.Generator) -> None:
     res = cfg.res
     body, motion, cam = vid.body, vid.motion, vid.camera
     F = motion.num_frames
@@ -260,7 +317,6 @@ def _write_video(
     obj2cam = world2cam @ motion.obj2world
     verts_cam = apply_transform(world2cam, verts_world)
     joints_cam = apply_transform(world2cam, joints_world)
-    v = writer.video(name)
     rasters = []
     for t in range(F):
         rgb, r = render_body(body, verts_cam[t], K, res, vid.light, vid.background)

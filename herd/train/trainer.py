@@ -28,10 +28,12 @@ from herd.run.folders import open_dataset, run_path
 from herd.run.options import TrainConfig
 from herd.run.progress import ProgressFile
 from herd.run.scene_meta import scene_meta
+from herd.train.elastic import reseed_process, resume_after_restart
 from herd.train.init_shape import fit_initial_shape
 from herd.train.objective import Objective
 from herd.train.processes import any_decides, first_decides, init_distributed, made_by_first, pick_device, set_threads
 from herd.train.sampler import PixelSampler
+from herd.train.schedule import resolve as resolve_schedule
 from herd.train.step_schedules import lr_factor
 
 
@@ -64,10 +66,14 @@ class Trainer:
         self.ds = open_dataset(opts.seqname, opts.data_root, self.model_cfg.fg_motion)
         self.run_dir = run_path(opts.seqname, opts.logname, opts.logroot)
         self.rank, self.world, self.device = init_distributed(pick_device(opts.device))
+        opts = resume_after_restart(opts, self.run_dir, self.rank, self.world)  # torchrun --max_restarts
         set_threads(opts.threads, self.world, self.device)
         torch.manual_seed(opts.seed)
         res = opts.train_res or min(max(max(v.height, v.width) for v in self.ds.videos), 128)
         self.cache = Cache(self._build_cache(res))
+        self.opts = opts = resolve_schedule(
+            opts, self.cache.num_videos, self.cache.num_frames, announce=self.is_main and not opts.quiet
+        )
         self.meta = scene_meta(self.cache, self.ds, self.model_cfg.fg_motion, opts.init_smooth)
         self.model = HerdModel(self.model_cfg, self.meta).to(self.device)
         self.model.set_bf16(opts.bf16)
@@ -217,6 +223,7 @@ class Trainer:
         self.gen.set_state(ck["gen"])
         self.proxy_gen.set_state(ck["proxy_gen"])
         torch.set_rng_state(ck["torch_rng"])
+        reseed_process(self.sampler, self.gen, self.opts.seed, self.rank, self.step)  # the checkpoint has rank 0's
 
     # ---- round end ------------------------------------------------------------------------
     @torch.no_grad()
