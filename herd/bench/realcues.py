@@ -169,16 +169,8 @@ def make_data(category: str, seed: int, work: Path, videos: int, frames: tuple[i
 def train_and_score(
     data: Path, category: str, seed: int, work: Path, steps: int, minutes: float, train_flags: list[str], logname: str
 ) -> dict:
-    """Train with defaults (plus ``train_flags``), then every metric and a turntable."""
-    from PIL import Image
-
+    """Train with defaults (plus ``train_flags``), then every metric and a turntable (:func:`score_run`)."""
     from herd.cli.main import main as herd
-    from herd.evaluation.evaluate import evaluate
-    from herd.evaluation.turntable import contact_sheet, turntable
-    from herd.model.model import ModelConfig
-    from herd.run.flags import parse_flags
-    from herd.run.loaded_run import load_run
-    from herd.run.options import TrainConfig
 
     logroot = work / "logdir"
     rounds = 20
@@ -209,7 +201,21 @@ def train_and_score(
     )
     assert code == 0, f"training on {data} failed"
     train_s = time.perf_counter() - t0
-    run_dir = logroot / f"{data.name}-{logname}"
+    return {"train_minutes": round(train_s / 60, 2), **score_run(logroot / f"{data.name}-{logname}")}
+
+
+def score_run(run_dir: Path) -> dict:
+    """Every metric of a trained run (``herd eval``'s, every second frame) and the floaters of a
+    frozen-time turntable of its first video, whose picture is saved as ``turntable.png``."""
+    from PIL import Image
+
+    from herd.evaluation.evaluate import evaluate
+    from herd.evaluation.turntable import contact_sheet, turntable
+    from herd.model.model import ModelConfig
+    from herd.run.flags import parse_flags
+    from herd.run.loaded_run import load_run
+    from herd.run.options import TrainConfig
+
     opts, cfg = parse_flags([f"--flagfile={run_dir / 'opts.log'}", "--quiet"], TrainConfig, ModelConfig)
     run = load_run(opts, cfg)
     result = evaluate(run, stride=2, grid_size=128, points=3000, progress=False)
@@ -218,7 +224,6 @@ def train_and_score(
     metrics["floaters"] = float(tt["floaters"].mean())
     Image.fromarray(contact_sheet([tt["rgb"], tt["normal"]])).save(run_dir / "turntable.png")
     return {
-        "train_minutes": round(train_s / 60, 2),
         "steps": run.step,
         "metrics": metrics,
         "run": f"logdir/{run_dir.name}",
