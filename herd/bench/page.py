@@ -8,6 +8,8 @@ module from the result files the benchmarks leave in ``bench/results/``:
   variant, seed) the newest row counts: rows of files with a ``written`` time (every file the
   benchmark writes now) replace rows of older files; a row marked ``superseded_by`` (older files,
   whose rows carry no time) is history and is left out.
+- ``scale``: the latest :mod:`herd.bench.scale` (``scale-<date>.json``): step time and memory at
+  6 to 48 videos.
 - ``suite``: the latest ``make bench`` (:mod:`herd.bench.suite`, ``<date>.json``): quality per
   dataset and training throughput beside the Lab4D-sized baseline of the same run.
 
@@ -151,7 +153,18 @@ def suite_section(results: Path = RESULTS) -> str:
     return "\n".join(lines) + "\n"
 
 
-SECTIONS = {"realcues": realcues_section, "suite": suite_section}
+def scale_section(results: Path = RESULTS) -> str:
+    """The latest ``python -m herd.bench.scale``: step time and memory against the number of videos."""
+    from herd.bench.scale import table
+
+    files = sorted(results.glob("scale-*.json"))
+    if not files:
+        return "No scale results yet: `python -m herd.bench.scale`.\n"
+    data = json.loads(files[-1].read_text())
+    return f"{data['date']} ({data['machine']}; `bench/results/{files[-1].name}`):\n\n" + table(data).rstrip() + "\n"
+
+
+SECTIONS = {"realcues": realcues_section, "suite": suite_section, "scale": scale_section}
 
 
 def render(page: str, results: Path = RESULTS) -> str:
