@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import ClassVar
 
 from herd.option_range import Range
-from herd.run.flags import parse_flags
+from herd.run.flags import parse_flags, to_config
 
 
 @dataclasses.dataclass
@@ -70,24 +70,6 @@ def run(argv: list[str]) -> int:
     from herd.preprocess.pipeline import PreprocessConfig, preprocess
 
     t0 = time.perf_counter()
-    out = preprocess(
-        PreprocessConfig(
-            inputs=a.input,
-            category=a.category,
-            out=a.out,
-            masks=a.masks,
-            mask_model=a.mask_model,
-            fps=a.fps,
-            max_frames=a.max_frames,
-            res=a.res,
-            focal=a.focal,
-            min_motion=a.min_motion,
-            workers=a.workers,
-            pose=a.pose,
-            overwrite=a.overwrite,
-            progress=not a.quiet,
-            verbose=a.verbose,
-        )
-    )
+    out = preprocess(to_config(a, PreprocessConfig, inputs=a.input, progress=not a.quiet))
     print(f"wrote {out} ({len(a.input)} videos) in {time.perf_counter() - t0:.0f} s; next: herd info {out}")
     return 0

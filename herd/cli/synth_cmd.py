@@ -11,7 +11,7 @@ from typing import ClassVar
 
 from herd.errors import HerdInputError
 from herd.option_range import Range, check_range
-from herd.run.flags import parse_flags
+from herd.run.flags import parse_flags, to_config
 
 
 @dataclasses.dataclass
@@ -122,22 +122,12 @@ def _synthesize(a, category, frames) -> Path:
     from herd.synth.generate import SynthConfig, synthesize
 
     return synthesize(
-        SynthConfig(
-            out=a.out,
+        to_config(
+            a,
+            SynthConfig,
             category=category,
-            asset=a.asset,
-            videos=a.videos,
             frames=frames,
-            res=a.res,
-            seed=a.seed,
-            fps=a.fps,
-            init_rot_noise_deg=a.init_rot_noise_deg,
-            kp_noise_px=a.kp_noise_px,
-            heldout_views=a.heldout_views,
-            transfer_pairs=a.transfer_pairs,
-            overwrite=a.overwrite,
             progress=not a.quiet,
-            workers=a.workers,
             actions=a.actions.split(",") if a.actions else None,
         )
     )

@@ -217,3 +217,11 @@ def help_text(prog: str, *classes, note: str = "", positional: str | None = None
     if note:
         lines += [note, ""]
     return "\n".join(lines)
+
+
+def to_config(options, cls, **overrides):
+    """``cls`` (a dataclass of a library's settings) made from a command's parsed ``options``: every
+    field the two share by name is copied, ``overrides`` give the rest (renamed or converted ones),
+    so a command's options are not copied into its library's settings field by field."""
+    names = {f.name for f in dataclasses.fields(cls)} - overrides.keys()
+    return cls(**{n: getattr(options, n) for n in names if hasattr(options, n)}, **overrides)
