@@ -31,7 +31,7 @@ class Articulation(nn.Module):
             minutes): the six humans' bone lengths gained (r 0.721 -> 0.831; held-out IoU 0.714 ->
             0.718), the six quadrupeds lost (held-out IoU 0.794 -> 0.741, r 0.779 -> 0.719; a
             shared-and-per-video sum too: 0.741), so it is an option, off by default
-            (docs/benchmarks.md). The shared network is the category's motion prior.
+            (docs/history/2026-11-25.md). The shared network is the category's motion prior.
     """
 
     rest_joints: torch.Tensor  # buffer

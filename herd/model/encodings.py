@@ -138,7 +138,7 @@ class PerFrame:
 #: row count that bfloat16 MLP inputs on the CPU are padded to a multiple of. oneDNN builds (JIT
 #: compiles) a bf16 matrix-product kernel for every new shape, about 4 ms each on the reference
 #: machine, and the number of occupied samples differs every step, so without padding nearly every
-#: layer of every step paid that (docs/benchmarks.md); padded, a few dozen shapes recur.
+#: layer of every step paid that (docs/model.md, Numerics); padded, a few dozen shapes recur.
 BF16_ROW_BUCKET = 1024
 
 
@@ -216,7 +216,7 @@ class PerVideoMLP(nn.Module):
     alone: 0.033); per-video root networks raised human-6's held-out IoU from 0.668 to 0.710 at
     4,000 steps; per-video joint-rotation networks are an option (``--per_video_motion``: the
     humans' bone-length r 0.72 -> 0.83, the quadrupeds' held-out IoU 0.79 -> 0.74;
-    docs/benchmarks.md). Parameters grow by one small network per video; the weights are
+    docs/history/2026-11-25.md). Parameters grow by one small network per video; the weights are
     gathered per frame, not per sample.
 
     Args:

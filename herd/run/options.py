@@ -45,7 +45,7 @@ class TrainConfig:
             for videos with exact keypoints: strong (100) because the reference view cannot tell a
             soft displacement from a right shape, and the held-out views pay for it. Others scale
             it by their keypoints' precision, at least 1/100 (1 for a detector's or none), since
-            the soft field takes up what loose keypoints leave of the pose (docs/benchmarks.md).
+            the soft field takes up what loose keypoints leave of the pose (docs/model.md).
         skin_wt: weight of the skinning regulariser (Gaussian bones inside the shape).
         prior_wt: weight of the bone-length prior (bone lengths near the category mean).
         pose_prior_wt: weight of the pose prior (joint rotations near the rest pose, robust) for
@@ -59,7 +59,7 @@ class TrainConfig:
         device: auto, cpu or cuda.
         bf16: run MLPs under bfloat16 autocast (off by default: on the Intel reference machine,
             without AMX, bf16 matrix products are slower than float32 and a step is 15-20% slower;
-            CPUs with AMX and GPUs gain; docs/benchmarks.md).
+            CPUs with AMX and GPUs gain; docs/model.md).
         threads: CPU threads (0: all cores).
         load_suffix: resume from ckpt_<suffix>.pth of this run (latest or a round number).
         init_pose: data (the dataset's initial poses), search (try several root orientations), or

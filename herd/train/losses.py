@@ -31,7 +31,7 @@ def rgb_loss(out: RayOutputs, batch: Batch) -> torch.Tensor:
 FLOW_SIGMA_UNKNOWN_PX = 1.0
 #: the most an exact flow (rendered, synthetic) weighs against an unknown one: weight 2 against 0.5
 #: gained held-out IoU on synthetic videos, while on real ones (DIS flow) it cost the DAVIS people
-#: 0.1-0.2 mask IoU per round (docs/benchmarks.md)
+#: 0.1-0.2 mask IoU per round (docs/model.md)
 FLOW_PRECISION_MAX = 4.0
 
 
@@ -67,7 +67,7 @@ def depth_loss(out: RayOutputs, batch: Batch, extent: float) -> torch.Tensor:
 KP_SIGMA_UNKNOWN_PX = 1.5
 #: the least error any keypoint is trusted to, which keeps exact (synthetic) keypoints at a finite
 #: weight: 22,500 times an unknown keypoint's, so they act as near-constraints (the held-out views
-#: kept improving up to about that weight; docs/benchmarks.md)
+#: kept improving up to about that weight; docs/model.md)
 KP_SIGMA_FLOOR_PX = 0.01
 
 
@@ -192,7 +192,7 @@ def pose_prior_frame_weight(kp_precision: torch.Tensor) -> torch.Tensor:
     to frames with exact keypoints: ``1`` for exact keypoints, ``1 / 22,501`` for unknown ones or
     none. The prior decides what the keypoints leave open (leaf joints, limb twists); scaled with
     their precision it stays that weak against them at every precision, and never holds a real
-    body's limbs at the rest pose against a detector's keypoints (docs/benchmarks.md)."""
+    body's limbs at the rest pose against a detector's keypoints (docs/model.md)."""
     return kp_precision / keypoint_precision(torch.zeros((), device=kp_precision.device))
 
 
@@ -208,7 +208,7 @@ def soft_deform_frame_weight(kp_precision: torch.Tensor) -> torch.Tensor:
     Exact keypoints pin the skeleton, so a soft displacement can only fit what one view cannot
     check and is held firmly; under a detector's keypoints the skeleton is a few pixels off and the
     soft field must take up the rest (DAVIS people 0.853 at 1/100 of the weight, 0.824 at the full
-    weight; docs/benchmarks.md)."""
+    weight; docs/model.md)."""
     return pose_prior_frame_weight(kp_precision).clamp(min=SOFT_WEIGHT_LOOSE_KEYPOINTS)
 
 
