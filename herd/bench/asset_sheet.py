@@ -44,7 +44,7 @@ def contact_sheet(paths: list[Path], res: int = 160, actions: tuple[str, ...] = 
             clip = next((c for c in asset.moving_clips if "walk" in c.lower()), asset.moving_clips[0])
             motions.append(make_asset_motion(asset, np.random.default_rng(0), 24, 24.0, clip=clip))
         if asset.joint_map is not None:
-            kinds = {"human": actions, "quad": ("walk", "sit")}[asset.kind]
+            kinds = {"human": actions, "quad": ("walk", "sit")}[asset.joint_map.kind]
             motions += [make_asset_motion(asset, np.random.default_rng(1), 24, 10.0, actions=[a]) for a in kinds]
         for m in motions:
             frames = _frames(body, m, [0, 6, 12, 18], res)

@@ -17,6 +17,7 @@ import dataclasses
 import json
 import time
 from pathlib import Path
+from typing import Any
 
 
 def run_one(
@@ -47,7 +48,7 @@ def run_one(
         synthesize(
             SynthConfig(out=data, category=category, videos=videos, frames=32, res=res, seed=seed, progress=False)
         )
-    kw = dict(
+    kw: dict[str, Any] = dict(
         seqname=str(data), logname=f"bench-{int(time.time())}", logroot=str(work / "logdir"), quiet=True, seed=seed
     )
     kw.update(extra)
@@ -58,6 +59,7 @@ def run_one(
     seconds = time.perf_counter() - t0
     names = [v.name for v in t.ds.videos]
     truth = link_truth(t.ds)
+    assert truth is not None and t.proxy is not None  # a synthetic dataset has ground truth; run() built a proxy
     gt = truth.gt
     ref = reference_ious(t.model, t.cache, t.proxy, t.rcfg)
     held = heldout_ious(t.model, t.cache, truth, t.proxy, t.rcfg, stride=2)

@@ -18,6 +18,7 @@ from __future__ import annotations
 import argparse
 import json
 import time
+from collections.abc import Sequence
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[2]
@@ -26,7 +27,7 @@ CLIPS = {"quad": ["dog", "libby", "cows"], "human": ["breakdance", "dance-twirl"
 
 
 def run_category(
-    category: str, work: Path, minutes: float, res: int, train_res: int, seed: int, train_flags: list[str] = ()
+    category: str, work: Path, minutes: float, res: int, train_res: int, seed: int, train_flags: Sequence[str] = ()
 ) -> dict:
     from herd.cli.main import main as herd
 

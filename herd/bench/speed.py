@@ -22,7 +22,7 @@ import tempfile
 import time
 from pathlib import Path
 
-CONFIGS = {
+CONFIGS: dict[str, dict[str, object]] = {
     "herd": {},
     "herd-bf16": {"bf16": True},
     "lab4d-sized": {"hidden": 256, "depth": 8, "num_samples": 64, "skip_empty": False, "bf16": False, "num_rays": 1024},

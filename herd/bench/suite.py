@@ -19,6 +19,7 @@ import json
 import platform
 import time
 from pathlib import Path
+from typing import Any
 
 REPO = Path(__file__).resolve().parents[2]
 FOX = REPO.parent / "shared" / "data" / "assets" / "Fox.glb"
@@ -174,7 +175,7 @@ def main(argv: list[str] | None = None) -> None:
 
     minutes = a.minutes or (3.0 if a.quick else 15.0)
     date = datetime.date.today().isoformat() + ("-quick" if a.quick else "")
-    result = {
+    result: dict[str, Any] = {
         "date": date,
         "machine": f"{platform.processor() or platform.machine()}, {torch.get_num_threads()} threads, "
         f"torch {torch.__version__}, Python {platform.python_version()}",

@@ -168,6 +168,7 @@ class VideoWriter:
                 (:func:`herd.geometry.transforms.view_rotations`).
         """
         F = self.num_frames
+        assert self.size is not None, "write_frame before finish"
         H, W = self.size
         K = np.asarray(intrinsics, dtype=np.float64)
         if K.ndim == 1:

@@ -22,6 +22,7 @@ from herd.evaluation.geometry import (
     ABSOLUTE_THRESHOLDS,
     GEOMETRY_PROTOCOL,
     RELATIVE_THRESHOLDS,
+    ShapeScores,
     aligned_joint_error,
     depth_scale,
     mean_scores,
@@ -105,7 +106,7 @@ def geometry_scores(
     faces = vt.gt.rest_mesh(vt.name)["faces"]
     p_pts = [sample_surface(p, mesh.faces, points, seed=2 * i) for i, p in enumerate(pred)]
     t_pts = [sample_surface(t, faces, points, seed=2 * i + 1) for i, t in enumerate(true)]
-    out = {
+    out: dict[str, ShapeScores | float | None] = {
         "per_frame": mean_scores(per_frame_scores(p_pts, t_pts)),
         "sequence": mean_scores(sequence_scores(p_pts, t_pts)),
         "joint_error": None,
@@ -159,8 +160,8 @@ def evaluate(
 
     normal_deg, depth_err = {}, {}
     for v, name in enumerate(names):
-        s = reference_surface_scores(run, truth.videos[v], v, stride)
-        normal_deg[name], depth_err[name] = float(np.mean(s.normal_deg)), float(np.mean(s.depth_err))
+        surf = reference_surface_scores(run, truth.videos[v], v, stride)
+        normal_deg[name], depth_err[name] = float(np.mean(surf.normal_deg)), float(np.mean(surf.depth_err))
     metrics["ref_normal_deg"], metrics["ref_depth_err"] = _with_mean(normal_deg), _with_mean(depth_err)
 
     held = heldout_scores(m, run.cache, truth, run.proxy, run.rcfg, stride)

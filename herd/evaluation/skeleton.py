@@ -14,6 +14,7 @@ def learned_bone_lengths(model: HerdModel) -> np.ndarray:
     """``(V, B)`` metric bone lengths of every video's individual (canonical rest lengths times the
     individual's factors; with ``single_inst`` every row is the same)."""
     art = model.articulation
+    assert art is not None and model.skeleton is not None, "a model with a skeleton"
     videos = torch.arange(model.num_videos, device=model.center.device)
     scale = art.bone_scale(model.video_code(videos))
     rest = art.rest_joints

@@ -180,12 +180,17 @@ def link_truth(ds: Dataset, gt_dataset: str | Path | None = None) -> RunTruth | 
         gt = GroundTruth(ds.root)
         return RunTruth(gt, [_link_video(v, gt, v.name) for v in ds.videos])
     roots = [_truth_dataset(v) for v in ds.videos]
-    if any(r is None for r in roots):
+    found = [r for r in roots if r is not None]
+    if len(found) < len(roots):
         return None
-    if len(set(roots)) > 1:
+    if len(set(found)) > 1:
         raise HerdInputError(
             f"{ds.root}: its videos come from several herd synth datasets "
-            f"({', '.join(sorted(map(str, set(roots))))}); evaluate against one with herd eval --gt"
+            f"({', '.join(sorted(map(str, set(found))))}); evaluate against one with herd eval --gt"
         )
-    gt = GroundTruth(roots[0])
-    return RunTruth(gt, [_link_video(v, gt, v.ground_truth["video"]) for v in ds.videos])
+    gt = GroundTruth(found[0])
+    out = []
+    for v in ds.videos:
+        assert v.ground_truth is not None  # _truth_dataset found a dataset for every video
+        out.append(_link_video(v, gt, v.ground_truth["video"]))
+    return RunTruth(gt, out)

@@ -3,6 +3,8 @@ training and the bones in an export)."""
 
 from __future__ import annotations
 
+from typing import cast
+
 import numpy as np
 import trimesh
 
@@ -19,4 +21,4 @@ def bones_mesh(joints: np.ndarray, parents: np.ndarray, radius: float) -> trimes
             c = trimesh.creation.cylinder(radius=radius * 0.5, segment=[joints[p], joints[j]], sections=8)
             c.visual.vertex_colors = [240, 200, 80, 255]
             parts.append(c)
-    return trimesh.util.concatenate(parts)
+    return cast(trimesh.Trimesh, trimesh.util.concatenate(parts))  # Trimeshes concatenate to one

@@ -31,6 +31,8 @@ from herd.run.loaded_run import LoadedRun
 def gltf_animation(run: LoadedRun, mesh: CanonicalMesh, st: FrameState, fps: float, name: str) -> GltfAnimation:
     """The glTF content of ``mesh`` moved by the frames of ``st`` (which carry the body's bone lengths)."""
     m = run.model
+    # export_individual writes one for a model with a skeleton, whose mesh has skinning weights
+    assert m.skeleton is not None and m.articulation is not None and mesh.weights is not None
     return GltfAnimation(
         verts=mesh.verts,
         faces=mesh.faces,
@@ -75,6 +77,7 @@ def export_individual(
             T = s.obj2cam[0].cpu().numpy()
             mesh.trimesh(v @ T[:3, :3].T + T[:3, 3], posed_normals(m, v, s)).export(tmp / "mesh" / f"{i:05d}.ply")
             if s.joints is not None:
+                assert m.skeleton is not None  # joints come with it
                 joints_cam = s.joints[0].cpu().numpy() @ T[:3, :3].T + T[:3, 3]
                 (tmp / "bones").mkdir(exist_ok=True)
                 bones_mesh(joints_cam, np.asarray(m.skeleton.parents), 0.02 * m.extent).export(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Generator
 from pathlib import Path
 
 import numpy as np
@@ -18,7 +19,7 @@ class VideoWriter:
 
     def __init__(self, path: Path, fps: float = 10.0):
         self.path, self.fps = Path(path), fps
-        self._gen = None
+        self._gen: Generator[None, np.ndarray | None, None] | None = None
 
     def add(self, frame: np.ndarray) -> None:
         import imageio_ffmpeg

@@ -38,6 +38,7 @@ class CanonicalMesh:
         for a posed copy)."""
         normals = self.normals if normals is None else normals
         m = trimesh.Trimesh(self.verts if verts is None else verts, self.faces, process=False, vertex_normals=normals)
+        assert isinstance(m.visual, trimesh.visual.ColorVisuals)  # what a Trimesh made without one holds
         m.visual.vertex_colors = np.concatenate(
             [(self.colors * 255).round(), np.full((len(self.verts), 1), 255)], 1
         ).astype(np.uint8)
@@ -93,10 +94,10 @@ def extract_canonical_mesh(model: HerdModel, video: int, grid_size: int = 128, m
     rgb = torch.cat(
         [model.shade(p, code.expand(len(p), -1), app.expand(len(p), -1))[1].float() for p in _chunks(verts)]
     )
-    weights = None
+    weights: np.ndarray | None = None
     if model.bones is not None:
-        weights = torch.cat([model.bones.canonical_weights(p, code.expand(len(p), -1)).float() for p in _chunks(verts)])
-        weights = weights.cpu().numpy()
+        w = torch.cat([model.bones.canonical_weights(p, code.expand(len(p), -1)).float() for p in _chunks(verts)])
+        weights = w.cpu().numpy()
     return CanonicalMesh(
         verts.cpu().numpy(),
         np.asarray(mesh.faces, dtype=np.int64),

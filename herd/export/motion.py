@@ -35,15 +35,17 @@ def motion_record(
         image_size: side of the (square) image the intrinsics refer to.
         video: the video whose motion this is; body: whose individual performs it (default video).
     """
+    frame_recs: list[dict] = []
     out = {
         "format": "herd-motion-1",
         "video": video,
         "body": video if body is None else body,
         "image_size": [image_size, image_size],
-        "frames": [],
+        "frames": frame_recs,
     }
     skel = model.skeleton
     if skel is not None:
+        assert model.articulation is not None and st.bone_scale is not None  # set with the skeleton
         rest = model.articulation.rest_joints.cpu().numpy()
         indiv = model.articulation.rest_joints_for(st.bone_scale[:1]).detach().cpu().numpy()[0]
         out["skeleton"] = {
@@ -65,7 +67,8 @@ def motion_record(
             "obj2cam": _r(obj2cam[k]),
             "intrinsics": _r(K[k], 4),
         }
-        if skel is not None:
+        if joint2obj is not None:
+            assert st.skin is not None and st.joint_rotvecs is not None and st.joints is not None
             skin = st.skin[k].detach().cpu().numpy()
             j2o = joint2obj[k]
             rv = st.joint_rotvecs[k].detach().cpu().numpy()
@@ -74,5 +77,5 @@ def motion_record(
             rec["rotation"] = _r(rv)
             rec["quaternion"] = _r(Rotation.from_rotvec(rv).as_quat())
             rec["joints_cam"] = _r(st.joints[k].detach().cpu().numpy() @ obj2cam[k, :3, :3].T + obj2cam[k, :3, 3])
-        out["frames"].append(rec)
+        frame_recs.append(rec)
     return out

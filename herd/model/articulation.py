@@ -13,7 +13,7 @@ import torch
 from torch import nn
 
 from herd.geometry.skeleton import Skeleton
-from herd.model.encodings import PerVideoMLP, mlp
+from herd.model.encodings import MLP, PerVideoMLP, mlp
 from herd.model.so3 import axis_angle_to_matrix, make_transform
 
 
@@ -62,6 +62,7 @@ class Articulation(nn.Module):
         nn.init.zeros_(self.length_head.weight)
         nn.init.zeros_(self.length_head.bias)
         self.per_video = per_video
+        self.rot_net: PerVideoMLP | MLP
         if per_video:
             self.rot_net = PerVideoMLP(num_videos, time_dim, hidden, 2, (J - 1) * 3)
         else:

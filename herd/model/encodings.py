@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 import itertools
 import math
+from typing import cast
 
 import torch
 from torch import nn
@@ -197,7 +198,7 @@ class MLP(nn.Module):
     def _run(self, x: torch.Tensor, cond: torch.Tensor | PerFrame | None) -> torch.Tensor:
         if cond is None:
             return self.net(x)
-        first = self.net[0]
+        first = cast(nn.Linear, self.net[0])
         d = x.shape[-1]
         if isinstance(cond, PerFrame):  # (K, H) once, then one row per point
             c = cond.repeat(F.linear(cond.values, first.weight[:, d:], first.bias))

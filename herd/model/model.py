@@ -8,7 +8,7 @@ rendering) and canonical -> posed (``to_posed``, for flow, cycle losses, export)
 from __future__ import annotations
 
 import dataclasses
-from typing import ClassVar, Literal, overload
+from typing import Any, ClassVar, Literal, overload
 
 import numpy as np
 import torch
@@ -129,7 +129,7 @@ class FrameState:
     time_embed: torch.Tensor
     code: torch.Tensor
     app: torch.Tensor
-    shape_code: torch.Tensor | None = None
+    shape_code: torch.Tensor
     skin: torch.Tensor | None = None
     skin_inv: torch.Tensor | None = None
     posed_coef: torch.Tensor | None = None
@@ -140,18 +140,18 @@ class FrameState:
     def joint2obj(self) -> torch.Tensor:
         """``(K, J, 4, 4)`` each joint's frame in posed object space: the skinning rotation and the
         posed joint position (``skin = joint2obj @ inv(rest_joint2obj)``, rest frames unrotated)."""
+        assert self.skin is not None and self.joints is not None, "a state of a model with a skeleton"
         out = self.skin.detach().clone()
         out[..., :3, 3] = self.joints.detach()
         return out
 
     def select(self, index: slice | torch.Tensor) -> FrameState:
         """The state of a subset of the frames."""
-        return FrameState(
-            **{
-                f.name: (None if getattr(self, f.name) is None else getattr(self, f.name)[index])
-                for f in dataclasses.fields(self)
-            }
-        )
+        values: dict[str, Any] = {
+            f.name: (None if getattr(self, f.name) is None else getattr(self, f.name)[index])
+            for f in dataclasses.fields(self)
+        }
+        return FrameState(**values)
 
 
 def bone_gaussian_init(skeleton: Skeleton) -> tuple[torch.Tensor, torch.Tensor]:
@@ -259,6 +259,7 @@ class HerdModel(nn.Module):
             st.skin, st.joints, st.bone_scale, st.joint_rotvecs = self.articulation(temb, video, code)
             skin = st.skin
             st.skin_inv = invert_transform(skin)
+            assert self.bones is not None  # made with the articulation
             st.posed_coef = self.bones.posed_coefficients(skin)
         return st
 
@@ -272,6 +273,7 @@ class HerdModel(nn.Module):
         weights from the posed Gaussians. Used to skip empty space before the expensive part."""
         if self.bones is None:
             return x
+        assert st.posed_coef is not None and st.skin_inv is not None  # frame_state sets them with the bones
         w = self.bones.posed_weights(x, st.posed_coef, counts)
         return blend(w, st.skin_inv, x, counts)
 
@@ -304,6 +306,7 @@ class HerdModel(nn.Module):
         xc, offset = x, None
         if self.bones is not None:
             w = self.bones.canonical_weights(x_coarse, PerFrame(st.code, counts))
+            assert st.skin_inv is not None  # frame_state sets it with the bones
             xc = blend(w, st.skin_inv, x, counts)
         if self.soft is not None:
             offset = self.soft.backward_offset(xc, self._soft_condition(st, counts))
@@ -332,6 +335,7 @@ class HerdModel(nn.Module):
             x = x + offset
         if self.bones is not None:
             w = self.bones.canonical_weights(x, PerFrame(st.code, counts))
+            assert st.skin is not None  # frame_state sets it with the bones
             x = blend(w, st.skin, x, counts)
         return (x, offset) if return_offset else x
 

@@ -51,7 +51,7 @@ def cue_features(mask: np.ndarray, fw: np.ndarray | None, bw: np.ndarray | None)
     for c, flow in ((1, fw), (3, bw)):
         if flow is None or not inside.any():
             continue
-        f = cv2.resize(np.asarray(flow[..., :2], np.float32), (INPUT, INPUT), interpolation=cv2.INTER_AREA)
+        f: np.ndarray = cv2.resize(np.asarray(flow[..., :2], np.float32), (INPUT, INPUT), interpolation=cv2.INTER_AREA)
         f = f / np.array([W, H], np.float32)
         f = (f - np.median(f[inside], axis=0)) * inside[..., None]
         out[c : c + 2] = np.clip(FLOW_SCALE * f, -4, 4).transpose(2, 0, 1)
@@ -151,7 +151,7 @@ def load_cue_net(category: str, path: Path | None = None) -> tuple[CueNet, dict]
 def predict(net: CueNet, features: np.ndarray, batch: int = 64) -> dict[str, np.ndarray]:
     """Run ``net`` on ``(N, CHANNELS, INPUT, INPUT)`` features. Returns ``joints (N, J, 2)`` in [0, 1]
     crop units, ``sigma (N, J)`` in the same units, ``view_logp (N, V)`` log-probabilities."""
-    out = {"joints": [], "sigma": [], "view_logp": []}
+    out: dict[str, list[np.ndarray]] = {"joints": [], "sigma": [], "view_logp": []}
     for i in range(0, len(features), batch):
         j, ls, v = net(torch.from_numpy(np.ascontiguousarray(features[i : i + batch])))
         out["joints"].append(j.numpy())

@@ -9,9 +9,9 @@ import numpy as np
 
 def dis_flow(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     """``(H, W, 2)`` float32 flow from RGB frame ``a`` to ``b`` (pixels, x then y)."""
-    dis = cv2.DISOpticalFlow_create(cv2.DISOPTICAL_FLOW_PRESET_MEDIUM)
+    dis = cv2.DISOpticalFlow.create(cv2.DISOPTICAL_FLOW_PRESET_MEDIUM)
     ga, gb = cv2.cvtColor(a, cv2.COLOR_RGB2GRAY), cv2.cvtColor(b, cv2.COLOR_RGB2GRAY)
-    return dis.calc(ga, gb, None)
+    return dis.calc(ga, gb, None)  # type: ignore[call-overload]  # OpenCV allocates a None flow; its stub wants one
 
 
 def warp(field: np.ndarray, flow: np.ndarray) -> np.ndarray:

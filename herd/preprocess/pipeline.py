@@ -16,6 +16,7 @@ import os
 import shutil
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+from typing import Any
 
 import cv2
 import numpy as np
@@ -211,7 +212,7 @@ def process_video(
         cmask = np.stack([crop_image(m, c, cfg.res, is_mask=True) for m, c in zip(masks, crops)])
     detected &= cmask.reshape(len(cmask), -1).any(1)
     K = np.stack([crop_intrinsics(K_raw, c, cfg.res) for c in crops])
-    pose = {}
+    pose: dict[str, Any] = {}  # keyword arguments of VideoWriter.finish
     source = pose_source(cfg)
     if source == "mediapipe":
         with times("pose"):
@@ -260,7 +261,9 @@ def process_video(
         from herd.preprocess.cue_net import estimate_cues, load_cue_net
 
         with times("cue net"):
-            net, header = load_cue_net(cfg.category)
+            loaded = load_cue_net(cfg.category)
+            assert loaded is not None  # pose_source found its weights
+            net, header = loaded
             est = estimate_cues(net, header, cmask, flows.get(("fw", 1)), flows.get(("bw", 1)), cfg.res)
         pose = {
             "keypoints": est["keypoints"],
@@ -341,7 +344,7 @@ def _preprocess(cfg: PreprocessConfig) -> Path:
             source={"tool": "herd preprocess", "inputs": [str(p) for p in cfg.inputs]},
         ) as w,
     ):
-        for (name, r), src in zip(results, truth):
+        for (name, r), truth_src in zip(results, truth):
             v = w.video(name)
             for t in range(len(r["rgb"])):
                 v.write_frame(t, r["rgb"][t], r["mask"][t], ext=".jpg")
@@ -352,11 +355,11 @@ def _preprocess(cfg: PreprocessConfig) -> Path:
                 "raw_size": r["raw_size"],
                 "raw_intrinsics": np.round(r["raw_K"], 3).tolist(),
             }
-            if src is not None:  # frames of a herd synth video: evaluation can follow them to its truth
+            if truth_src is not None:  # frames of a herd synth video: evaluation can follow them to its truth
                 extra["ground_truth"] = {
-                    "dataset": str(src[0]),
-                    "dataset_relative": os.path.relpath(src[0], out.resolve()),
-                    "video": src[1],
+                    "dataset": str(truth_src[0]),
+                    "dataset_relative": os.path.relpath(truth_src[0], out.resolve()),
+                    "video": truth_src[1],
                 }
             v.finish(
                 intrinsics=r["K"], detected=r["detected"], frame_indices=r["raw_indices"], **r["pose"], extra=extra

@@ -275,7 +275,7 @@ def render_image(
         torch.arange(height, dtype=torch.float32), torch.arange(width, dtype=torch.float32), indexing="ij"
     )
     pix = torch.stack([xs.reshape(-1), ys.reshape(-1)], -1)
-    outs = {"opacity": [], "rgb": [], "depth": [], "xyz": []}
+    outs: dict[str, list[torch.Tensor]] = {"opacity": [], "rgb": [], "depth": [], "xyz": []}
     if surface:
         outs |= {"surface_depth": [], "normal": []}
     for p in torch.split(pix, chunk):
@@ -283,6 +283,9 @@ def render_image(
         for k in ("opacity", "rgb", "depth", "xyz"):
             outs[k].append(getattr(o, k))
         if surface:
+            # a render with training=False keeps the rays and samples
+            assert o.origins is not None and o.dirs is not None and o.z is not None
+            assert o.sample_sdf is not None and o.sample_weight is not None
             s = find_surface(model, st, o.origins, o.dirs, [p.shape[0]], o.z, o.sample_sdf, o.sample_weight)
             outs["surface_depth"].append(s.depth)
             outs["normal"].append(s.normal)

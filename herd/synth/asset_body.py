@@ -83,6 +83,7 @@ class AssetBody:
         if not self.shared:
             return asset_joints
         jm = self.asset.joint_map
+        assert jm is not None and self.builtin_rest is not None  # make_asset_body: shared needs a joint map
         m = skin[jm.asset_joint]
         return np.einsum("hab,hb->ha", m[:, :3, :3], self.builtin_rest) + m[:, :3, 3]
 
@@ -144,6 +145,7 @@ class AssetBody:
             jm = self.asset.joint_map
             if jm is None:
                 raise ValueError(f"asset {self.asset.name}: its joints are not mapped onto a built-in skeleton")
+            assert self.builtin_rest is not None  # make_asset_body sets it with the joint map
             self._retargeted[key] = (
                 motion,
                 retarget(
@@ -162,8 +164,10 @@ class AssetBody:
         """
         from herd.synth.asset_motion import AssetMotion  # motions build bodies: imported here, not above
 
-        if isinstance(motion, AssetMotion) and motion.asset.rig is self.asset.rig:
-            return self.pose_clip(motion.clip, float(motion.clip_times[t]))
+        if isinstance(motion, AssetMotion):
+            assert motion.asset is not None  # make_asset_motion sets it
+            if motion.asset.rig is self.asset.rig:
+                return self.pose_clip(motion.clip, float(motion.clip_times[t]))
         if not hasattr(motion, "builtin_rotations"):
             raise ValueError(f"motion {getattr(motion, 'name', motion)!r} cannot drive asset {self.asset.name}")
         skin = self._retarget_skin(motion)[t]
@@ -264,7 +268,11 @@ def make_asset_body(asset: RiggedAsset, rng: np.random.Generator | None, shared:
         global_scale = float(rng.uniform(*GLOBAL_SCALE_RANGE))
         tint = rng.uniform(0.85, 1.1) * rng.uniform(0.92, 1.08, size=3)
 
-    size = global_scale * (builtin_height(jm.kind) / ASSET_HEIGHT if shared else 1.0)
+    height = 1.0
+    if shared:
+        assert jm is not None  # checked above
+        height = builtin_height(jm.kind) / ASSET_HEIGHT
+    size = global_scale * height
     bind_world = pose_world(asset.rig, bone_scale, None, 0.0)
     world2obj = np.diag([size, size, size, 1.0]) @ asset.world2obj
     v = apply(
@@ -279,7 +287,11 @@ def make_asset_body(asset: RiggedAsset, rng: np.random.Generator | None, shared:
         move = world2obj[None] @ bind_world @ asset.inverse_bind @ np.linalg.inv(asset.world2obj)[None]
         m = move[jm.asset_joint]
         builtin_rest = np.einsum("hab,hb->ha", m[:, :3, :3], jm.rest) + m[:, :3, 3]
-    skeleton = jm.skeleton(builtin_rest) if shared else dataclasses.replace(sk, rest_joints=rest_joints)
+    if shared:
+        assert jm is not None  # checked above
+        skeleton = jm.skeleton(builtin_rest)
+    else:
+        skeleton = dataclasses.replace(sk, rest_joints=rest_joints)
     params = {
         "asset": asset.name,
         "global_scale": round(global_scale, 6),

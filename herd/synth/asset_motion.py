@@ -70,6 +70,7 @@ class AssetMotion:
                 raise ValueError(f"clip {self.clip} cannot be retargeted: its asset's joints are not mapped")
             body = make_asset_body(self.asset, None)
             skins = np.stack([body.clip_skin(self.clip, float(t))[2] for t in self.clip_times])
+            assert body.builtin_rest is not None  # make_asset_body sets it with the joint map
             self._rotations = builtin_rotations(self.asset.joint_map, body.builtin_rest, skins)
         return self._rotations
 

@@ -8,6 +8,7 @@ import os
 import warnings
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 from tqdm import tqdm
@@ -21,6 +22,12 @@ from herd.geometry.transforms import apply_transform, random_rotation_noise
 from herd.synth.cameras import body_centre_world, make_orbit_camera
 from herd.synth.flow import exact_flow
 from herd.synth.render import render_body
+
+if TYPE_CHECKING:
+    from herd.geometry.skeleton import Skeleton
+    from herd.synth.cameras import OrbitCamera
+    from herd.synth.rigged_asset import RiggedAsset
+    from herd.synth.types import Body, Motion
 
 
 @dataclasses.dataclass
@@ -82,9 +89,9 @@ class SynthConfig:
 
 @dataclasses.dataclass
 class _Video:
-    body: object
-    motion: object
-    camera: object
+    body: Body
+    motion: Motion
+    camera: OrbitCamera
     light: np.ndarray
     background: np.ndarray
 
@@ -99,16 +106,21 @@ def video_frames(cfg: SynthConfig, video: int) -> int:
     return int(np.random.default_rng([cfg.seed, video, 1]).integers(lo, hi + 1))
 
 
-def _make_individual(cfg: SynthConfig, rng: np.random.Generator, assets: list, F: int, video: int):
+def _make_individual(
+    cfg: SynthConfig, rng: np.random.Generator, assets: list[RiggedAsset], F: int, video: int
+) -> tuple[Body, Motion]:
     if assets:
         from herd.synth.asset import ASSET_HEIGHT, builtin_height, make_asset_body, make_asset_motion
 
         asset = assets[video % len(assets)]
         shared = len(assets) > 1
-        body = make_asset_body(asset, rng, shared=shared)
-        height = builtin_height(asset.kind) if shared else ASSET_HEIGHT
+        asset_body = make_asset_body(asset, rng, shared=shared)
+        height = ASSET_HEIGHT
+        if shared:
+            assert asset.kind is not None  # _load_assets maps shared assets onto one built-in skeleton
+            height = builtin_height(asset.kind)
         motion = make_asset_motion(asset, rng, F, cfg.fps, actions=cfg.actions, height=height)
-        return body, motion
+        return asset_body, motion
     from herd.synth.bodies import ProceduralBody, sample_morphology
     from herd.synth.motion import make_motion
 
@@ -118,11 +130,12 @@ def _make_individual(cfg: SynthConfig, rng: np.random.Generator, assets: list, F
     return body, motion
 
 
-def _load_assets(cfg: SynthConfig) -> tuple[list, object, str, bool]:
+def _load_assets(cfg: SynthConfig) -> tuple[list[RiggedAsset], Skeleton, str, bool]:
     """The assets, the dataset's skeleton, category name and whether the skeleton is built in."""
     from herd.errors import HerdInputError
     from herd.synth.asset import load_asset
 
+    assert cfg.asset is not None  # synthesize calls this for assets only
     paths = [cfg.asset] if isinstance(cfg.asset, (str, Path)) else list(cfg.asset)
     assets = [load_asset(p, cfg.category) for p in paths]
     if len(assets) == 1:
@@ -136,6 +149,7 @@ def _load_assets(cfg: SynthConfig) -> tuple[list, object, str, bool]:
             "pass assets of one kind, or --category human|quad to map them all onto one"
         )
     kind = kinds.pop()
+    assert kind is not None  # checked above
     return assets, get_skeleton(kind), kind, True
 
 
@@ -322,13 +336,15 @@ def _write_video(v: VideoWriter, gt: Path, name: str, vid: _Video, cfg: SynthCon
         rgb, r = render_body(body, verts_cam[t], K, res, vid.light, vid.background)
         rasters.append(r)
         v.write_frame(t, rgb, r.mask)
-    for g in fmt.FLOW_GAPS if cfg.flow else ():
-        if F <= g:
+    for gap in fmt.FLOW_GAPS if cfg.flow else ():
+        if F <= gap:
             continue
-        fw = np.stack([exact_flow(rasters[t], body.faces, verts_cam[t + g], rasters[t + g], K) for t in range(F - g)])
-        bw = np.stack([exact_flow(rasters[t + g], body.faces, verts_cam[t], rasters[t], K) for t in range(F - g)])
-        v.write_flow("fw", g, fw)
-        v.write_flow("bw", g, bw)
+        fw = np.stack(
+            [exact_flow(rasters[t], body.faces, verts_cam[t + gap], rasters[t + gap], K) for t in range(F - gap)]
+        )
+        bw = np.stack([exact_flow(rasters[t + gap], body.faces, verts_cam[t], rasters[t], K) for t in range(F - gap)])
+        v.write_flow("fw", gap, fw)
+        v.write_flow("bw", gap, bw)
     kp = project(joints_cam, K)
     conf = (
         (kp[..., 0] >= 0)

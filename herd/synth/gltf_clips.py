@@ -29,7 +29,7 @@ def slerp(q0: np.ndarray, q1: np.ndarray, a: float) -> np.ndarray:
     else:
         th = np.arccos(min(d, 1.0))
         q = (np.sin((1 - a) * th) * q0 + np.sin(a * th) * q1) / np.sin(th)
-    return q / max(np.linalg.norm(q), 1e-12)
+    return q / max(float(np.linalg.norm(q)), 1e-12)
 
 
 @dataclasses.dataclass(frozen=True, eq=False)

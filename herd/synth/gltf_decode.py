@@ -18,6 +18,7 @@ import base64
 import dataclasses
 import io
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 from scipy.spatial.transform import Rotation
@@ -114,7 +115,7 @@ class GlbFile:
     """
 
     path: Path
-    gltf: object
+    gltf: Any  # pygltflib.GLTF2; pygltflib ships no type information
     blob: bytes
     nodes: tuple[Node, ...]
 

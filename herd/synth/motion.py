@@ -178,8 +178,8 @@ def make_motion(
     if actions == [STILL]:
         local_rot = np.tile(np.eye(3), (F, J, 1, 1))
         pos = np.zeros(3)  # the rest pose already stands on the ground
-        heading = rng.uniform(0, 2 * np.pi)
-        R = axis_angle_to_matrix(np.array([0.0, heading, 0.0]))
+        yaw = rng.uniform(0, 2 * np.pi)
+        R = axis_angle_to_matrix(np.array([0.0, yaw, 0.0]))
         return ProceduralMotion(
             num_frames=F,
             local_rot=local_rot,

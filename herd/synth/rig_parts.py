@@ -105,6 +105,8 @@ def skinned_part(
     node_joint: int,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """World bind-pose vertices, skeleton joints and normalised weights of a skinned primitive."""
+    # the caller checks skin_joints; _read_primitive sets skin_weights with it
+    assert p.skin_joints is not None and p.skin_weights is not None
     if p.skin_joints.max(initial=0) >= len(skin_joint) or p.skin_joints.min(initial=0) < 0:
         raise input_error(glb.path, f"mesh {p.label} names a joint its skin does not have", "re-export it")
     w = p.skin_weights.copy()

@@ -46,6 +46,7 @@ def flow_precision(sigma_px: torch.Tensor) -> torch.Tensor:
 def flow_loss(out: RayOutputs, batch: Batch, res: int, precision: torch.Tensor) -> torch.Tensor:
     """Confidence-weighted L1 flow error inside the mask, in units of the image size, each frame's
     rays scaled by its ``(K,)`` :func:`flow_precision` (the mean is by confidence alone)."""
+    assert out.flow is not None  # the objective asks for flow with this term
     conf = batch.flow[:, 2] * batch.mask
     err = (out.flow - batch.flow[:, :2]).abs().sum(-1) / res
     scale = torch.repeat_interleave(precision, torch.tensor(batch.counts, device=precision.device))
@@ -54,6 +55,7 @@ def flow_loss(out: RayOutputs, batch: Batch, res: int, precision: torch.Tensor) 
 
 def depth_loss(out: RayOutputs, batch: Batch, extent: float) -> torch.Tensor:
     """L1 depth error where depth is known and inside the mask, in units of the object extent."""
+    assert batch.depth is not None  # the objective checks
     valid = (batch.depth > 0).float() * batch.mask
     return (
         ((out.depth / out.opacity.clamp(min=1e-3) - batch.depth).abs() * valid).sum()
@@ -82,6 +84,7 @@ def keypoint_precision(sigma_px: torch.Tensor) -> torch.Tensor:
 
 def projected_joints(st: FrameState) -> torch.Tensor:
     """``(K, J, 2)`` pixels (at the intrinsics' resolution) of the K frames' posed skeleton joints."""
+    assert st.joints is not None, "a state of a model with a skeleton"
     cam = apply_transform(st.obj2cam, st.joints)
     K, J = cam.shape[:2]
     return project(cam.reshape(-1, 3), st.intrinsics.repeat_interleave(J, 0)).reshape(K, J, 2)
@@ -103,6 +106,7 @@ def keypoint_loss(
     silhouette cue's) take the smaller of the errors against the keypoints as they are and with
     every joint compared to its mirror twin (``symmetry (J,)``, :attr:`Skeleton.symmetry`)."""
     kp = batch.keypoints
+    assert kp is not None  # the objective checks
     proj = projected_joints(st)
     err = ((proj - kp[..., :2]) ** 2).sum(-1) / res**2 * kp[..., 2]
     if symmetry is not None and mirrored is not None and bool(mirrored.any()):
@@ -161,6 +165,7 @@ def warp_terms(
     cycle = weighted_mean(((back - s.posed[sel]) ** 2).sum(-1))
     soft = None
     if offset is not None:
+        assert s.back_offset is not None  # both offsets come from the soft deformation
         size = (offset**2).sum(-1) + (s.back_offset[sel] ** 2).sum(-1)
         soft = weighted_mean(size if soft_scale is None else size * soft_scale[s.selected_frame])
     return cycle, soft
@@ -169,10 +174,12 @@ def warp_terms(
 def skin_loss(model: HerdModel, st: FrameState) -> torch.Tensor:
     """Gaussian bones stay inside the shape (``relu(sdf(centre))^2``) and near their bones (squared
     distance to the initial centre), in units of the extent."""
-    c = model.bones.center
+    bones = model.bones
+    assert bones is not None  # the objective checks
+    c = bones.center
     code = st.code[:1].expand(c.shape[0], -1)
     inside = (torch.relu(model.sdf(c, code)) ** 2).mean()
-    near = ((c - model.bones.center_init) ** 2).sum(-1).mean()
+    near = ((c - bones.center_init) ** 2).sum(-1).mean()
     return (inside + near) / model.extent**2
 
 
@@ -181,6 +188,7 @@ def pose_prior(st: FrameState, scale: float, frame_weight: torch.Tensor) -> torc
     ``r^2`` (``scale`` 0) or of the robust ``c^2 log(1 + r^2 / c^2)`` with ``c = scale`` radians, which
     is ``r^2`` for small rotations and lets large ones go almost free; each of the K frames scaled by
     its ``(K,)`` ``frame_weight`` (see :func:`pose_prior_frame_weight`)."""
+    assert st.joint_rotvecs is not None, "a state of a model with a skeleton"
     r2 = st.joint_rotvecs[:, 1:] ** 2
     if scale > 0:
         r2 = scale**2 * torch.log1p(r2 / scale**2)
@@ -214,4 +222,5 @@ def soft_deform_frame_weight(kp_precision: torch.Tensor) -> torch.Tensor:
 
 def bone_length_prior(st: FrameState) -> torch.Tensor:
     """Bone lengths near the category mean: squared log factor."""
+    assert st.bone_scale is not None, "a state of a model with a skeleton"
     return (torch.log(st.bone_scale) ** 2).mean()

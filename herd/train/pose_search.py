@@ -81,7 +81,7 @@ def template_points(model, n: int = 20000, seed: int = 0) -> torch.Tensor:
         inside = lambda x: sdf(torch.tensor(x, dtype=torch.float32)).numpy() < 0  # noqa: E731
     lo = (model.center - 1.2 * model.extent).cpu().numpy()
     hi = (model.center + 1.2 * model.extent).cpu().numpy()
-    pts = []
+    pts: list[np.ndarray] = []
     while sum(len(p) for p in pts) < n:
         x = lo + (hi - lo) * rng.random((20000, 3))
         pts.append(x[inside(x)])

@@ -228,6 +228,7 @@ class Trainer:
     # ---- round end ------------------------------------------------------------------------
     @torch.no_grad()
     def quick_mask_iou(self, frames: list[int]) -> float:
+        assert self.proxy is not None, "refresh_proxy() before the first round ends"
         ious = []
         for f in frames:
             pred = render_mask(self.model, f, self.cache.res, self.proxy, self.rcfg)
@@ -252,6 +253,7 @@ class Trainer:
 
     def _log_images(self, f: int) -> None:
         res = self.cache.res
+        assert self.proxy is not None, "refresh_proxy() before the first round ends"
         with torch.no_grad():
             st = self.model.frame_state(torch.tensor([f], device=self.device))
             img = render_image(self.model, st, res, res, self.proxy, self.rcfg, surface=False)
@@ -274,8 +276,10 @@ class Trainer:
         obj2cam = m.root_pose(frames).cpu().numpy()
         joints = parents = None
         if m.articulation is not None:
+            assert m.skeleton is not None  # the articulation is made from it
             joints = m.articulation.rest_joints.cpu().numpy()
             parents = np.asarray(m.skeleton.parents)
+        assert self.proxy is not None, "refresh_proxy() before the first round ends"
         write_round_glbs(
             self.run_dir,
             r,

@@ -21,6 +21,7 @@ def frustum(cam2obj: np.ndarray, size: float) -> trimesh.Trimesh:
     f = np.array([[0, 2, 1], [0, 3, 2], [0, 4, 3], [0, 1, 4], [1, 2, 3], [1, 3, 4]])
     v = v @ cam2obj[:3, :3].T + cam2obj[:3, 3]
     m = trimesh.Trimesh(v, f, process=False)
+    assert isinstance(m.visual, trimesh.visual.ColorVisuals)  # what a Trimesh made without one holds
     m.visual.vertex_colors = [60, 120, 230, 255]
     return m
 
@@ -36,11 +37,13 @@ def write_round_glbs(
 ) -> None:
     """Write ``NNN-bones.glb`` (skeletons only) and ``NNN-proxy.glb``; at most 200 camera frusta."""
     if joints is not None:
+        assert parents is not None  # given with the joints
         _write_glb(trimesh.Scene(bones_mesh(joints, parents, 0.02 * extent)), run_dir / f"{round_idx:03d}-bones.glb")
     v, f = proxy_mesh(proxy)
     parts = []
     if len(f):
         m = trimesh.Trimesh(v, f, process=False)
+        assert isinstance(m.visual, trimesh.visual.ColorVisuals)  # what a Trimesh made without one holds
         m.visual.vertex_colors = [180, 180, 180, 255]
         parts.append(m)
     idx = np.linspace(0, len(obj2cam) - 1, min(200, len(obj2cam))).astype(int)
