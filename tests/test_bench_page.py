@@ -61,3 +61,17 @@ def test_newer_runs_replace_older_rows_and_superseded_rows_drop(tmp_path):
         ("real", 12): (0.7, "realcues-2026-01-02-120000.json"),
     }
     assert len(commands) == 3 and not any("between" in c for c in commands)
+
+
+def test_commands_leave_out_where_the_run_kept_its_files():
+    """The page shows what was measured, not the machine's folders: --work and --out (either
+    spelling) are dropped from the recorded command, every other option is kept."""
+    from herd.bench.page import public_command
+
+    cmd = (
+        "python -m herd.bench.realcues --category quad --seeds 12 --work /scratch/me/bench "
+        "--out=/scratch/me/results --train_flag=--threads=1 --minutes 200"
+    )
+    assert public_command(cmd) == (
+        "python -m herd.bench.realcues --category quad --seeds 12 --train_flag=--threads=1 --minutes 200"
+    )

@@ -7,7 +7,8 @@ module from the result files the benchmarks leave in ``bench/results/``:
 - ``realcues``: the real-cue benchmark (:mod:`herd.bench.realcues`). For every (category,
   variant, seed) the newest row counts: rows of files with a ``written`` time (every file the
   benchmark writes now) replace rows of older files; a row marked ``superseded_by`` (older files,
-  whose rows carry no time) is history and is left out.
+  whose rows carry no time) is history and is left out. Each file's command is shown without the
+  folders it wrote to (:func:`public_command`).
 - ``scale``: the latest :mod:`herd.bench.scale` (``scale-<date>.json``): step time and memory at
   6 to 48 videos.
 - ``suite``: the latest ``make bench`` (:mod:`herd.bench.suite`, ``<date>.json``): quality per
@@ -87,6 +88,25 @@ def realcues_table(rows: list[dict]) -> str:
     return "\n".join(lines).rstrip() + "\n"
 
 
+#: options of a benchmark's command that say where its files went on the machine that ran it, not
+#: what was measured: left out of the page
+LOCAL_OPTIONS = ("--work", "--out")
+
+
+def public_command(command: str) -> str:
+    """``command`` without :data:`LOCAL_OPTIONS` (``--work DIR`` or ``--work=DIR``)."""
+    words, out = command.split(), []
+    skip = False
+    for w in words:
+        if skip:
+            skip = False
+        elif w in LOCAL_OPTIONS:
+            skip = True
+        elif not w.startswith(tuple(f"{o}=" for o in LOCAL_OPTIONS)):
+            out.append(w)
+    return " ".join(out)
+
+
 def current_realcues_rows(results: Path = RESULTS) -> tuple[list[dict], list[str]]:
     """The rows that stand today, one per (category, variant, seed), each with ``_date`` and
     ``_file``, and the commands that produced them (see the module's docstring for the rule)."""
@@ -102,7 +122,7 @@ def current_realcues_rows(results: Path = RESULTS) -> tuple[list[dict], list[str
             if key in best and best[key][0] > written:
                 continue
             best[key] = (written, {**row, "_date": data["date"], "_file": path.name})
-            commands[path.name] = data.get("command", "")
+            commands[path.name] = "; ".join(public_command(c) for c in data.get("command", "").split("; "))
     rows = [r for _, r in best.values()]
     used = dict.fromkeys(r["_file"] for r in rows)
     return rows, [f"`{name}`: {commands[name]}" for name in used]
