@@ -28,6 +28,8 @@ from pathlib import Path
 import numpy as np
 import torch
 
+from herd.train.processes import any_decides
+
 RESTART_ENV = "TORCHELASTIC_RESTART_COUNT"
 
 
@@ -37,16 +39,6 @@ def restart_count() -> int:
         return int(os.environ.get(RESTART_ENV, "0"))
     except ValueError:
         return 0
-
-
-def _any_process(flag: bool, world: int) -> bool:
-    if world <= 1:
-        return flag
-    import torch.distributed as dist
-
-    t = torch.tensor([float(flag)])
-    dist.all_reduce(t, op=dist.ReduceOp.MAX)
-    return bool(t.item())
 
 
 SHARED_STORE_WARNING = (
@@ -72,8 +64,8 @@ def resume_after_restart(opts, run_dir: Path, rank: int, world: int):
     when the user chose ``--load_suffix``. Call after joining the process group."""
     if rank == 0 and restarts_need_own_store():
         print(SHARED_STORE_WARNING, file=sys.stderr, flush=True)
-    restarted = _any_process(restart_count() > 0, world)
-    has_checkpoint = _any_process(rank == 0 and (Path(run_dir) / "ckpt_latest.pth").is_file(), world)
+    restarted = any_decides(restart_count() > 0, world)
+    has_checkpoint = any_decides(rank == 0 and (Path(run_dir) / "ckpt_latest.pth").is_file(), world)
     if not restarted or opts.load_suffix or not has_checkpoint:
         return opts
     if rank == 0:
