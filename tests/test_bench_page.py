@@ -80,7 +80,7 @@ def test_commands_leave_out_where_the_run_kept_its_files():
 def test_the_real_cue_benchmark_preprocesses_again_when_preprocessing_changed(tmp_path):
     """A preprocessed dataset is reused only while the code and weights that wrote it are the same:
     a new cue network must not be scored on the old one's keypoints."""
-    from herd.bench.realcues import _stamp, is_current, preprocess_fingerprint
+    from herd.bench.prepared import is_current, mark_current, preprocess_fingerprint
 
     code = tmp_path / "preprocess"
     (code / "weights").mkdir(parents=True)
@@ -92,7 +92,7 @@ def test_the_real_cue_benchmark_preprocesses_again_when_preprocessing_changed(tm
     data.mkdir()
     (data / "manifest.json").write_text("{}")
     assert not is_current(data, before)  # no stamp: made by code of unknown age
-    _stamp(data).write_text(before + "\n")
+    mark_current(data, before)
     assert is_current(data, before)
     (code / "weights" / "net.npz").write_bytes(b"\x00\x02")
     assert preprocess_fingerprint(code) != before

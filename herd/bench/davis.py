@@ -21,6 +21,8 @@ import time
 from collections.abc import Sequence
 from pathlib import Path
 
+from herd.bench.prepared import is_current, mark_current, preprocess_fingerprint
+
 REPO = Path(__file__).resolve().parents[2]
 DAVIS = REPO.parent / "shared" / "data" / "davis"
 CLIPS = {"quad": ["dog", "libby", "cows"], "human": ["breakdance", "dance-twirl"]}
@@ -32,7 +34,8 @@ def run_category(
     from herd.cli.main import main as herd
 
     data = work / "database" / f"davis-{category}"
-    if not (data / "manifest.json").is_file():
+    fingerprint = f"{preprocess_fingerprint()}-r{res}"
+    if not is_current(data, fingerprint):
         clips = CLIPS[category]
         code = herd(
             [
@@ -47,10 +50,12 @@ def run_category(
                 str(res),
                 "--out",
                 str(data),
+                "--overwrite",
                 "--quiet",
             ]
         )
         assert code == 0, "preprocess failed"
+        mark_current(data, fingerprint)
     logroot = work / "logdir"
     steps = int(minutes * 60 / 0.3)
     t0 = time.perf_counter()

@@ -31,7 +31,6 @@ reported numbers are on :data:`REPORTED_SEEDS`, never looked at while tuning.
 from __future__ import annotations
 
 import argparse
-import contextlib
 import datetime
 import json
 import platform
@@ -39,6 +38,8 @@ import time
 from pathlib import Path
 
 import numpy as np
+
+from herd.bench.prepared import is_current, mark_current, preprocess_fingerprint
 
 #: seeds of the synthetic categories that defaults may be tuned on
 TUNING_SEEDS = (1, 2)
@@ -105,37 +106,6 @@ def degraded_masks(data: Path, out: Path, category: str, seed: int) -> list[Path
     return folders
 
 
-def preprocess_fingerprint(root: Path | None = None) -> str:
-    """A short hash of what decides what ``herd preprocess`` writes: the sources and the shipped
-    weights under ``root`` (``herd/preprocess`` by default) and the versions of OpenCV (the flow)
-    and mediapipe (people's poses)."""
-    import hashlib
-    from importlib import metadata
-
-    if root is None:
-        import herd.preprocess
-
-        root = Path(herd.preprocess.__file__).parent
-    h = hashlib.sha1()
-    for package in ("opencv-python-headless", "opencv-python", "mediapipe"):
-        with contextlib.suppress(metadata.PackageNotFoundError):
-            h.update(f"{package}=={metadata.version(package)}\0".encode())
-    for f in sorted(p for p in root.rglob("*") if p.is_file() and p.suffix in (".py", ".npz")):
-        h.update(f.relative_to(root).as_posix().encode() + b"\0" + f.read_bytes())
-    return h.hexdigest()[:12]
-
-
-def _stamp(data: Path) -> Path:
-    return data.with_name(data.name + ".preprocessed-by")
-
-
-def is_current(data: Path, fingerprint: str) -> bool:
-    """Whether the preprocessed dataset ``data`` was written by preprocessing code with this
-    fingerprint (a dataset from older code, e.g. before a new cue network, is made again)."""
-    stamp = _stamp(data)
-    return (data / "manifest.json").is_file() and stamp.is_file() and stamp.read_text().strip() == fingerprint
-
-
 def make_data(category: str, seed: int, work: Path, videos: int, frames: tuple[int, int], res: int) -> dict[str, Path]:
     """The three variants' datasets of one category and seed, made once and reused while the
     preprocessing code is the same (:func:`preprocess_fingerprint`)."""
@@ -197,7 +167,7 @@ def make_data(category: str, seed: int, work: Path, videos: int, frames: tuple[i
             )
             == 0
         ), f"preprocess {data} failed"
-        _stamp(data).write_text(fingerprint + "\n")
+        mark_current(data, fingerprint)
     return out
 
 
