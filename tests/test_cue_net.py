@@ -9,7 +9,16 @@ from herd.cuenet.dataset import crop_joints, video_samples
 from herd.cuenet.train import flip, joint_nll, soft_view_labels, view_angles, view_bins
 from herd.data.skeletons import BUILTIN
 from herd.preprocess.crop import crop_matrix
-from herd.preprocess.cue_net import CHANNELS, INPUT, CueNet, cue_features, load_cue_net, predict, save_cue_net
+from herd.preprocess.cue_net import (
+    CHANNELS,
+    INPUT,
+    MAX_CONFIDENCE,
+    CueNet,
+    cue_features,
+    load_cue_net,
+    predict,
+    save_cue_net,
+)
 
 
 def test_features_are_the_mask_and_the_object_motion_relative_to_its_median():
@@ -181,6 +190,8 @@ def test_shipped_network_finds_joints_and_viewpoints_of_an_unseen_synthetic_quad
     err = np.linalg.norm(v.keypoints[..., :2] - uv[:, idx], axis=-1).mean(1)
     mirrored = np.linalg.norm(v.keypoints[..., :2] - uv[:, ds.skeleton.symmetry[idx]], axis=-1).mean(1)
     assert np.median(np.minimum(err, mirrored)) < 4.0, np.round(np.minimum(err, mirrored), 1)  # px of 128
+    conf = v.keypoints[..., 2]  # how much surer than typical, squared, capped: sure joints weigh more
+    assert conf.min() >= 0 and conf.max() <= MAX_CONFIDENCE and (conf > 1).mean() > 0.1
     bins = view_rotations()[v.view_logp.argmax(1)]
     true_R = vt.array("obj2cam")[:, :3, :3]
     angle = rotation_angle_deg(np.swapaxes(bins, 1, 2) @ true_R)

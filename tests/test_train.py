@@ -515,6 +515,30 @@ def test_keypoints_that_may_be_mirrored_are_read_either_way(clip, tmp_path):
     assert keypoint_loss(st, swapped, res, prec, sym, none_mirrored) == wrong
 
 
+def test_a_sure_keypoint_weighs_more_without_taking_weight_from_the_others(clip, tmp_path):
+    """A confidence above 1 (the cue network surer of a joint than it typically is) multiplies that
+    joint's term, and every other joint keeps its absolute weight: the mean over keypoints is by
+    confidences up to 1, so making one joint surer adds its share and divides nothing."""
+    import dataclasses
+
+    from herd.train.losses import keypoint_loss, projected_joints
+
+    t = _trainer(clip, tmp_path)
+    batch = t.sampler.sample()
+    st = t.model.frame_state(batch.frames)
+    res, prec = t.cache.res, torch.ones(len(batch.frames))
+    kp = batch.keypoints
+    assert kp is not None and float(kp[..., 2].max()) <= 1
+    with torch.no_grad():
+        base = keypoint_loss(st, batch, res, prec)
+        sure = kp.clone()
+        sure[:, 0, 2] *= 4
+        surer = keypoint_loss(st, dataclasses.replace(batch, keypoints=sure), res, prec)
+        err0 = (((projected_joints(st)[:, 0] - kp[:, 0, :2]) ** 2).sum(-1) / res**2 * kp[:, 0, 2]).sum()
+    assert err0 > 0
+    assert float(surer) == pytest.approx(float(base + 3 * err0 / kp[..., 2].sum()), rel=1e-5)
+
+
 class _Payload:
     def __reduce__(self):
         import pathlib

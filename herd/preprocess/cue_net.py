@@ -36,6 +36,9 @@ INPUT = 64
 HEAT = INPUT // 2
 CHANNELS = 5  # mask, forward flow (x, y), backward flow (x, y)
 WEIGHTS = Path(__file__).parent / "weights"
+#: a joint the network is surer of than it typically is counts up to this many times a typical one
+#: (docs/preprocess.md: with a cap of 1 the trained joints did not follow the surest ones)
+MAX_CONFIDENCE = 4.0
 #: flow (in units of the crop size) times this is the network's input
 FLOW_SCALE = 8.0
 
@@ -182,16 +185,18 @@ def estimate_cues(
     """The network's cues for one video of ``res`` x ``res`` crops (see :func:`video_features`).
 
     Returns ``keypoints (F, J, 3)``: x, y in crop pixels and a confidence, the square of how much
-    surer the network is of the joint than it typically is (at most 1); ``keypoint_sigma_px``: that
-    typical standard deviation of each coordinate (the median of the network's predicted sigmas on
-    held-out synthetic videos, whose errors it matches), in crop pixels, so that a joint's
-    precision is the network's own for it, capped at the typical one. (The RMS of the held-out
+    surer the network is of the joint than it typically is (at most :data:`MAX_CONFIDENCE`; training
+    divides by confidences up to 1, so a sure joint adds weight without taking it from the others);
+    ``keypoint_sigma_px``: that typical standard deviation of each coordinate (the median of the
+    network's predicted sigmas on held-out synthetic videos, whose errors it matches), in crop
+    pixels, so that a joint's precision is the network's own for it, its standard deviation counted
+    down to half the typical one. (The RMS of the held-out
     errors, 2.9 times larger because a few joints are far off, gave weaker keypoints: on the tuning
     category bone-length r 0.22 against 0.67, joint error 0.13 against 0.08, docs/preprocess.md.)
     ``keypoint_names``; ``view_logp (F, V)``: log-probabilities of the viewpoint bins."""
     out = predict(net, video_features(masks, fw1, bw1))
     held = header["heldout"]
-    conf = np.clip(held["sigma_median"] / np.maximum(out["sigma"], 1e-6), 0, 1) ** 2
+    conf = np.clip(held["sigma_median"] / np.maximum(out["sigma"], 1e-6), 0, MAX_CONFIDENCE**0.5) ** 2
     xy = out["joints"] * res - 0.5
     empty = ~masks.reshape(len(masks), -1).any(1)
     conf[empty] = 0

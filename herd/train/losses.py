@@ -100,7 +100,9 @@ def keypoint_loss(
 ) -> torch.Tensor:
     """Squared reprojection error of the posed skeleton joints, in units of the image size,
     weighted by each keypoint's confidence and each frame's ``(K,)`` :func:`keypoint_precision`
-    (the mean over keypoints is by confidence alone, so the precision scales the term).
+    (the mean over keypoints is by confidences clamped at 1, so the precision scales the term, and a
+    confidence above 1, a joint the cue network is surer of than typical, adds that joint's weight
+    without lowering the others').
 
     Frames whose keypoints may have the body's left and right swapped (``mirrored (K,)`` bool, a
     silhouette cue's) take the smaller of the errors against the keypoints as they are and with
@@ -113,7 +115,7 @@ def keypoint_loss(
         swapped = ((proj[:, symmetry] - kp[..., :2]) ** 2).sum(-1) / res**2 * kp[..., 2]
         use = mirrored[:, None] & (swapped.sum(1, keepdim=True) < err.sum(1, keepdim=True))
         err = torch.where(use, swapped, err)
-    return (err * precision[:, None]).sum() / kp[..., 2].sum().clamp(min=1)
+    return (err * precision[:, None]).sum() / kp[..., 2].clamp(max=1).sum().clamp(min=1)
 
 
 def eikonal_loss(model: HerdModel, s: TrainingSamples) -> torch.Tensor:
