@@ -196,7 +196,7 @@ def estimate_cues(
     ``keypoint_names``; ``view_logp (F, V)``: log-probabilities of the viewpoint bins."""
     out = predict(net, video_features(masks, fw1, bw1))
     held = header["heldout"]
-    conf = np.clip(held["sigma_median"] / np.maximum(out["sigma"], 1e-6), 0, MAX_CONFIDENCE**0.5) ** 2
+    conf = np.minimum((held["sigma_median"] / np.maximum(out["sigma"], 1e-6)) ** 2, MAX_CONFIDENCE)
     xy = out["joints"] * res - 0.5
     empty = ~masks.reshape(len(masks), -1).any(1)
     conf[empty] = 0
