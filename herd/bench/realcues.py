@@ -174,10 +174,14 @@ def make_data(category: str, seed: int, work: Path, videos: int, frames: tuple[i
 def train_and_score(
     data: Path, category: str, seed: int, work: Path, steps: int, minutes: float, train_flags: list[str], logname: str
 ) -> dict:
-    """Train with defaults (plus ``train_flags``), then every metric and a turntable (:func:`score_run`)."""
+    """Train with defaults (plus ``train_flags``), then every metric and a turntable (:func:`score_run`).
+    A run of the same ``logname`` that was stopped (Ctrl-C, SIGTERM, ``--max_minutes``) resumes
+    from its last checkpoint; a finished one is scored again."""
     from herd.cli.main import main as herd
 
     logroot = work / "logdir"
+    run_dir = logroot / f"{data.name}-{logname}"
+    resume = ["--load_suffix", "latest"] if (run_dir / "ckpt_latest.pth").is_file() else []
     rounds = 20
     t0 = time.perf_counter()
     code = herd(
@@ -201,12 +205,13 @@ def train_and_score(
             "--seed",
             str(seed),
             "--quiet",
+            *resume,
             *train_flags,
         ]
     )
     assert code == 0, f"training on {data} failed"
     train_s = time.perf_counter() - t0
-    return {"train_minutes": round(train_s / 60, 2), **score_run(logroot / f"{data.name}-{logname}")}
+    return {"train_minutes": round(train_s / 60, 2), **({"resumed": True} if resume else {}), **score_run(run_dir)}
 
 
 def score_run(run_dir: Path) -> dict:
@@ -265,7 +270,9 @@ def main(argv: list[str] | None = None) -> None:
     p.add_argument("--minutes", type=float, default=30.0, help="training time cap per run")
     p.add_argument("--work", type=Path, default=Path("bench/runs"))
     p.add_argument("--out", type=Path, default=Path("bench/results"))
-    p.add_argument("--logname", default="bench", help="run name (a new name trains again)")
+    p.add_argument(
+        "--logname", default="bench", help="run name (a new name trains again; the same name resumes a stopped run)"
+    )
     p.add_argument(
         "--train_flag",
         action="append",
