@@ -36,9 +36,10 @@ INPUT = 64
 HEAT = INPUT // 2
 CHANNELS = 5  # mask, forward flow (x, y), backward flow (x, y)
 WEIGHTS = Path(__file__).parent / "weights"
-#: a joint the network is surer of than it typically is counts up to this many times a typical one
-#: (docs/preprocess.md: with a cap of 1 the trained joints did not follow the surest ones)
-MAX_CONFIDENCE = 4.0
+#: a joint the network is surer of than it typically is counts up to this many times a typical one;
+#: 1: none counts more (docs/preprocess.md: a cap of 4 made the skeleton of the tuning seeds better,
+#: left the reported seeds level and tripled the floaters on the DAVIS animals)
+MAX_CONFIDENCE = 1.0
 #: flow (in units of the crop size) times this is the network's input
 FLOW_SCALE = 8.0
 
