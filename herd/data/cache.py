@@ -25,6 +25,7 @@ import hashlib
 import json
 import os
 import shutil
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import cv2
@@ -32,7 +33,7 @@ import numpy as np
 from tqdm import tqdm
 
 from herd.data import format as fmt
-from herd.data.reader import Dataset
+from herd.data.reader import Dataset, Video
 from herd.geometry.raster import scale_intrinsics
 
 CACHE_VERSION = 5
@@ -73,10 +74,15 @@ def _upright_init(mask: np.ndarray, K: np.ndarray, radius: float) -> np.ndarray:
     return T
 
 
-def build_cache(ds: Dataset, res: int, cache_root: Path, object_radius: float = 0.8, progress: bool = True) -> Path:
+def build_cache(
+    ds: Dataset, res: int, cache_root: Path, object_radius: float = 0.8, progress: bool = True, workers: int = 0
+) -> Path:
     """Convert ``ds`` at resolution ``res`` into ``cache_root/<name>-<fingerprint>/``, once.
 
     Returns the cache folder; an existing complete cache with the same fingerprint is reused.
+    Videos are converted by ``workers`` threads side by side (0: one per CPU core, at most one per
+    video; decoding and resizing release the GIL), each into its own rows of the memory-mapped
+    arrays, so the cache is byte-identical whatever their number.
     """
     key = fingerprint(ds, res)
     out = Path(cache_root) / f"{ds.name}-r{res}-{key}"
@@ -88,80 +94,23 @@ def build_cache(ds: Dataset, res: int, cache_root: Path, object_radius: float = 
     tmp.mkdir(parents=True)
     T = sum(v.num_frames for v in ds.videos)
     gaps = list(ds.flow_gaps)
-    rgb = np.lib.format.open_memmap(tmp / "rgb.npy", "w+", np.uint8, (T, res, res, 3))
-    mask = np.lib.format.open_memmap(tmp / "mask.npy", "w+", np.uint8, (T, res, res))
-    band = np.lib.format.open_memmap(tmp / "band.npy", "w+", np.uint8, (T, res, res))
-    flows = {}
-    for g in gaps:
-        for d in ("fw", "bw"):
-            flows[d, g] = np.lib.format.open_memmap(tmp / f"{d}_{g}.npy", "w+", np.float16, (T, res, res, 3))
-            flows[d, g][:] = 0
-    intr = np.zeros((T, 4))
-    init = np.zeros((T, 4, 4))
-    kp_names = None
-    if ds.skeleton is not None and all(v.keypoints is not None for v in ds.videos):
-        kp_names = list(ds.skeleton.joint_names)
-        kps = np.zeros((T, len(kp_names), 3), np.float32)
-    has_depth = all(v.has_depth for v in ds.videos)
-    has_views = all(v.view_logp is not None for v in ds.videos)
-    views = []
-    if has_depth:
-        depth = np.lib.format.open_memmap(tmp / "depth.npy", "w+", np.float16, (T, res, res))
-    frame_video, frame_index, detected = [], [], []
-    k = np.ones((3, 3), np.uint8)
-    start = 0
-    videos = []
-    for vi, v in enumerate(tqdm(ds.videos, desc="cache", unit="video", disable=not progress)):
-        F, H, W = v.num_frames, v.height, v.width
-        sx, sy = res / W, res / H
-        masks = v.load_masks()
-        for i in range(F):
-            t = start + i
-            rgb[t] = cv2.resize(v.load_frame(i), (res, res), interpolation=cv2.INTER_AREA)
-            m = cv2.resize(masks[i].astype(np.float32), (res, res), interpolation=cv2.INTER_AREA) > 0.5
-            mask[t] = m
-            band[t] = (cv2.dilate(m.astype(np.uint8), k, iterations=max(2, res // 24)) > 0) & ~m
-        K = scale_intrinsics(v.intrinsics, sx, sy)
-        intr[start : start + F] = K
-        for g in v.flow_gaps:
-            fw, bw = v.load_flow("fw", g), v.load_flow("bw", g)
-            for i in range(F - g):
-                flows["fw", g][start + i] = _resize_flow(np.asarray(fw[i]), res)
-                flows["bw", g][start + i + g] = _resize_flow(np.asarray(bw[i]), res)
-        if has_depth:
-            d = v.load_depth()
-            for i in range(F):
-                depth[start + i] = cv2.resize(np.asarray(d[i], np.float32), (res, res), interpolation=cv2.INTER_NEAREST)
-        if has_views:
-            views.append(v.view_logp)
-        if v.init_obj2cam is not None:
-            init[start : start + F] = v.init_obj2cam
-        else:
-            init[start : start + F] = [_upright_init(mask[start + i], K[i], object_radius) for i in range(F)]
-        if kp_names is not None:
-            idx = {n: j for j, n in enumerate(v.keypoint_names)}
-            for j, n in enumerate(kp_names):
-                if n in idx:
-                    kps[start : start + F, j, 0] = (v.keypoints[:, idx[n], 0] + 0.5) * sx - 0.5
-                    kps[start : start + F, j, 1] = (v.keypoints[:, idx[n], 1] + 0.5) * sy - 0.5
-                    kps[start : start + F, j, 2] = v.keypoints[:, idx[n], 2]
-        frame_video += [vi] * F
-        frame_index += list(range(F))
-        detected += [bool(x) for x in v.detected]
-        info = {"name": v.name, "num_frames": F, "start": start, "keypoints_mirrored": v.keypoints_mirrored}
-        for key in fmt.CUE_SIGMA_KEYS:  # the stated errors, in pixels at resolution R
-            sigma = getattr(v, key)
-            info[key] = None if sigma is None else sigma * (sx + sy) / 2
-        videos.append(info)
-        start += F
-    for a in [rgb, mask, band, *flows.values()]:
-        a.flush()
-    np.save(tmp / "intrinsics.npy", intr)
-    np.save(tmp / "init_obj2cam.npy", init)
-    if kp_names is not None:
-        np.save(tmp / "keypoints.npy", kps)
-    if has_views:
-        np.save(tmp / "view_logp.npy", np.concatenate(views).astype(np.float32))
+    arrays = _Arrays(tmp, T, res, gaps, ds)
+    starts = np.cumsum([0] + [v.num_frames for v in ds.videos])[:-1]
+    jobs = min(workers or os.cpu_count() or 1, len(ds.videos))
+    with ThreadPoolExecutor(jobs) as pool:
+        infos = list(
+            tqdm(
+                pool.map(lambda a: _fill_video(arrays, a[1], int(a[0]), res, object_radius), zip(starts, ds.videos)),
+                total=len(ds.videos),
+                desc="cache",
+                unit="video",
+                disable=not progress,
+            )
+        )
+    arrays.save(tmp)
+    frame_video = [vi for vi, v in enumerate(ds.videos) for _ in range(v.num_frames)]
+    frame_index = [i for v in ds.videos for i in range(v.num_frames)]
+    detected = [bool(x) for v in ds.videos for x in v.detected]
     np.save(tmp / "frame_video.npy", np.array(frame_video, np.int64))
     np.save(tmp / "frame_index.npy", np.array(frame_index, np.int64))
     np.save(tmp / "detected.npy", np.array(detected, bool))
@@ -171,14 +120,99 @@ def build_cache(ds: Dataset, res: int, cache_root: Path, object_radius: float = 
         "name": ds.name,
         "res": res,
         "num_frames": T,
-        "videos": videos,
+        "videos": infos,
         "flow_gaps": gaps,
-        "keypoint_names": kp_names,
+        "keypoint_names": arrays.kp_names,
         "has_init_poses": all(v.init_obj2cam is not None for v in ds.videos),
         "fingerprint": key,
     }
     (tmp / "meta.json").write_text(json.dumps(meta, indent=1))
     return _publish(tmp, out)
+
+
+class _Arrays:
+    """The cache's per-frame arrays while it is built: the large ones memory-mapped in ``tmp``, the
+    small ones in memory until :meth:`save`. Which exist follows the dataset (module docstring)."""
+
+    def __init__(self, tmp: Path, T: int, res: int, gaps: list[int], ds: Dataset):
+        mm = np.lib.format.open_memmap
+        self.rgb = mm(tmp / "rgb.npy", "w+", np.uint8, (T, res, res, 3))
+        self.mask = mm(tmp / "mask.npy", "w+", np.uint8, (T, res, res))
+        self.band = mm(tmp / "band.npy", "w+", np.uint8, (T, res, res))
+        self.flows = {}
+        for g in gaps:
+            for d in ("fw", "bw"):
+                self.flows[d, g] = mm(tmp / f"{d}_{g}.npy", "w+", np.float16, (T, res, res, 3))
+                self.flows[d, g][:] = 0
+        self.intr = np.zeros((T, 4))
+        self.init = np.zeros((T, 4, 4))
+        self.kp_names = None
+        self.kps = None
+        if ds.skeleton is not None and all(v.keypoints is not None for v in ds.videos):
+            self.kp_names = list(ds.skeleton.joint_names)
+            self.kps = np.zeros((T, len(self.kp_names), 3), np.float32)
+        logps = [v.view_logp for v in ds.videos if v.view_logp is not None]
+        self.views = np.zeros((T, logps[0].shape[1]), np.float32) if len(logps) == len(ds.videos) else None
+        self.depth = (
+            mm(tmp / "depth.npy", "w+", np.float16, (T, res, res)) if all(v.has_depth for v in ds.videos) else None
+        )
+
+    def save(self, tmp: Path) -> None:
+        for a in [self.rgb, self.mask, self.band, *self.flows.values()] + (
+            [self.depth] if self.depth is not None else []
+        ):
+            a.flush()
+        np.save(tmp / "intrinsics.npy", self.intr)
+        np.save(tmp / "init_obj2cam.npy", self.init)
+        if self.kps is not None:
+            np.save(tmp / "keypoints.npy", self.kps)
+        if self.views is not None:
+            np.save(tmp / "view_logp.npy", self.views)
+
+
+def _fill_video(a: _Arrays, v: Video, start: int, res: int, object_radius: float) -> dict:
+    """Convert one video into rows ``start .. start + F - 1`` of ``a``; returns its meta.json entry."""
+    F, H, W = v.num_frames, v.height, v.width
+    sx, sy = res / W, res / H
+    k = np.ones((3, 3), np.uint8)
+    masks = v.load_masks()
+    for i in range(F):
+        t = start + i
+        a.rgb[t] = cv2.resize(v.load_frame(i), (res, res), interpolation=cv2.INTER_AREA)
+        m = cv2.resize(masks[i].astype(np.float32), (res, res), interpolation=cv2.INTER_AREA) > 0.5
+        a.mask[t] = m
+        a.band[t] = (cv2.dilate(m.astype(np.uint8), k, iterations=max(2, res // 24)) > 0) & ~m
+    K = scale_intrinsics(v.intrinsics, sx, sy)
+    a.intr[start : start + F] = K
+    for g in v.flow_gaps:
+        fw, bw = v.load_flow("fw", g), v.load_flow("bw", g)
+        for i in range(F - g):
+            a.flows["fw", g][start + i] = _resize_flow(np.asarray(fw[i]), res)
+            a.flows["bw", g][start + i + g] = _resize_flow(np.asarray(bw[i]), res)
+    if (depth := a.depth) is not None:
+        d = v.load_depth()
+        assert d is not None  # every video has depth (_Arrays)
+        for i in range(F):
+            depth[start + i] = cv2.resize(np.asarray(d[i], np.float32), (res, res), interpolation=cv2.INTER_NEAREST)
+    if a.views is not None:
+        a.views[start : start + F] = v.view_logp
+    if v.init_obj2cam is not None:
+        a.init[start : start + F] = v.init_obj2cam
+    else:
+        a.init[start : start + F] = [_upright_init(a.mask[start + i], K[i], object_radius) for i in range(F)]
+    if a.kps is not None and a.kp_names is not None:
+        assert v.keypoints is not None and v.keypoint_names is not None  # every video has them (_Arrays)
+        idx = {n: j for j, n in enumerate(v.keypoint_names)}
+        for j, n in enumerate(a.kp_names):
+            if n in idx:
+                a.kps[start : start + F, j, 0] = (v.keypoints[:, idx[n], 0] + 0.5) * sx - 0.5
+                a.kps[start : start + F, j, 1] = (v.keypoints[:, idx[n], 1] + 0.5) * sy - 0.5
+                a.kps[start : start + F, j, 2] = v.keypoints[:, idx[n], 2]
+    info = {"name": v.name, "num_frames": F, "start": start, "keypoints_mirrored": v.keypoints_mirrored}
+    for key in fmt.CUE_SIGMA_KEYS:  # the stated errors, in pixels at resolution R
+        sigma = getattr(v, key)
+        info[key] = None if sigma is None else sigma * (sx + sy) / 2
+    return info
 
 
 def _publish(tmp: Path, out: Path) -> Path:
