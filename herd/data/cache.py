@@ -100,7 +100,7 @@ def build_cache(
     with ThreadPoolExecutor(jobs) as pool:
         infos = list(
             tqdm(
-                pool.map(lambda a: _fill_video(arrays, a[1], int(a[0]), res, object_radius), zip(starts, ds.videos)),
+                pool.map(lambda v, start: _fill_video(arrays, v, int(start), res, object_radius), ds.videos, starts),
                 total=len(ds.videos),
                 desc="cache",
                 unit="video",

@@ -186,12 +186,11 @@ def estimate_cues(
     """The network's cues for one video of ``res`` x ``res`` crops (see :func:`video_features`).
 
     Returns ``keypoints (F, J, 3)``: x, y in crop pixels and a confidence, the square of how much
-    surer the network is of the joint than it typically is (at most :data:`MAX_CONFIDENCE`; training
-    divides by confidences up to 1, so a sure joint adds weight without taking it from the others);
-    ``keypoint_sigma_px``: that typical standard deviation of each coordinate (the median of the
-    network's predicted sigmas on held-out synthetic videos, whose errors it matches), in crop
-    pixels, so that a joint's precision is the network's own for it, its standard deviation counted
-    down to half the typical one. (The RMS of the held-out
+    surer the network is of the joint than it typically is, at most :data:`MAX_CONFIDENCE` (1: an
+    unsure joint weighs less, none more than a typical one); ``keypoint_sigma_px``: that typical
+    standard deviation of each coordinate (the median of the network's predicted sigmas on held-out
+    synthetic videos, whose errors it matches), in crop pixels, so that a joint's precision is the
+    network's own for it, its standard deviation counted down to the typical one. (The RMS of the held-out
     errors, 2.9 times larger because a few joints are far off, gave weaker keypoints: on the tuning
     category bone-length r 0.22 against 0.67, joint error 0.13 against 0.08, docs/preprocess.md.)
     ``keypoint_names``; ``view_logp (F, V)``: log-probabilities of the viewpoint bins."""
