@@ -6,7 +6,7 @@ import pytest
 import torch
 
 from herd.cuenet.dataset import crop_joints, video_samples
-from herd.cuenet.train import flip, joint_nll, soft_view_labels, view_angles, view_bins
+from herd.cuenet.train import flip, joint_nll, load_shards, soft_view_labels, view_angles, view_bins
 from herd.data.skeletons import BUILTIN
 from herd.preprocess.crop import crop_matrix
 from herd.preprocess.cue_net import (
@@ -72,6 +72,39 @@ def test_joint_loss_takes_the_better_of_the_two_labellings():
     exact = joint_nll(true, ls, true, sym)
     assert torch.allclose(joint_nll(true[:, sym], ls, true, sym), exact)  # the mirror costs nothing
     assert joint_nll(true + 0.1, ls, true, sym) > exact + 1
+
+
+def test_heatmap_spread_costs_like_an_offset_of_the_mean():
+    sym = torch.as_tensor(BUILTIN["quad"].symmetry)
+    true = torch.rand(1, 25, 2)
+    ls = torch.full((1, 25), -3.0)
+    off = true.clone()
+    off[..., 0] += 0.05
+    spread = torch.full((1, 25), 0.05**2)
+    assert torch.allclose(joint_nll(true, ls, true, sym, spread), joint_nll(off, ls, true, sym))
+    net = CueNet(25, 120, width=4).eval()
+    with torch.no_grad():
+        net.heat.weight.zero_()
+        net.heat.bias.zero_()  # flat heatmaps: each coordinate uniform over [0, 1], variance 1/12
+        *_, var = net(torch.zeros(1, CHANNELS, INPUT, INPUT), spread=True)
+    assert torch.allclose(var, torch.full_like(var, 2 / 12), atol=1e-3)
+
+
+def test_shards_concatenate_with_their_videos_counted_on(tmp_path):
+    paths = []
+    for k, n in enumerate((3, 2)):
+        paths.append(tmp_path / f"s{k}.npz")
+        np.savez(
+            paths[-1],
+            x=np.full((n, CHANNELS, INPUT, INPUT), k, np.float16),
+            joints=np.zeros((n, 25, 2), np.float32),
+            rot=np.tile(np.eye(3, dtype=np.float32), (n, 1, 1)),
+            video=np.arange(n, dtype=np.int32),
+        )
+    x, joints, rot, video = load_shards(paths)
+    assert video.tolist() == [0, 1, 2, 3, 4] and x[:, 0, 0, 0].tolist() == [0, 0, 0, 1, 1]
+    assert joints.shape == (5, 25, 2) and rot.shape == (5, 3, 3)
+    assert load_shards(paths[0])[3].tolist() == [0, 1, 2]
 
 
 def test_weights_round_trip_without_pickle(tmp_path):

@@ -13,20 +13,30 @@ from pathlib import Path
 def main(argv: list[str] | None = None) -> None:
     p = argparse.ArgumentParser(prog="python -m herd.cuenet", description=__doc__)
     p.add_argument("--category", choices=["quad", "human"], default="quad")
-    p.add_argument("--videos", type=int, default=300, help="synthetic videos in the training set")
+    p.add_argument(
+        "--videos",
+        type=int,
+        default=300,
+        help="synthetic videos in the training set (under 300, or a multiple of 300: shards)",
+    )
     p.add_argument("--frames", default="24:48", help="frames per video, LO:HI")
     p.add_argument("--res", type=int, default=128, help="render and crop size")
     p.add_argument("--spread", type=float, default=2.0, help="how widely bodies vary, against herd synth's default (1)")
     p.add_argument("--epochs", type=int, default=30)
     p.add_argument("--width", type=int, default=16, help="channels of the network's first level")
     p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--commit", action="store_true", help="count the heatmaps' spread in the joints' loss")
     p.add_argument("--work", type=Path, default=Path("build/cuenet"), help="where the training set is kept")
     p.add_argument("--out", type=Path, default=None, help="weights file (default: the one herd ships)")
     p.add_argument("--quiet", action="store_true")
     a = p.parse_args(argv)
+    from herd.cuenet.dataset import SHARD_VIDEOS
+
+    if a.videos < 1 or (a.videos > SHARD_VIDEOS and a.videos % SHARD_VIDEOS):
+        p.error(f"--videos {a.videos}: use 1-{SHARD_VIDEOS} or a multiple of {SHARD_VIDEOS}")
     import torch
 
-    from herd.cuenet.dataset import build_training_set
+    from herd.cuenet.dataset import build_shards
     from herd.cuenet.train import train_cue_net
     from herd.data.skeletons import BUILTIN
     from herd.preprocess.cue_net import save_cue_net, weights_path
@@ -34,9 +44,9 @@ def main(argv: list[str] | None = None) -> None:
     torch.set_num_threads(max(torch.get_num_threads(), 1))
     lo, hi = (int(x) for x in a.frames.split(":"))
     t0 = time.perf_counter()
-    data = build_training_set(
+    data = build_shards(
         a.category,
-        a.work / f"{a.category}-v{a.videos}-r{a.res}-s{a.seed}-x{a.spread:g}",
+        a.work,
         a.videos,
         (lo, hi),
         a.res,
@@ -45,7 +55,9 @@ def main(argv: list[str] | None = None) -> None:
         progress=not a.quiet,
     )
     build_s = time.perf_counter() - t0
-    net, metrics = train_cue_net(data, a.category, a.epochs, width=a.width, seed=a.seed, progress=not a.quiet)
+    net, metrics = train_cue_net(
+        data, a.category, a.epochs, width=a.width, seed=a.seed, progress=not a.quiet, commit=a.commit
+    )
     metrics["build_seconds"] = round(build_s, 1)
     out = a.out or weights_path(a.category)
     meta = {
@@ -65,7 +77,8 @@ def main(argv: list[str] | None = None) -> None:
                 ("width", a.width),
                 ("seed", a.seed),
             )
-        ),
+        )
+        + (" --commit" if a.commit else ""),
         "heldout": metrics,
     }
     save_cue_net(net, out, meta)

@@ -9,6 +9,11 @@ root rotations as labels.
     rot      (N, 3, 3) float32                    true object-to-camera rotations (OpenCV)
     video    (N,) int32                           the video of each sample
     crop_res ()                                   the crop size the flow was computed at
+
+A larger set is built in shards of :data:`SHARD_VIDEOS` videos (:func:`build_shards`), shard ``k``
+rendered with synth seed ``1000 * seed + k``, each its own ``train.npz``: a larger set extends a
+smaller one built with the same settings, and an interrupted build resumes at its first
+unfinished shard.
 """
 
 from __future__ import annotations
@@ -25,6 +30,9 @@ from herd.preprocess.crop import crop_image, crop_matrix, object_crops
 from herd.preprocess.cue_net import cue_features
 from herd.preprocess.flow import flow_pair
 from herd.synth.generate import SynthConfig, synthesize
+
+#: videos per shard of the training set
+SHARD_VIDEOS = 300
 
 
 def crop_joints(joints_cam: np.ndarray, K: np.ndarray, crops: np.ndarray, res: int) -> np.ndarray:
@@ -115,3 +123,26 @@ def build_training_set(
     tmp.replace(target)
     shutil.rmtree(synth)
     return target
+
+
+def build_shards(
+    category: str,
+    work: Path,
+    videos: int,
+    frames: tuple[int, int],
+    res: int = 128,
+    seed: int = 0,
+    spread: float = 2.0,
+    progress: bool = True,
+) -> list[Path]:
+    """A training set of ``videos`` videos (a multiple of :data:`SHARD_VIDEOS`, or fewer than one
+    shard) as shards under ``work`` (module docstring); returns their ``train.npz`` paths in order."""
+    if videos > SHARD_VIDEOS and videos % SHARD_VIDEOS:
+        raise ValueError(f"--videos {videos}: use fewer than {SHARD_VIDEOS} or a multiple of it")
+    size = min(videos, SHARD_VIDEOS)
+    paths = []
+    for k in range(max(1, videos // SHARD_VIDEOS)):
+        s = 1000 * seed + k
+        name = f"{category}-v{size}-r{res}-s{s}-x{spread:g}"
+        paths.append(build_training_set(category, Path(work) / name, size, frames, res, s, spread, progress))
+    return paths

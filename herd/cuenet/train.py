@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import math
 import time
+from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
@@ -78,12 +79,21 @@ def jitter_masks(x: torch.Tensor, gen: torch.Generator, chance: float = 0.5) -> 
     return x
 
 
-def joint_nll(pred: torch.Tensor, log_sigma: torch.Tensor, true: torch.Tensor, symmetry: torch.Tensor) -> torch.Tensor:
+def joint_nll(
+    pred: torch.Tensor,
+    log_sigma: torch.Tensor,
+    true: torch.Tensor,
+    symmetry: torch.Tensor,
+    spread: torch.Tensor | None = None,
+) -> torch.Tensor:
     """``(B,)`` the smaller over the two labellings (as is, left-right mirrored) of the summed 2D
-    Gaussian negative log-likelihood of ``true (B, J, 2)`` under ``pred (B, J, 2)``, ``log_sigma (B, J)``."""
+    Gaussian negative log-likelihood of ``true (B, J, 2)`` under ``pred (B, J, 2)``, ``log_sigma (B, J)``.
+    With the heatmaps' ``spread (B, J)`` (:meth:`CueNet.forward`), the likelihood is averaged over
+    each heatmap's cells rather than taken at its mean: a heatmap spread over two candidate
+    places costs as much as its mean being off by as much, so the heatmaps learn to commit."""
 
     def nll(t):
-        d2 = ((pred - t) ** 2).sum(-1)
+        d2 = ((pred - t) ** 2).sum(-1) + (0 if spread is None else spread)
         return (0.5 * d2 * torch.exp(-2 * log_sigma) + 2 * log_sigma).sum(-1)
 
     return torch.minimum(nll(true), nll(true[:, symmetry]))
@@ -118,8 +128,23 @@ def evaluate(net: CueNet, x: np.ndarray, joints: np.ndarray, rot: np.ndarray, sy
     }
 
 
+def load_shards(data: Path | Sequence[Path]) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """``x, joints, rot, video`` of one or more ``train.npz`` shards, concatenated, the video
+    indices counted on across shards (so every tenth video of each shard of 300 is held out)."""
+    paths = [Path(data)] if isinstance(data, (str, Path)) else [Path(d) for d in data]
+    parts: list[list[np.ndarray]] = [[], [], [], []]
+    offset = 0
+    for path in paths:
+        with np.load(path, allow_pickle=False) as z:
+            for part, key in zip(parts, ("x", "joints", "rot", "video")):
+                part.append(z[key] + offset if key == "video" else z[key])
+        offset = int(parts[3][-1].max()) + 1
+    x, joints, rot, video = (np.concatenate(p) for p in parts)
+    return x, joints, rot, video
+
+
 def train_cue_net(
-    data: Path,
+    data: Path | Sequence[Path],
     category: str,
     epochs: int = 30,
     batch: int = 64,
@@ -127,13 +152,15 @@ def train_cue_net(
     width: int = 16,
     seed: int = 0,
     progress: bool = True,
+    commit: bool = False,
 ) -> tuple[CueNet, dict]:
-    """Train on ``data`` (``train.npz``); returns the network (eval mode) and its measured errors."""
+    """Train on ``data`` (one ``train.npz`` or several shards, :func:`load_shards`); returns the
+    network (eval mode) and its measured errors. ``commit``: the joints' loss counts the heatmaps'
+    spread (:func:`joint_nll`)."""
     torch.manual_seed(seed)
     rng = np.random.default_rng(seed)
     gen = torch.Generator().manual_seed(seed)
-    with np.load(data, allow_pickle=False) as z:
-        x, joints, rot, video = z["x"], z["joints"], z["rot"], z["video"]
+    x, joints, rot, video = load_shards(data)
     skel = BUILTIN[category]
     symmetry = torch.as_tensor(skel.symmetry)
     held = video % 10 == 9
@@ -157,9 +184,9 @@ def train_cue_net(
                 xb[fl], jb[fl], rb[fl] = fx, fj, fr
             xb = jitter_masks(xb, gen)
             yb = torch.from_numpy(soft_view_labels(rb.numpy()))
-            pj, ls, vl = net(xb)
+            pj, ls, vl, *sp = net(xb, spread=commit)
             loss = (
-                joint_nll(pj, ls, jb, symmetry).mean() / skel.num_joints
+                joint_nll(pj, ls, jb, symmetry, sp[0] if commit else None).mean() / skel.num_joints
                 - (yb * torch.log_softmax(vl, -1)).sum(-1).mean()
             )
             opt.zero_grad(set_to_none=True)

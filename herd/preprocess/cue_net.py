@@ -98,9 +98,10 @@ class CueNet(nn.Module):
         grid = (torch.arange(HEAT, dtype=torch.float32) + 0.5) / HEAT
         self.register_buffer("grid", grid, persistent=False)
 
-    def forward(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+    def forward(self, x: torch.Tensor, spread: bool = False) -> tuple[torch.Tensor, ...]:
         """Returns ``joints (B, J, 2)`` in [0, 1] crop units (x, y), ``log_sigma (B, J)`` of each
-        joint's position (same units) and ``view_logits (B, num_views)``."""
+        joint's position (same units) and ``view_logits (B, num_views)``; with ``spread``, also
+        ``(B, J)`` each heatmap's mean squared distance from its mean (crop units squared)."""
         up = lambda a, b: torch.cat([nn.functional.interpolate(a, scale_factor=2.0, mode="nearest"), b], 1)  # noqa: E731
         s = self.stem(x)
         a1 = self.d1(s)
@@ -113,7 +114,12 @@ class CueNet(nn.Module):
         jx = (p.sum(2) * self.grid).sum(-1)
         jy = (p.sum(3) * self.grid).sum(-1)
         log_sigma = (self.log_sigma(f).reshape(B, J, -1) * p.reshape(B, J, -1)).sum(-1) - 3.0
-        return torch.stack([jx, jy], -1), log_sigma, self.view(a4)
+        joints = torch.stack([jx, jy], -1)
+        if not spread:
+            return joints, log_sigma, self.view(a4)
+        g2 = self.grid**2
+        var = (p.sum(2) * g2).sum(-1) - jx**2 + (p.sum(3) * g2).sum(-1) - jy**2
+        return joints, log_sigma, self.view(a4), var.clamp(min=0)
 
 
 def weights_path(category: str) -> Path:
