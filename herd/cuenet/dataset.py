@@ -135,10 +135,10 @@ def build_shards(
     spread: float = 2.0,
     progress: bool = True,
 ) -> list[Path]:
-    """A training set of ``videos`` videos (a multiple of :data:`SHARD_VIDEOS`, or fewer than one
+    """A training set of ``videos`` videos (a multiple of :data:`SHARD_VIDEOS`, or at most one
     shard) as shards under ``work`` (module docstring); returns their ``train.npz`` paths in order."""
     if videos > SHARD_VIDEOS and videos % SHARD_VIDEOS:
-        raise ValueError(f"--videos {videos}: use fewer than {SHARD_VIDEOS} or a multiple of it")
+        raise ValueError(f"videos={videos}: use at most {SHARD_VIDEOS} or a multiple of it")
     size = min(videos, SHARD_VIDEOS)
     paths = []
     for k in range(max(1, videos // SHARD_VIDEOS)):
