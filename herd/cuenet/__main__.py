@@ -30,10 +30,12 @@ def main(argv: list[str] | None = None) -> None:
     p.add_argument("--out", type=Path, default=None, help="weights file (default: the one herd ships)")
     p.add_argument("--quiet", action="store_true")
     a = p.parse_args(argv)
-    from herd.cuenet.dataset import SHARD_VIDEOS
+    from herd.cuenet.dataset import shard_plan
 
-    if a.videos < 1 or (a.videos > SHARD_VIDEOS and a.videos % SHARD_VIDEOS):
-        p.error(f"--videos {a.videos}: use 1-{SHARD_VIDEOS} or a multiple of {SHARD_VIDEOS}")
+    try:
+        shard_plan(a.videos)
+    except ValueError as e:
+        p.error(str(e))
     import torch
 
     from herd.cuenet.dataset import build_shards

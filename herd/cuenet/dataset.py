@@ -125,6 +125,14 @@ def build_training_set(
     return target
 
 
+def shard_plan(videos: int) -> tuple[int, int]:
+    """``(shards, videos per shard)`` of a training set of ``videos`` videos; ValueError unless
+    ``videos`` is 1 to :data:`SHARD_VIDEOS` or a multiple of it."""
+    if videos < 1 or (videos > SHARD_VIDEOS and videos % SHARD_VIDEOS):
+        raise ValueError(f"--videos {videos}: use 1-{SHARD_VIDEOS} or a multiple of {SHARD_VIDEOS}")
+    return max(1, videos // SHARD_VIDEOS), min(videos, SHARD_VIDEOS)
+
+
 def build_shards(
     category: str,
     work: Path,
@@ -137,11 +145,9 @@ def build_shards(
 ) -> list[Path]:
     """A training set of ``videos`` videos (a multiple of :data:`SHARD_VIDEOS`, or at most one
     shard) as shards under ``work`` (module docstring); returns their ``train.npz`` paths in order."""
-    if videos > SHARD_VIDEOS and videos % SHARD_VIDEOS:
-        raise ValueError(f"videos={videos}: use at most {SHARD_VIDEOS} or a multiple of it")
-    size = min(videos, SHARD_VIDEOS)
+    count, size = shard_plan(videos)
     paths = []
-    for k in range(max(1, videos // SHARD_VIDEOS)):
+    for k in range(count):
         s = 1000 * seed + k
         name = f"{category}-v{size}-r{res}-s{s}-x{spread:g}"
         paths.append(build_training_set(category, Path(work) / name, size, frames, res, s, spread, progress))
